@@ -1,0 +1,6 @@
+package dev.drydock.kernel;
+
+public final class Main {
+    public static void main(String[] args) {
+    }
+}
