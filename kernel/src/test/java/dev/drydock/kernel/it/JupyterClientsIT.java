@@ -1,0 +1,46 @@
+package dev.drydock.kernel.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The kernel as Jupyter's own clients see it: the official conformance suite and protocol probes. */
+class JupyterClientsIT {
+
+    @TempDir
+    static Path temp;
+
+    static JupyterHarness jupyter;
+
+    @BeforeAll
+    static void install() throws Exception {
+        jupyter = JupyterHarness.install(temp);
+        JupyterHarness.requirePythonModule("jupyter_kernel_test", "python3-jupyter-kernel-test");
+    }
+
+    @Test
+    void officialConformanceSuitePassesWithNothingSkipped() {
+        JupyterHarness.Result result = jupyter.unittest("conformance", 600);
+
+        assertEquals(0, result.exitCode(), "jupyter_kernel_test failed:\n" + result.output());
+        Matcher ran = Pattern.compile("Ran (\\d+) tests?").matcher(result.output());
+        assertTrue(ran.find(), result.output());
+        assertTrue(Integer.parseInt(ran.group(1)) >= 12, "the suite ran only " + ran.group(1) + " tests");
+        assertFalse(result.output().contains("skipped"), "a conformance test was skipped:\n" + result.output());
+    }
+
+    @Test
+    void protocolProbesThroughJupyterClient() {
+        JupyterHarness.Result result = jupyter.unittest("probes", 600);
+
+        assertEquals(0, result.exitCode(), "protocol probes failed:\n" + result.output());
+        assertFalse(result.output().contains("skipped"), result.output());
+    }
+}
