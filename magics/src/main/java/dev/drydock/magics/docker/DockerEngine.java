@@ -1,0 +1,216 @@
+package dev.drydock.magics.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallbackTemplate;
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.model.AuthConfig;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientConfig;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
+import dev.drydock.magics.Cancellation;
+import dev.drydock.magics.MagicException;
+import java.io.Closeable;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A docker-java client for the engine a {@link DockerConfig} names, and the two-second answer to "is
+ * there an engine at all?". Every Docker magic calls {@link #connect()} first, so a missing engine is
+ * one clear error instead of a hang or a stack trace.
+ */
+public final class DockerEngine implements Closeable {
+
+    /** How long {@link #ping()} waits in all: the issue promises an answer within two seconds. */
+    static final Duration PING_DEADLINE = Duration.ofMillis(1800);
+    private static final Duration PING_TIMEOUT = Duration.ofSeconds(1);
+
+    private final DockerConfig config;
+    private final DockerClient client;
+    private final DockerClient pingClient;
+    private final ExecutorService pinger = Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "drydock-docker-ping");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    public DockerEngine(DockerConfig config) {
+        this.config = config;
+        DockerClientConfig clientConfig = clientConfig(config);
+        // No timeouts here: logs followed for hours and long builds are normal. The ping has its own.
+        this.client = DockerClientImpl.getInstance(clientConfig, new ApacheDockerHttpClient.Builder()
+                .dockerHost(clientConfig.getDockerHost())
+                .sslConfig(clientConfig.getSSLConfig())
+                .build());
+        this.pingClient = DockerClientImpl.getInstance(clientConfig, new ApacheDockerHttpClient.Builder()
+                .dockerHost(clientConfig.getDockerHost())
+                .sslConfig(clientConfig.getSSLConfig())
+                .maxConnections(2)
+                .connectionTimeout(PING_TIMEOUT)
+                .responseTimeout(PING_TIMEOUT)
+                .build());
+    }
+
+    /** The engine from this process's environment and the user's docker CLI configuration. */
+    public static DockerEngine fromEnvironment() throws MagicException {
+        return new DockerEngine(DockerConfig.fromEnvironment());
+    }
+
+    private static DockerClientConfig clientConfig(DockerConfig config) {
+        String configDir = config.configDir().toString();
+        return new DefaultDockerClientConfig.Builder()
+                .withDockerHost(config.host().toString())
+                .withDockerConfig(configDir)
+                // DockerConfig already applied the context. "default" has no meta file, and an explicit cert
+                // path keeps docker-java from turning on the current context's TLS when DOCKER_HOST overrides
+                // that context (the CLI ignores the context then, and so must we).
+                .withDockerContext("default")
+                .withDockerTlsVerify(config.tlsCertPath().isPresent())
+                .withDockerCertPath(config.tlsCertPath().map(Object::toString).orElse(configDir))
+                // docker-java's authCmd() insists on a configured user name before withAuthConfig replaces it.
+                // Without a password this placeholder never becomes anyone's credentials: docker-java then
+                // falls back to config.json, and Drydock passes credentials explicitly anyway.
+                .withRegistryUsername("")
+                .withRegistryUrl(DockerConfig.DOCKER_HUB)
+                .build();
+    }
+
+    public DockerConfig config() {
+        return config;
+    }
+
+    /** Pings the engine, then hands out the client; see {@link #ping()}. */
+    public DockerClient connect() throws MagicException {
+        ping();
+        return client;
+    }
+
+    /** The client without a ping, for callers that just pinged. */
+    public DockerClient client() {
+        return client;
+    }
+
+    /**
+     * Fails within two seconds, with a message naming the endpoint, where it came from and how to start
+     * an engine, when nothing answers there as a Docker engine.
+     */
+    public void ping() throws MagicException {
+        long start = System.nanoTime();
+        CompletableFuture<Void> ping = CompletableFuture.runAsync(() -> pingClient.pingCmd().exec(), pinger);
+        try {
+            ping.get(PING_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            ping.cancel(true);
+            throw noEngine("no answer within " + PING_DEADLINE.toMillis() + " ms", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof DockerException docker) {
+                throw noEngine("something answered, but not as a Docker engine (HTTP " + docker.getHttpStatus()
+                        + ": " + firstLine(docker.getMessage()) + ")", docker);
+            }
+            String reason = reason(cause);
+            String hint = reason.contains("Permission denied")
+                    ? " (to use the engine without sudo, join the docker group: `sudo usermod -aG docker $USER`, "
+                            + "then log in again)"
+                    : "";
+            throw noEngine("connecting failed after " + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)
+                    + " ms: " + reason + hint, cause);
+        } catch (InterruptedException e) {
+            ping.cancel(true);
+            Thread.currentThread().interrupt();
+            throw MagicException.interrupted();
+        }
+    }
+
+    private MagicException noEngine(String why, Throwable cause) {
+        return new MagicException(MagicException.Kind.MagicError,
+                "No Docker engine answers at " + config.describe() + ": " + why + ". Start one with "
+                        + "`sudo systemctl start docker` (or `sudo dockerd &` where there is no systemd; Drydock's "
+                        + "`bin/setup-docker` does that and prepares the test images), or point DOCKER_HOST or the "
+                        + "Docker context (`docker context use NAME`) at a running engine.",
+                cause);
+    }
+
+    /**
+     * Checks credentials with the registry through the engine, as {@code docker login} does, without
+     * storing them anywhere; a refusal is a {@link MagicException} that names the registry and user only.
+     */
+    public String login(AuthConfig auth) throws MagicException {
+        DockerClient docker = connect();
+        try {
+            return docker.authCmd().withAuthConfig(auth).exec().getStatus();
+        } catch (DockerException e) {
+            throw MagicException.failed("Login to " + auth.getRegistryAddress() + " as " + auth.getUsername()
+                    + " failed: " + firstLine(e.getMessage()));
+        }
+    }
+
+    /** Registry credentials for an image's registry from the docker CLI configuration, as the CLI finds them. */
+    public Optional<AuthConfig> credentialsForImage(String imageName) throws MagicException {
+        return config.credentialsForImage(imageName);
+    }
+
+    /**
+     * Waits for a streaming docker-java call (logs, pull, push, build, attach) to finish, closing its
+     * callback, which ends the HTTP stream, the moment the cell is interrupted; then throws
+     * {@link MagicException#interrupted()}. Errors the engine reported come back as they are.
+     */
+    public static <C extends ResultCallbackTemplate<?, ?>> C await(C callback, Cancellation cancellation)
+            throws MagicException {
+        AutoCloseable hook = cancellation.onCancel(() -> closeQuietly(callback));
+        try {
+            callback.awaitCompletion();
+        } catch (InterruptedException e) {
+            closeQuietly(callback);
+            Thread.currentThread().interrupt();
+            throw MagicException.interrupted();
+        } catch (RuntimeException e) {
+            // Closing the stream can surface as an I/O error from the reader thread: an interrupt, not a failure.
+            cancellation.throwIfCancelled();
+            throw e;
+        } finally {
+            closeQuietly(hook);
+        }
+        cancellation.throwIfCancelled();
+        return callback;
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        try {
+            closeable.close();
+        } catch (Exception ignored) {
+            // Closing is best effort: the stream may already be gone.
+        }
+    }
+
+    private static String reason(Throwable cause) {
+        Throwable root = cause;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() == null ? root.getClass().getSimpleName() : firstLine(root.getMessage());
+    }
+
+    private static String firstLine(String text) {
+        if (text == null) {
+            return "";
+        }
+        int newline = text.indexOf('\n');
+        return (newline < 0 ? text : text.substring(0, newline)).trim();
+    }
+
+    @Override
+    public void close() throws IOException {
+        pinger.shutdownNow();
+        try (pingClient) {
+            client.close();
+        }
+    }
+}
