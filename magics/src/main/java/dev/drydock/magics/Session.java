@@ -1,20 +1,40 @@
 package dev.drydock.magics;
 
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 
 /**
  * What the magics of one kernel share: the notebook's folder (relative paths resolve against it), the
  * variables loaded by {@code %dotenv} and {@code %setenv}, and the secret masker.
  *
- * <p>INTERFACE AGREED FOR ISSUE 2 — the magics helper fills in the bodies.
+ * <p>Variables are looked up in the session first (the latest {@code %dotenv} or {@code %setenv} of
+ * a name wins), then in the process environment. Values that came from a {@code .env} are secrets:
+ * they also go into the {@link #masker()}.
  */
 public final class Session {
 
+    /** A portable environment variable name, as POSIX shells accept it. */
+    public static final Pattern VARIABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+    private static final Pattern REFERENCE = Pattern.compile("\\$\\$\\{|\\$\\{([^}]*)}");
+
     private final Path workingDirectory;
     private final SecretMasker masker = new SecretMasker();
+    private final Map<String, String> processEnvironment;
+    private final Map<String, String> variables = new ConcurrentHashMap<>();
 
     public Session(Path workingDirectory) {
+        this(workingDirectory, System.getenv());
+    }
+
+    /** A session over a given process environment, so tests do not depend on the machine's. */
+    public Session(Path workingDirectory, Map<String, String> processEnvironment) {
         this.workingDirectory = workingDirectory.toAbsolutePath().normalize();
+        this.processEnvironment = Map.copyOf(processEnvironment);
     }
 
     public Path workingDirectory() {
@@ -24,5 +44,71 @@ public final class Session {
     /** The masker every outgoing text passes through; values loaded from a {@code .env} are in it. */
     public SecretMasker masker() {
         return masker;
+    }
+
+    /** The value of a session variable, else of the process environment variable. */
+    public Optional<String> variable(String name) {
+        String value = variables.get(name);
+        return Optional.ofNullable(value != null ? value : processEnvironment.get(name));
+    }
+
+    /** Sets a variable that is not secret ({@code %setenv}). */
+    public void setVariable(String name, String value) {
+        variables.put(name, value);
+    }
+
+    /** Sets a variable whose value is a secret ({@code %dotenv}): it is masked from now on. */
+    public void setSecret(String name, String value) {
+        masker.add(value);
+        variables.put(name, value);
+    }
+
+    /**
+     * Replaces {@code ${NAME}} with the variable's value. {@code $${} stands for a literal {@code ${}
+     * (doubling the dollar, as Compose files do; a backslash escape would clash with Windows paths).
+     * A lone {@code $} or {@code $NAME} without braces is left alone.
+     *
+     * @throws MagicException a usage error naming the first variable that is not set
+     */
+    public String expand(String text) throws MagicException {
+        if (!text.contains("${")) {
+            return text;
+        }
+        var matcher = REFERENCE.matcher(text);
+        StringBuilder out = new StringBuilder();
+        while (matcher.find()) {
+            String replacement;
+            if (matcher.group(1) == null) {
+                replacement = "${";
+            } else {
+                String name = matcher.group(1);
+                if (!VARIABLE_NAME.matcher(name).matches()) {
+                    throw MagicException.usage("Bad variable reference ${" + name + "}: a name is letters, digits"
+                            + " and _ and does not start with a digit. Write $${ for a literal ${.");
+                }
+                replacement = variable(name).orElseThrow(() -> MagicException.usage("Variable " + name
+                        + " is not set. Load it with %dotenv, set it with %setenv " + name
+                        + "=VALUE, or write $${" + name + "} for the literal text."));
+            }
+            matcher.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(replacement));
+        }
+        matcher.appendTail(out);
+        return out.toString();
+    }
+
+    /** The environment of {@code %%bash}, {@code %%sh} and {@code !cmd}: the process's, then the session's. */
+    public Map<String, String> subprocessEnvironment() {
+        Map<String, String> env = new HashMap<>(processEnvironment);
+        env.putAll(variables);
+        return env;
+    }
+
+    /** A path as the person typed it, against the working directory; {@code ~} is the home folder, as in IPython. */
+    public Path resolve(String path) {
+        if (path.equals("~") || path.startsWith("~/")) {
+            return Path.of(System.getProperty("user.home")).resolve(path.substring(Math.min(2, path.length())))
+                    .normalize();
+        }
+        return workingDirectory.resolve(path).normalize();
     }
 }

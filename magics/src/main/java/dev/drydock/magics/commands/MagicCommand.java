@@ -1,0 +1,27 @@
+package dev.drydock.magics.commands;
+
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Option;
+
+/**
+ * The base of every magic family: a picocli command with {@code --help}. Subclasses take what they need
+ * ({@code Session}, {@code Notebook}, services) as constructor parameters; {@code Magics} builds a fresh
+ * object for every invocation, so no option value survives into the next cell (picocli#1531, #1733).
+ *
+ * <p>Failures are thrown as {@code MagicException}; anything else thrown becomes a {@code MagicError}
+ * with its message.
+ */
+public abstract class MagicCommand implements Callable<Integer> {
+
+    // Only the long form: short letters stay free for the families (docker's -h is --hostname).
+    @Option(names = "--help", usageHelp = true, description = "Show this help.")
+    boolean helpRequested;
+
+    @Override
+    public final Integer call() throws Exception {
+        run();
+        return 0;
+    }
+
+    protected abstract void run() throws Exception;
+}

@@ -1,0 +1,22 @@
+package dev.drydock.magics.commands;
+
+import java.util.List;
+
+/**
+ * The one place that lists the magic families. A later family ({@code %container}, {@code %env},
+ * {@code %aml}) is added here: a {@code @Command} class extending {@link MagicCommand} (line magic) or
+ * {@link CellMagicCommand} (cell magic), whose constructor takes what it needs from the services
+ * {@code Magics} knows ({@code Session}, {@code Notebook}, {@code Magics}, and the ones passed to it).
+ */
+public final class MagicFamilies {
+
+    public static final List<Class<? extends MagicCommand>> ALL = List.of(
+            WriteFileMagic.class,
+            DotenvMagic.class,
+            SetenvMagic.class,
+            ScriptMagics.Bash.class,
+            ScriptMagics.Sh.class,
+            LsMagic.class);
+
+    private MagicFamilies() {}
+}

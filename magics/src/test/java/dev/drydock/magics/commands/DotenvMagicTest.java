@@ -1,0 +1,99 @@
+package dev.drydock.magics.commands;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.drydock.magics.MagicCall;
+import dev.drydock.magics.MagicException;
+import dev.drydock.magics.Magics;
+import dev.drydock.magics.RecordingNotebook;
+import dev.drydock.magics.Session;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DotenvMagicTest {
+
+    @TempDir Path dir;
+
+    private Session session;
+    private Magics magics;
+    private RecordingNotebook notebook;
+
+    @BeforeEach
+    void setUp() {
+        session = new Session(dir, Map.of("USER", "process-user"));
+        magics = new Magics(session);
+        notebook = new RecordingNotebook(session.masker());
+    }
+
+    private void line(String name, String args) throws MagicException {
+        magics.run(new MagicCall(name, args, null), notebook);
+    }
+
+    @Test
+    void reportsNamesNeverValuesAndMasksThem() throws Exception {
+        Files.writeString(dir.resolve(".env"), "API_KEY=sk-abcdef123\n# comment\nDB_PASS=\"hunter2 hunter2\"\nDEBUG=1\n");
+        line("dotenv", "");
+        assertEquals("Loaded 3 variables from .env: API_KEY, DB_PASS, DEBUG\n", notebook.out());
+        assertEquals(Optional.of("hunter2 hunter2"), session.variable("DB_PASS"));
+        assertEquals("**** and ****", session.masker().mask("sk-abcdef123 and hunter2 hunter2"));
+
+        line("setenv", "ECHO=${API_KEY}");
+        assertFalse(notebook.out().contains("sk-abcdef123"), notebook.out());
+        assertTrue(notebook.out().endsWith("env: ECHO=****\n"), notebook.out());
+    }
+
+    @Test
+    void keepsNamesAlreadySetUnlessOverride() throws Exception {
+        Files.writeString(dir.resolve("prod.env"), "USER=env-user\nNEW_ONE=value-1\n");
+        line("dotenv", "prod.env");
+        assertEquals(Optional.of("process-user"), session.variable("USER"));
+        assertEquals("Loaded 1 variable from prod.env: NEW_ONE\n"
+                + "Kept the value already set for USER (use --override to replace it).\n", notebook.out());
+        // A kept value is still a secret that came from a .env.
+        assertEquals("****", session.masker().mask("env-user"));
+
+        line("dotenv", "prod.env --override");
+        assertEquals(Optional.of("env-user"), session.variable("USER"));
+        assertTrue(notebook.out().endsWith("Loaded 2 variables from prod.env: NEW_ONE, USER\n"), notebook.out());
+    }
+
+    @Test
+    void loadedValuesReachExpansionAndSubprocesses() throws Exception {
+        Files.writeString(dir.resolve(".env"), "REGION=westeurope\n");
+        line("dotenv", "");
+        assertEquals("westeurope", session.expand("${REGION}"));
+        assertEquals("westeurope", session.subprocessEnvironment().get("REGION"));
+    }
+
+    @Test
+    void missingFileIsAClearError() {
+        MagicException e = assertThrows(MagicException.class, () -> line("dotenv", "nope.env"));
+        assertEquals(MagicException.Kind.MagicError, e.kind());
+        assertTrue(e.getMessage().startsWith("No such file: nope.env (looked for " + dir.resolve("nope.env")),
+                e.getMessage());
+    }
+
+    @Test
+    void malformedLineIsNamedWithoutItsValue() throws Exception {
+        Files.writeString(dir.resolve(".env"), "GOOD=1\n\nBROKEN_secretvalue99\nLATER=2\n");
+        MagicException e = assertThrows(MagicException.class, () -> line("dotenv", ""));
+        assertTrue(e.getMessage().startsWith("Cannot load .env: line 3 is not NAME=VALUE."), e.getMessage());
+        assertFalse(e.getMessage().contains("secretvalue99"), e.getMessage());
+        assertEquals(Optional.empty(), session.variable("GOOD"), "nothing is loaded from a broken file");
+    }
+
+    @Test
+    void emptyFileLoadsNothing() throws Exception {
+        Files.writeString(dir.resolve(".env"), "# nothing yet\n");
+        line("dotenv", "");
+        assertEquals("Loaded 0 variables from .env.\n", notebook.out());
+    }
+}
