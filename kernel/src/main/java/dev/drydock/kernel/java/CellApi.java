@@ -1,0 +1,101 @@
+package dev.drydock.kernel.java;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.drydock.magics.Notebook;
+import java.util.Collections;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+
+/**
+ * What Java cells call to show things: {@code display(chart)}, {@code display("text/html", html)},
+ * {@code updateDisplay(id, ...)}, {@code clearOutput()}. Every cell imports these statically.
+ *
+ * <p>The runtime connects them to the notebook with {@link #bind(Notebook)} before cells run, and may
+ * bind again at any time (per cell, or once with a notebook that routes to whichever cell is running).
+ * The binding is one process-wide volatile reference, so threads a cell started reach the notebook too.
+ */
+public final class CellApi {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static volatile Notebook notebook;
+
+    private CellApi() {}
+
+    /** Routes the display calls of cells to {@code target}; {@code null} unbinds. */
+    public static void bind(Notebook target) {
+        notebook = target;
+    }
+
+    /**
+     * Shows {@code value} rendered by {@link Renderer} (text, images, or its own {@code toMimeBundle()}).
+     *
+     * @return the display id, for {@link #updateDisplay(String, Object)}
+     */
+    public static String display(Object value) {
+        String id = UUID.randomUUID().toString();
+        notebook().display(Renderer.render(value), id);
+        return id;
+    }
+
+    /**
+     * Shows {@code content} as {@code mimeType}, for example {@code display("text/html", "<b>hi</b>")}.
+     * JSON types ({@code application/json}, {@code *+json}) take JSON text.
+     *
+     * @return the display id, for {@link #updateDisplay(String, String, String)}
+     */
+    public static String display(String mimeType, String content) {
+        String id = UUID.randomUUID().toString();
+        notebook().display(bundle(mimeType, content), id);
+        return id;
+    }
+
+    /** Replaces what the display {@code displayId} shows with {@code value}. */
+    public static void updateDisplay(String displayId, Object value) {
+        notebook().update(Objects.requireNonNull(displayId, "displayId"), Renderer.render(value));
+    }
+
+    /** Replaces what the display {@code displayId} shows with {@code content} as {@code mimeType}. */
+    public static void updateDisplay(String displayId, String mimeType, String content) {
+        notebook().update(Objects.requireNonNull(displayId, "displayId"), bundle(mimeType, content));
+    }
+
+    /** Clears the cell's output at once. */
+    public static void clearOutput() {
+        clearOutput(false);
+    }
+
+    /** Clears the cell's output; with {@code wait}, only when new output arrives, so nothing flickers. */
+    public static void clearOutput(boolean wait) {
+        notebook().clear(wait);
+    }
+
+    private static Map<String, Object> bundle(String mimeType, String content) {
+        Objects.requireNonNull(mimeType, "mimeType");
+        Objects.requireNonNull(content, "content");
+        if (!isJson(mimeType)) {
+            return Map.of(mimeType, content);
+        }
+        try {
+            // JSON's null is a value too, which Map.of would refuse.
+            return Collections.singletonMap(mimeType, JSON.readValue(content, Object.class));
+        } catch (JsonProcessingException ex) {
+            throw new IllegalArgumentException(mimeType + " needs JSON text: " + ex.getOriginalMessage(), ex);
+        }
+    }
+
+    private static boolean isJson(String mimeType) {
+        String type = mimeType.toLowerCase(Locale.ROOT);
+        return type.equals("application/json") || type.endsWith("+json");
+    }
+
+    private static Notebook notebook() {
+        Notebook target = notebook;
+        if (target == null) {
+            throw new IllegalStateException("No notebook is bound: display calls work only in cells run by the Drydock kernel");
+        }
+        return target;
+    }
+}

@@ -1,0 +1,386 @@
+package dev.drydock.kernel.java;
+
+import dev.drydock.kernel.java.CellErrors.Origin;
+import dev.drydock.magics.Completion;
+import dev.drydock.magics.Notebook;
+import java.io.File;
+import java.lang.reflect.InvocationTargetException;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.security.CodeSource;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Collectors;
+import jdk.jshell.DeclarationSnippet;
+import jdk.jshell.JShell;
+import jdk.jshell.Snippet;
+import jdk.jshell.Snippet.Status;
+import jdk.jshell.SnippetEvent;
+import jdk.jshell.SourceCodeAnalysis;
+import jdk.jshell.SourceCodeAnalysis.CompletionInfo;
+import jdk.jshell.SourceCodeAnalysis.Completeness;
+import jdk.jshell.SourceCodeAnalysis.Documentation;
+import jdk.jshell.SourceCodeAnalysis.Suggestion;
+import jdk.jshell.spi.ExecutionControl;
+import jdk.jshell.spi.ExecutionControl.StoppedException;
+import jdk.jshell.spi.ExecutionControlProvider;
+import jdk.jshell.spi.ExecutionEnv;
+
+/**
+ * Java cells over JShell, in this JVM: cells share the kernel's classes and static state, so they can
+ * call Drydock's own API, and {@link CellApi}'s display calls are imported into every cell (bind the
+ * notebook they reach with {@link CellApi#bind}).
+ *
+ * <p>Evaluation, completion, inspection and completeness share one JShell, which is not thread-safe:
+ * they take turns. While a cell runs, completion and the other questions wait briefly, then give an
+ * empty answer rather than block the frontend. {@link #stop()} needs no turn; use it rather than
+ * interrupting the thread in {@link #eval}, whose interrupt javac would trip over.
+ */
+public final class JShellEngine implements JavaEngine {
+
+    /** JShell's own DEFAULT startup, then the display calls; nothing else leaks into cells' namespace. */
+    static final List<String> STARTUP = List.of(
+            "import java.io.*;",
+            "import java.math.*;",
+            "import java.net.*;",
+            "import java.nio.file.*;",
+            "import java.util.*;",
+            "import java.util.concurrent.*;",
+            "import java.util.function.*;",
+            "import java.util.prefs.*;",
+            "import java.util.regex.*;",
+            "import java.util.stream.*;",
+            "import static dev.drydock.kernel.java.CellApi.display;",
+            "import static dev.drydock.kernel.java.CellApi.updateDisplay;",
+            "import static dev.drydock.kernel.java.CellApi.clearOutput;");
+
+    private static final Set<Snippet.SubKind> VALUE_KINDS = Set.of(
+            Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND,
+            Snippet.SubKind.VAR_VALUE_SUBKIND,
+            Snippet.SubKind.OTHER_EXPRESSION_SUBKIND);
+    private static final long QUERY_WAIT_MILLIS = 500;
+    private static final String INDENT = "    ";
+
+    private final CellExecutionControl control;
+    private final JShell shell;
+    private final SourceCodeAnalysis analysis;
+    private final ReentrantLock turn = new ReentrantLock();
+    private final Map<String, Origin> origins = new ConcurrentHashMap<>();
+    private long evals;
+
+    /**
+     * Starts JShell (about a second: javac warms up) with the kernel's classpath and the startup imports.
+     *
+     * @throws IllegalStateException when the startup imports do not compile, which means the kernel's
+     *     own classes are not on JShell's compile classpath
+     */
+    public JShellEngine() {
+        control = new CellExecutionControl(new SnippetLoaderDelegate(JShellEngine.class.getClassLoader()));
+        // JShell compiles against java.class.path already; this adds the kernel's jars when a host loaded
+        // them some other way, so `import dev.drydock...` compiles wherever the kernel runs.
+        shell = JShell.builder().executionEngine(new Provider(control), Map.of()).build();
+        kernelJarsMissingFromClasspath().forEach(shell::addToClasspath);
+        analysis = shell.sourceCodeAnalysis();
+        for (String line : STARTUP) {
+            for (SnippetEvent event : shell.eval(line)) {
+                if (event.causeSnippet() == null && event.status() != Status.VALID) {
+                    shell.close();
+                    throw new IllegalStateException("JShell startup failed on `" + line + "`: "
+                            + shell.diagnostics(event.snippet()).map(d -> d.getMessage(Locale.getDefault())).collect(Collectors.joining("; ")));
+                }
+            }
+        }
+    }
+
+    @Override
+    public Map<String, Object> eval(String source, int firstLine) throws JavaException {
+        turn.lock();
+        try {
+            // A stray interrupt would make javac's reads of the classpath jars fail (ClosedByInterrupt).
+            Thread.interrupted();
+            control.beginCell();
+            long eval = ++evals;
+            String rest = source;
+            int offset = 0;
+            boolean hasValue = false;
+            Object value = null;
+            int valueLine = firstLine;
+            while (true) {
+                CompletionInfo info = analysis.analyzeCompletion(rest);
+                if (info.completeness() == Completeness.EMPTY) {
+                    break;
+                }
+                boolean whole = info.completeness().isComplete()
+                        || info.completeness() == Completeness.UNKNOWN && info.source() != null;
+                // Unfinished code goes to JShell as it is, so its "reached end of file" error names the line.
+                String snippet = whole ? info.source() : rest;
+                String remaining = whole ? info.remaining() : "";
+                // JShell numbers the lines of a snippet's frames wrongly when it starts with blank lines or
+                // comments, so each snippet starts at its first token.
+                int lead = leadingTrivia(snippet);
+                if (lead < snippet.length()) {
+                    Origin origin = new Origin(eval, firstLine + CellErrors.count(source, offset + lead), snippet.substring(lead));
+                    if (control.cancelled()) {
+                        throw CellErrors.interrupted(origin.firstLine());
+                    }
+                    SnippetEvent event = evalSnippet(origin);
+                    hasValue = event.status() == Status.VALID && VALUE_KINDS.contains(event.snippet().subKind());
+                    value = control.takeValue();
+                    valueLine = origin.firstLine();
+                }
+                if (remaining.length() >= rest.length()) {
+                    break;
+                }
+                offset += rest.length() - remaining.length();
+                rest = remaining;
+            }
+            return hasValue ? render(value, valueLine) : null;
+        } finally {
+            turn.unlock();
+        }
+    }
+
+    private SnippetEvent evalSnippet(Origin origin) throws JavaException {
+        List<SnippetEvent> events = shell.eval(origin.source());
+        if (control.cancelled()) {
+            throw CellErrors.interrupted(origin.firstLine());
+        }
+        SnippetEvent event = events.stream()
+                .filter(e -> e.causeSnippet() == null)
+                .findFirst()
+                .orElseThrow(() -> CellErrors.compilation(List.of(), origin));
+        origins.put(event.snippet().id(), origin);
+        if (event.status() == Status.REJECTED) {
+            throw CellErrors.compilation(shell.diagnostics(event.snippet()).toList(), origin);
+        }
+        if (event.exception() != null) {
+            throw CellErrors.runtime(event.exception(), origins, origin.eval(), this::missing);
+        }
+        if (!event.status().isActive() || event.status() == Status.VALID) {
+            return event;
+        }
+        if (event.snippet() instanceof DeclarationSnippet declaration) {
+            List<String> missing = missing(declaration);
+            if (!missing.isEmpty()) {
+                System.err.println(CellErrors.unresolvedNote(declaration, missing));
+            }
+        }
+        return event;
+    }
+
+    /** The length of the whitespace and comments before the first token. */
+    static int leadingTrivia(String code) {
+        int at = 0;
+        while (at < code.length()) {
+            if (Character.isWhitespace(code.charAt(at))) {
+                at++;
+            } else if (code.startsWith("//", at)) {
+                int newline = code.indexOf('\n', at);
+                at = newline < 0 ? code.length() : newline + 1;
+            } else if (code.startsWith("/*", at) && code.indexOf("*/", at + 2) >= 0) {
+                at = code.indexOf("*/", at + 2) + 2;
+            } else {
+                break;
+            }
+        }
+        return at;
+    }
+
+    private Map<String, Object> render(Object value, int line) throws JavaException {
+        try {
+            return control.callAsCell(() -> Renderer.render(value));
+        } catch (StoppedException ex) {
+            throw CellErrors.interrupted(line);
+        } catch (InvocationTargetException ex) {
+            throw CellErrors.runtime(ex.getCause());
+        }
+    }
+
+    private List<String> missing(DeclarationSnippet snippet) {
+        return shell.unresolvedDependencies(snippet).toList();
+    }
+
+    @Override
+    public void stop() {
+        control.stop();
+    }
+
+    @Override
+    public Completion complete(String code, int cursor) {
+        int at = clamp(cursor, code);
+        if (!awaitTurn()) {
+            return Completion.none(at);
+        }
+        try {
+            int[] anchor = new int[1];
+            List<Suggestion> suggestions = analysis.completionSuggestions(code, at, anchor);
+            // Suggestions that fit the expected type first; overloads of one method collapse into one.
+            Set<String> matches = suggestions.stream()
+                    .sorted(Comparator.comparing((Suggestion s) -> !s.matchesType())
+                            .thenComparing(s -> s.continuation().toLowerCase(Locale.ROOT))
+                            .thenComparing(Suggestion::continuation))
+                    .map(Suggestion::continuation)
+                    .collect(Collectors.toCollection(LinkedHashSet::new));
+            return matches.isEmpty() ? Completion.none(at) : new Completion(anchor[0], at, List.copyOf(matches));
+        } finally {
+            turn.unlock();
+        }
+    }
+
+    /**
+     * Signatures (and javadoc, where the JDK's {@code src.zip} is installed) of what is at the cursor.
+     * JShell documents a method only inside its call's parentheses, so a name under the cursor is asked
+     * about as the start of its call; a variable of a cell gets its type. {@code detailLevel} changes nothing:
+     * there is no source to show beyond the signature.
+     */
+    @Override
+    public Map<String, Object> inspect(String code, int cursor, int detailLevel) {
+        int end = clamp(cursor, code);
+        while (end < code.length() && Character.isJavaIdentifierPart(code.charAt(end))) {
+            end++;
+        }
+        if (!awaitTurn()) {
+            return null;
+        }
+        try {
+            List<Documentation> docs = analysis.documentation(code, clamp(cursor, code), true);
+            if (docs.isEmpty()) {
+                String after = code.substring(end);
+                String call = after.stripLeading();
+                docs = call.startsWith("(")
+                        ? analysis.documentation(code, end + after.length() - call.length() + 1, true)
+                        : analysis.documentation(code.substring(0, end) + "(", end + 1, true);
+            }
+            String text = docs.stream()
+                    .map(d -> d.javadoc() == null || d.javadoc().isBlank() ? d.signature() : d.signature() + "\n" + d.javadoc())
+                    .distinct()
+                    .collect(Collectors.joining("\n\n"));
+            if (text.isEmpty()) {
+                text = variableAt(code, end);
+            }
+            return text.isEmpty() ? null : Map.of(Renderer.TEXT, text);
+        } finally {
+            turn.unlock();
+        }
+    }
+
+    private String variableAt(String code, int end) {
+        int start = end;
+        while (start > 0 && Character.isJavaIdentifierPart(code.charAt(start - 1))) {
+            start--;
+        }
+        String name = code.substring(start, end);
+        return shell.variables()
+                .filter(v -> v.name().equals(name))
+                .map(v -> v.name() + ":" + v.typeName())
+                .findFirst()
+                .orElse("");
+    }
+
+    @Override
+    public IsComplete isComplete(String code) {
+        if (code.isBlank()) {
+            return new IsComplete("complete", null);
+        }
+        if (!awaitTurn()) {
+            return new IsComplete("unknown", null);
+        }
+        try {
+            String rest = code;
+            while (true) {
+                CompletionInfo info = analysis.analyzeCompletion(rest);
+                switch (info.completeness()) {
+                    case EMPTY:
+                        return new IsComplete("complete", null);
+                    case COMPLETE:
+                    case COMPLETE_WITH_SEMI:
+                        if (info.remaining().isBlank() || info.remaining().length() >= rest.length()) {
+                            return new IsComplete("complete", null);
+                        }
+                        rest = info.remaining();
+                        break;
+                    case DEFINITELY_INCOMPLETE:
+                    case CONSIDERED_INCOMPLETE:
+                        return new IsComplete("incomplete", indent(code));
+                    default:
+                        return new IsComplete("invalid", null);
+                }
+            }
+        } finally {
+            turn.unlock();
+        }
+    }
+
+    /** The next line's indent: the last line's, one level deeper after an opening brace or parenthesis. */
+    private static String indent(String code) {
+        String last = code.lines().filter(line -> !line.isBlank()).reduce((a, b) -> b).orElse("");
+        String current = last.substring(0, last.length() - last.stripLeading().length());
+        String end = last.strip();
+        return end.endsWith("{") || end.endsWith("(") ? current + INDENT : current;
+    }
+
+    @Override
+    public void close() {
+        control.stop();
+        shell.close();
+    }
+
+    private boolean awaitTurn() {
+        try {
+            return turn.tryLock(QUERY_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static int clamp(int cursor, String code) {
+        return Math.max(0, Math.min(cursor, code.length()));
+    }
+
+    private static List<String> kernelJarsMissingFromClasspath() {
+        Set<Path> known = Arrays.stream(System.getProperty("java.class.path", "").split(File.pathSeparator))
+                .filter(entry -> !entry.isBlank())
+                .map(entry -> Path.of(entry).toAbsolutePath().normalize())
+                .collect(Collectors.toSet());
+        List<String> missing = new ArrayList<>();
+        for (Class<?> type : List.of(CellApi.class, Notebook.class)) {
+            CodeSource source = type.getProtectionDomain().getCodeSource();
+            if (source == null || source.getLocation() == null) {
+                continue;
+            }
+            try {
+                Path path = Path.of(source.getLocation().toURI()).toAbsolutePath().normalize();
+                if (!known.contains(path) && !missing.contains(path.toString())) {
+                    missing.add(path.toString());
+                }
+            } catch (URISyntaxException | IllegalArgumentException ex) {
+                // Not a file (a jrt: or nested URL): nothing JShell could put on a classpath anyway.
+            }
+        }
+        return missing;
+    }
+
+    /** Hands JShell the one control instance, so the engine can read values and stop it directly. */
+    private record Provider(ExecutionControl control) implements ExecutionControlProvider {
+
+        @Override
+        public String name() {
+            return "drydock";
+        }
+
+        @Override
+        public ExecutionControl generate(ExecutionEnv env, Map<String, String> parameters) {
+            return control;
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package dev.drydock.kernel.java;
+
+import java.io.File;
+import java.net.MalformedURLException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import jdk.jshell.execution.LoaderDelegate;
+import jdk.jshell.spi.ExecutionControl.ClassBytecodes;
+import jdk.jshell.spi.ExecutionControl.ClassInstallException;
+import jdk.jshell.spi.ExecutionControl.InternalException;
+
+/**
+ * Defines the classes JShell compiles for cells in a loader whose parent is the kernel's own loader.
+ *
+ * <p>JDK 17's {@code DefaultLoaderDelegate} always hangs off the system class loader. That happens to be
+ * the kernel's loader under {@code java -jar}, but not in every host (IDE runners, test forks), and a
+ * cell that sees a second copy of a Drydock class sees none of its static state. Parent-first
+ * delegation to the kernel's loader guarantees one copy.
+ */
+final class SnippetLoaderDelegate implements LoaderDelegate {
+
+    private final SnippetClassLoader loader;
+    private final Map<String, Class<?>> classes = new ConcurrentHashMap<>();
+
+    SnippetLoaderDelegate(ClassLoader parent) {
+        this.loader = new SnippetClassLoader(parent);
+    }
+
+    ClassLoader classLoader() {
+        return loader;
+    }
+
+    @Override
+    public void load(ClassBytecodes[] cbcs) throws ClassInstallException {
+        boolean[] installed = new boolean[cbcs.length];
+        try {
+            for (ClassBytecodes cbc : cbcs) {
+                loader.declare(cbc.name(), cbc.bytecodes());
+            }
+            for (int i = 0; i < cbcs.length; i++) {
+                Class<?> type = loader.loadClass(cbcs[i].name());
+                classes.put(cbcs[i].name(), type);
+                installed[i] = true;
+                // Links the class now, so a broken class fails here and not in the middle of a cell.
+                type.getDeclaredMethods();
+            }
+        } catch (Throwable ex) {
+            throw new ClassInstallException("load: " + ex.getMessage(), installed);
+        }
+    }
+
+    @Override
+    public void classesRedefined(ClassBytecodes[] cbcs) {
+        for (ClassBytecodes cbc : cbcs) {
+            loader.declare(cbc.name(), cbc.bytecodes());
+        }
+    }
+
+    @Override
+    public void addToClasspath(String path) throws InternalException {
+        for (String entry : path.split(File.pathSeparator)) {
+            if (entry.isBlank()) {
+                continue;
+            }
+            try {
+                loader.addURL(Path.of(entry).toAbsolutePath().toUri().toURL());
+            } catch (MalformedURLException | RuntimeException ex) {
+                throw new InternalException("Cannot add " + entry + " to the classpath: " + ex.getMessage());
+            }
+        }
+    }
+
+    @Override
+    public Class<?> findClass(String name) throws ClassNotFoundException {
+        Class<?> type = classes.get(name);
+        if (type == null) {
+            throw new ClassNotFoundException(name + " was not loaded by a cell");
+        }
+        return type;
+    }
+
+    private static final class SnippetClassLoader extends URLClassLoader {
+
+        static {
+            registerAsParallelCapable();
+        }
+
+        private final Map<String, byte[]> declared = new ConcurrentHashMap<>();
+
+        SnippetClassLoader(ClassLoader parent) {
+            super("drydock-cells", new URL[0], parent);
+        }
+
+        void declare(String name, byte[] bytes) {
+            declared.put(name, bytes);
+        }
+
+        @Override
+        protected Class<?> findClass(String name) throws ClassNotFoundException {
+            byte[] bytes = declared.get(name);
+            if (bytes == null) {
+                return super.findClass(name);
+            }
+            return defineClass(name, bytes, 0, bytes.length);
+        }
+
+        @Override
+        protected void addURL(URL url) {
+            super.addURL(url);
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package dev.drydock.kernel.java;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.drydock.kernel.java.JavaEngine.JavaException;
+import dev.drydock.kernel.java.TestNotebook.Call;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class CellApiTest {
+
+    private static JShellEngine engine;
+    private final TestNotebook notebook = new TestNotebook();
+
+    @BeforeAll
+    static void start() {
+        engine = new JShellEngine();
+    }
+
+    @AfterAll
+    static void close() {
+        engine.close();
+    }
+
+    @BeforeEach
+    void bind() {
+        CellApi.bind(notebook);
+    }
+
+    @AfterEach
+    void unbind() {
+        CellApi.bind(null);
+    }
+
+    @Test
+    void aCellDisplaysUpdatesAndClearsThroughTheBoundNotebook() throws Exception {
+        engine.eval("""
+                String id = display("text/html", "<b>hi</b>");
+                updateDisplay(id, "text/html", "<b>bye</b>");
+                clearOutput(true);
+                clearOutput();""", 1);
+
+        List<Call> calls = notebook.calls;
+        assertEquals(4, calls.size(), calls::toString);
+        String id = calls.get(0).displayId();
+        assertNotNull(id);
+        assertEquals(new Call("display", id, Map.of("text/html", "<b>hi</b>")), calls.get(0));
+        assertEquals(new Call("update", id, Map.of("text/html", "<b>bye</b>")), calls.get(1));
+        assertEquals(new Call("clear-wait", null, Map.of()), calls.get(2));
+        assertEquals(new Call("clear", null, Map.of()), calls.get(3));
+    }
+
+    @Test
+    void displayOfAnObjectRendersItAndReturnsItsId() throws Exception {
+        Map<String, Object> id = engine.eval("var shown = display(List.of(1, 2));\nupdateDisplay(shown, \"done\");\nshown", 1);
+
+        List<Call> calls = notebook.calls;
+        assertEquals(id.get("text/plain"), calls.get(0).displayId());
+        assertEquals(Map.of("text/plain", "[1, 2]"), calls.get(0).bundle());
+        assertEquals(new Call("update", calls.get(0).displayId(), Map.of("text/plain", "done")), calls.get(1));
+    }
+
+    @Test
+    void everyDisplayGetsItsOwnId() {
+        String first = CellApi.display("a");
+        String second = CellApi.display("text/plain", "b");
+        assertTrue(!first.equals(second));
+    }
+
+    @Test
+    void jsonTypesTakeJsonTextAndSendTheParsedValue() {
+        CellApi.display("application/vnd.vega.v5+json", "{\"width\": 3, \"data\": [1, 2]}");
+        assertEquals(Map.of("application/vnd.vega.v5+json", Map.of("width", 3, "data", List.of(1, 2))),
+                notebook.calls.get(0).bundle());
+
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class,
+                () -> CellApi.display("application/json", "{not json"));
+        assertTrue(bad.getMessage().startsWith("application/json needs JSON text"), bad.getMessage());
+    }
+
+    @Test
+    void threadsACellStartsReachTheNotebookToo() throws Exception {
+        engine.eval("""
+                Thread worker = new Thread(() -> display("text/plain", "from a thread"));
+                worker.start();
+                worker.join();""", 1);
+        assertEquals(Map.of("text/plain", "from a thread"), notebook.calls.get(0).bundle());
+    }
+
+    @Test
+    void withoutABoundNotebookACellGetsAClearError() {
+        CellApi.bind(null);
+        JavaException error = assertThrows(JavaException.class, () -> engine.eval("display(\"text/html\", \"<p>\")", 1));
+        assertEquals("java.lang.IllegalStateException", error.ename());
+        assertTrue(error.evalue().startsWith("No notebook is bound"), error.evalue());
+    }
+}
