@@ -1,0 +1,167 @@
+package dev.drydock.kernel.runtime;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.drydock.kernel.java.JShellEngine;
+import dev.drydock.kernel.protocol.Channel;
+import dev.drydock.kernel.protocol.ConnectionInfo;
+import dev.drydock.kernel.protocol.Message;
+import dev.drydock.kernel.protocol.WireClient;
+import dev.drydock.magics.Magics;
+import dev.drydock.magics.Session;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The kernel with the real JShell engine: values, printing, display calls, interrupts, threads. */
+class KernelJShellTest {
+
+    static final Duration WAIT = Duration.ofSeconds(30);
+
+    @TempDir
+    static Path folder;
+
+    static Kernel kernel;
+    static WireClient client;
+
+    @BeforeAll
+    static void start() {
+        Session session = new Session(folder, Map.of());
+        kernel = new Kernel(new ConnectionInfo("tcp", "127.0.0.1", 0, 0, 0, 0, 0, "jshell-test-key", "hmac-sha256"),
+                session, new Magics(session), new StartingEngine(JShellEngine::new));
+        kernel.start();
+        client = new WireClient(kernel.connection());
+        client.awaitReady(WAIT);
+    }
+
+    @AfterAll
+    static void stop() {
+        client.close();
+        kernel.close();
+    }
+
+    @BeforeEach
+    void quiet() {
+        client.drainAll(Duration.ofMillis(50));
+    }
+
+    @Test
+    void expressionValueIsTheExecuteResultBetweenBusyAndIdle() {
+        String id = client.execute("1 + 1");
+        Message reply = client.reply(Channel.SHELL, id, WAIT);
+        List<Message> iopub = client.iopubUntilIdle(id, WAIT);
+
+        assertEquals("ok", reply.content().path("status").asText(), reply.content().toString());
+        assertEquals(List.of("status:busy", "execute_input", "execute_result", "status:idle"), WireClient.types(iopub));
+        assertEquals("2", iopub.get(2).content().path("data").path("text/plain").asText());
+        assertEquals(reply.content().path("execution_count").asInt(), iopub.get(2).content().path("execution_count").asInt());
+    }
+
+    @Test
+    void systemOutBecomesAStdoutStream() {
+        String id = client.execute("System.out.println(\"hello, world\");");
+        client.reply(Channel.SHELL, id, WAIT);
+        List<Message> streams = streams(client.iopubUntilIdle(id, WAIT));
+
+        assertEquals(1, streams.size());
+        assertEquals("stdout", streams.get(0).content().path("name").asText());
+        assertEquals("hello, world\n", streams.get(0).content().path("text").asText());
+    }
+
+    @Test
+    void displayCallsBecomeDisplayAndUpdateMessages() {
+        String id = client.execute("String id = display(\"text/html\", \"<b>dry</b>\");\n"
+                + "updateDisplay(id, \"text/plain\", \"dock\");\nclearOutput();");
+        Message reply = client.reply(Channel.SHELL, id, WAIT);
+        List<Message> iopub = client.iopubUntilIdle(id, WAIT);
+
+        assertEquals("ok", reply.content().path("status").asText(), reply.content().toString());
+        Message display = iopub.stream().filter(m -> m.msgType().equals("display_data")).findFirst().orElseThrow();
+        Message update = iopub.stream().filter(m -> m.msgType().equals("update_display_data")).findFirst().orElseThrow();
+        assertEquals("<b>dry</b>", display.content().path("data").path("text/html").asText());
+        String displayId = display.content().path("transient").path("display_id").asText();
+        assertEquals(displayId, update.content().path("transient").path("display_id").asText());
+        assertTrue(iopub.stream().anyMatch(m -> m.msgType().equals("clear_output")));
+    }
+
+    @Test
+    void hundredThousandLinesArriveWhole() {
+        String id = client.execute("for (int i = 0; i < 100_000; i++) System.out.println(\"line \" + i);");
+        client.reply(Channel.SHELL, id, WAIT);
+        List<Message> streams = streams(client.iopubUntilIdle(id, WAIT));
+
+        assertTrue(streams.size() <= 50, streams.size() + " stream messages");
+        List<String> lines = streams.stream().map(m -> m.content().path("text").asText())
+                .collect(Collectors.joining()).lines().toList();
+        assertEquals(100_000, lines.size());
+        assertEquals("line 99999", lines.get(99_999));
+    }
+
+    @Test
+    void interruptStopsASleepingCellAndTheNextCellRuns() {
+        String sleeping = client.execute("Thread.sleep(60000);");
+        assertNotNull(client.await(Channel.IOPUB, m -> m.msgType().equals("execute_input")
+                && m.parentHeader().path("msg_id").asText().equals(sleeping), WAIT));
+        sleepQuietly(300);
+
+        long start = System.nanoTime();
+        String interrupt = client.send(Channel.CONTROL, "interrupt_request", client.object());
+        Message interruptReply = client.reply(Channel.CONTROL, interrupt, WAIT);
+        long replied = System.nanoTime();
+        Message cellReply = client.reply(Channel.SHELL, sleeping, WAIT);
+        long ended = System.nanoTime();
+
+        assertEquals("ok", interruptReply.content().path("status").asText());
+        assertTrue(replied - start < 200_000_000L, "interrupt reply took " + (replied - start) / 1_000_000 + " ms");
+        assertEquals("error", cellReply.content().path("status").asText());
+        assertEquals("KeyboardInterrupt", cellReply.content().path("ename").asText());
+        assertTrue(ended - start < 1_000_000_000L, "the cell took " + (ended - start) / 1_000_000 + " ms to end");
+
+        String next = client.execute("40 + 2");
+        assertEquals("ok", client.reply(Channel.SHELL, next, WAIT).content().path("status").asText());
+    }
+
+    @Test
+    void threadOutputAfterTheCellEndedGoesToThatCell() {
+        String id = client.execute("new Thread(() -> { try { Thread.sleep(300); } catch (InterruptedException e) { }"
+                + " System.out.println(\"late hello\"); }).start();");
+        client.reply(Channel.SHELL, id, WAIT);
+        client.iopubUntilIdle(id, WAIT);
+
+        Message late = client.await(Channel.IOPUB, m -> m.msgType().equals("stream"), WAIT);
+        assertNotNull(late);
+        assertEquals(id, late.parentHeader().path("msg_id").asText());
+        assertEquals("late hello\n", late.content().path("text").asText());
+    }
+
+    @Test
+    void compileErrorIsAnErrorReply() {
+        String id = client.execute("int x = ;");
+        Message reply = client.reply(Channel.SHELL, id, WAIT);
+        List<Message> iopub = client.iopubUntilIdle(id, WAIT);
+
+        assertEquals("error", reply.content().path("status").asText());
+        assertTrue(iopub.stream().anyMatch(m -> m.msgType().equals("error")));
+    }
+
+    private static List<Message> streams(List<Message> iopub) {
+        return iopub.stream().filter(m -> m.msgType().equals("stream")).toList();
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
