@@ -133,7 +133,9 @@ public final class JShellEngine implements JavaEngine {
                         throw CellErrors.interrupted(origin.firstLine());
                     }
                     SnippetEvent event = evalSnippet(origin);
-                    hasValue = event.status() == Status.VALID && VALUE_KINDS.contains(event.snippet().subKind());
+                    // As in IPython, a trailing semicolon keeps a value from being shown: `display(x);`.
+                    boolean silenced = whole && rest.substring(0, rest.length() - remaining.length()).strip().endsWith(";");
+                    hasValue = !silenced && event.status() == Status.VALID && VALUE_KINDS.contains(event.snippet().subKind());
                     value = control.takeValue();
                     valueLine = origin.firstLine();
                 }

@@ -68,6 +68,14 @@ class JShellEngineTest {
     }
 
     @Test
+    void aTrailingSemicolonKeepsTheValueFromBeingShown() throws Exception {
+        assertNull(engine.eval("String.valueOf(42);", 1));
+        assertNull(engine.eval("String.valueOf(42);   \n", 1));
+        assertEquals("42", eval("String.valueOf(42)"));
+        assertEquals("42", eval("String.valueOf(41);\nString.valueOf(42)"));
+    }
+
+    @Test
     void declarationsAndStatementsHaveNoValue() throws Exception {
         assertNull(engine.eval("int declared = 3;", 1));
         assertNull(engine.eval("", 1));
