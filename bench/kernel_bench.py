@@ -1,0 +1,133 @@
+#!/usr/bin/python3
+"""Drydock and ipykernel side by side, in one run, through jupyter_client.
+
+Measures, for each kernel: startup to the first kernel_info_reply, the round trip of a trivial cell
+(p50/p99), a cell printing 100,000 lines (time to idle and number of iopub `stream` messages), resident
+memory of the kernel's process tree after those cells, and the time from interrupt_request to its
+reply and to the interrupted cell's execute_reply. A benchmark, not a test: it prints numbers and the
+targets, and exits 0 either way.
+
+    JUPYTER_PATH=... /usr/bin/python3 bench/kernel_bench.py [--rounds 200] [--kernels drydock python3]
+"""
+import argparse
+import os
+import statistics
+import time
+
+import psutil
+from jupyter_client.manager import KernelManager
+
+CELLS = {
+    # kernel name: (trivial cell, 100,000-line cell, sleeping cell)
+    "drydock": ("1", 'for (int i = 0; i < 100_000; i++) System.out.println("line " + i);', "Thread.sleep(60_000);"),
+    "python3": ("1", 'for i in range(100_000): print("line", i)', "import time; time.sleep(60)"),
+}
+
+
+def wait_reply(kc, msg_id, timeout=120):
+    while True:
+        reply = kc.get_shell_msg(timeout=timeout)
+        if reply["parent_header"].get("msg_id") == msg_id:
+            return reply
+
+
+def run_cell(kc, code, timeout=300):
+    """Returns (seconds to idle, number of stream messages)."""
+    started = time.perf_counter()
+    msg_id = kc.execute(code)
+    streams = 0
+    while True:
+        msg = kc.get_iopub_msg(timeout=timeout)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        if msg["msg_type"] == "stream":
+            streams += 1
+        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            elapsed = time.perf_counter() - started
+            wait_reply(kc, msg_id)
+            return elapsed, streams
+
+
+def tree_rss_mib(pid):
+    process = psutil.Process(pid)
+    return sum(p.memory_info().rss for p in [process] + process.children(recursive=True)) / 2**20
+
+
+def measure(name, rounds):
+    trivial, many_lines, sleeping = CELLS[name]
+    km = KernelManager(kernel_name=name)
+    started = time.perf_counter()
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=120)
+        startup = time.perf_counter() - started
+
+        for _ in range(10):  # warm-up, as a person's first few cells would be
+            run_cell(kc, trivial)
+        trips = sorted(run_cell(kc, trivial)[0] * 1000 for _ in range(rounds))
+        p50 = statistics.median(trips)
+        p99 = trips[min(len(trips) - 1, int(len(trips) * 0.99))]
+
+        lines_time, lines_messages = run_cell(kc, many_lines)
+        rss = tree_rss_mib(km.provisioner.process.pid)
+
+        msg_id = kc.execute(sleeping)
+        time.sleep(1.0)
+        # Both kernels take interrupt_request on control (ipykernel 6 signals itself on receiving it).
+        request = kc.session.msg("interrupt_request", {})
+        interrupt_started = time.perf_counter()
+        kc.control_channel.send(request)
+        while kc.get_control_msg(timeout=10)["parent_header"].get("msg_id") != request["header"]["msg_id"]:
+            pass
+        interrupt_reply = time.perf_counter() - interrupt_started
+        wait_reply(kc, msg_id, timeout=10)
+        cell_ended = time.perf_counter() - interrupt_started
+        return {
+            "startup to kernel_info_reply (s)": startup,
+            "trivial cell p50 (ms)": p50,
+            "trivial cell p99 (ms)": p99,
+            "100,000 lines: time to idle (s)": lines_time,
+            "100,000 lines: stream messages": lines_messages,
+            "resident memory of process tree (MiB)": rss,
+            "interrupt: reply on control (s)": interrupt_reply,
+            "interrupt: sleeping cell ended (s)": cell_ended,
+        }
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+TARGETS = {
+    "startup to kernel_info_reply (s)": "<= ipykernel",
+    "trivial cell p50 (ms)": "<= ipykernel",
+    "100,000 lines: time to idle (s)": "<= ipykernel",
+    "100,000 lines: stream messages": "<= 50",
+    "resident memory of process tree (MiB)": "<= 2x ipykernel",
+    "interrupt: reply on control (s)": "<= 0.2",
+}
+
+
+def main():
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")  # quiets ipykernel's debugger warning
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=200, help="trivial cells to time (default 200)")
+    parser.add_argument("--kernels", nargs="+", default=["drydock", "python3"])
+    args = parser.parse_args()
+
+    results = {name: measure(name, args.rounds) for name in args.kernels}
+    names = list(results)
+    header = "| measure | " + " | ".join(names) + " | target |"
+    print(header)
+    print("|" + " --- |" * (len(names) + 2))
+    for key in results[names[0]]:
+        cells = []
+        for name in names:
+            value = results[name][key]
+            cells.append(f"{value:.0f}" if value >= 100 else f"{value:.3g}")
+        print(f"| {key} | " + " | ".join(cells) + f" | {TARGETS.get(key, '')} |")
+
+
+if __name__ == "__main__":
+    main()
