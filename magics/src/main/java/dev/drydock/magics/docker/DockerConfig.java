@@ -1,6 +1,7 @@
 package dev.drydock.magics.docker;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.model.AuthConfig;
 import com.github.dockerjava.core.DockerConfigFile;
@@ -40,7 +41,9 @@ public final class DockerConfig {
     /** The key the CLI files Docker Hub credentials under, whatever the image name says. */
     public static final String DOCKER_HUB = AuthConfig.DEFAULT_SERVER_ADDRESS;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    // The docker CLI keeps many keys docker-java does not model (detachKeys, psFormat, plugins, ...).
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
     private static final List<String> TLS_FILES = List.of("ca.pem", "cert.pem", "key.pem");
     private static final long HELPER_TIMEOUT_SECONDS = 30;
 

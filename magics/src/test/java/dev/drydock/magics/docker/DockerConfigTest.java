@@ -174,6 +174,16 @@ class DockerConfigTest {
     }
 
     @Test
+    void keysOnlyTheDockerCliKnowsDoNotBreakCredentials() throws Exception {
+        Files.writeString(dotDocker.resolve("config.json"), """
+                {"auths": {"127.0.0.1:5000": {"auth": "%s"}},
+                 "detachKeys": "ctrl-e,e", "psFormat": "table {{.ID}}", "plugins": {"x": {"k": "v"}},
+                 "currentContext": "default"}""".formatted(base64("alice:pw")));
+
+        assertEquals("alice", resolve().credentials("127.0.0.1:5000").orElseThrow().getUsername());
+    }
+
+    @Test
     void authsAreDecodedAndMatchedByRegistryAsTheCliDoes() throws Exception {
         Files.writeString(dotDocker.resolve("config.json"), """
                 {"auths": {
