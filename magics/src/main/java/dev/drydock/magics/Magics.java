@@ -36,7 +36,14 @@ public final class Magics {
     private final Map<String, Class<? extends MagicCommand>> families = new LinkedHashMap<>();
 
     public Magics(Session session) {
-        this(session, MagicFamilies.ALL, List.of());
+        this(session, MagicFamilies.ALL, defaultServices(new dev.drydock.magics.docker.Docker()));
+    }
+
+    /** The kernel's services; the one lazy engine is shared by every family and the environment-name resolver. */
+    private static List<Object> defaultServices(dev.drydock.magics.docker.Docker docker) {
+        return List.of(docker, new dev.drydock.magics.registry.RegistryCredentials(),
+                dev.drydock.magics.container.HostUser.current(), new dev.drydock.magics.env.EnvImageResolver(docker),
+                new dev.drydock.magics.env.ImageBuilder());
     }
 
     /**

@@ -23,6 +23,7 @@ public final class Session {
     private static final Pattern REFERENCE = Pattern.compile("\\$\\$\\{|\\$\\{([^}]*)}");
 
     private final Path workingDirectory;
+    private final String id = java.util.UUID.randomUUID().toString();
     private final SecretMasker masker = new SecretMasker();
     private final Map<String, String> processEnvironment;
     private final Map<String, String> variables = new ConcurrentHashMap<>();
@@ -35,6 +36,11 @@ public final class Session {
     public Session(Path workingDirectory, Map<String, String> processEnvironment) {
         this.workingDirectory = workingDirectory.toAbsolutePath().normalize();
         this.processEnvironment = Map.copyOf(processEnvironment);
+    }
+
+    /** A random id per session: the label value that marks the containers and images this kernel made. */
+    public String id() {
+        return id;
     }
 
     public Path workingDirectory() {

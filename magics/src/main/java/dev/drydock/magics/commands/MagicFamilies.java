@@ -16,7 +16,10 @@ public final class MagicFamilies {
             SetenvMagic.class,
             ScriptMagics.Bash.class,
             ScriptMagics.Sh.class,
-            LsMagic.class);
+            LsMagic.class,
+            dev.drydock.magics.container.ContainerMagic.class,
+            dev.drydock.magics.registry.DockerMagic.class,
+            dev.drydock.magics.env.EnvMagic.class);
 
     private MagicFamilies() {}
 }

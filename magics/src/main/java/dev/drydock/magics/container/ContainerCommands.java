@@ -1,0 +1,384 @@
+package dev.drydock.magics.container;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.CommitCmd;
+import com.github.dockerjava.api.command.ExecCreateCmd;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.command.LogContainerCmd;
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.exception.NotModifiedException;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.ContainerPort;
+import dev.drydock.magics.MagicException;
+import dev.drydock.magics.Notebook;
+import dev.drydock.magics.Session;
+import dev.drydock.magics.commands.MagicCommand;
+import dev.drydock.magics.docker.Docker;
+import dev.drydock.magics.docker.DockerEngine;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeSet;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The {@code %container} subcommands that manage containers: ls, logs, exec, stop, start, rm, commit. */
+public final class ContainerCommands {
+
+    private ContainerCommands() {}
+
+    /** The label filter that finds what this kernel session started. */
+    static Map<String, String> sessionLabel(Session session) {
+        return Map.of(ContainerRequest.SESSION_LABEL, session.id());
+    }
+
+    @Command(name = "ls", description = {"List containers: running ones, all with -a, this notebook's with --notebook."})
+    public static final class Ls extends MagicCommand {
+
+        @Option(names = {"-a", "--all"}, description = "Also stopped containers.")
+        boolean all;
+
+        @Option(names = "--notebook", description = "Only the containers this kernel session started (any state).")
+        boolean notebookOnly;
+
+        private final Docker docker;
+        private final Session session;
+        private final Notebook notebook;
+
+        public Ls(Docker docker, Session session, Notebook notebook) {
+            this.docker = docker;
+            this.session = session;
+            this.notebook = notebook;
+        }
+
+        @Override
+        protected void run() throws MagicException {
+            var list = docker.engine().client().listContainersCmd().withShowAll(all || notebookOnly);
+            if (notebookOnly) {
+                list.withLabelFilter(sessionLabel(session));
+            }
+            notebook.display(table(list.exec(), Instant.now()).bundle(), null);
+        }
+
+        static Table table(List<Container> containers, Instant now) {
+            List<List<String>> rows = new ArrayList<>();
+            for (Container container : containers) {
+                String name = container.getNames() == null || container.getNames().length == 0 ? ""
+                        : container.getNames()[0].replaceFirst("^/", "");
+                rows.add(List.of(Containers.shortId(container.getId()), name, Objects.toString(container.getImage(), ""),
+                        Objects.toString(container.getStatus(), ""), ports(container.getPorts()),
+                        Table.ago(Instant.ofEpochSecond(container.getCreated() == null ? 0 : container.getCreated()), now)));
+            }
+            return new Table(List.of("CONTAINER ID", "NAME", "IMAGE", "STATUS", "PORTS", "CREATED"), rows);
+        }
+
+        /** As the docker CLI lists them: {@code 127.0.0.1:8080->80/tcp}, or {@code 80/tcp} when not published. */
+        static String ports(ContainerPort[] ports) {
+            if (ports == null) {
+                return "";
+            }
+            TreeSet<String> text = new TreeSet<>();
+            for (ContainerPort port : ports) {
+                String inside = port.getPrivatePort() + "/" + port.getType();
+                text.add(port.getPublicPort() == null ? inside : port.getIp() + ":" + port.getPublicPort() + "->" + inside);
+            }
+            return String.join(", ", text);
+        }
+
+    }
+
+    @Command(name = "logs", description = {"Show a container's output; -f follows it until it stops or you interrupt."})
+    public static final class Logs extends MagicCommand {
+
+        @Option(names = {"-f", "--follow"}, description = "Keep streaming new output.")
+        boolean follow;
+
+        @Option(names = {"-n", "--tail"}, paramLabel = "N", description = "Only the last N lines.")
+        Integer tail;
+
+        @Parameters(index = "0", paramLabel = "CONTAINER")
+        String container;
+
+        private final Docker docker;
+        private final Notebook notebook;
+
+        public Logs(Docker docker, Notebook notebook) {
+            this.docker = docker;
+            this.notebook = notebook;
+        }
+
+        @Override
+        protected void run() throws MagicException {
+            DockerClient client = docker.engine().client();
+            LogContainerCmd logs = client.logContainerCmd(container).withStdOut(true).withStdErr(true)
+                    .withFollowStream(follow);
+            if (tail != null) {
+                logs.withTail(tail);
+            }
+            try {
+                DockerEngine.await(logs.exec(new FrameOutput(notebook)), notebook.cancellation());
+            } catch (DockerException e) {
+                throw Containers.failed("Reading the logs of", container, e);
+            }
+        }
+    }
+
+    @Command(name = "exec", modelTransformer = StopAtImage.class,
+            description = {"Run a command in a running container; its output streams into the cell.",
+                "Example: %%container exec web ls -l /srv"})
+    public static final class Exec extends MagicCommand {
+
+        @Option(names = {"-u", "--user"}, paramLabel = "USER[:GROUP]", description = "Run as this user.")
+        String user;
+
+        @Option(names = {"-w", "--workdir"}, paramLabel = "DIR", description = "The working directory inside.")
+        String workdir;
+
+        @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE", description = "Set a variable.")
+        List<String> env = new ArrayList<>();
+
+        @Parameters(index = "0", paramLabel = "CONTAINER")
+        String container;
+
+        @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD", description = "The command and its arguments.")
+        List<String> command = new ArrayList<>();
+
+        private final Docker docker;
+        private final Notebook notebook;
+
+        public Exec(Docker docker, Notebook notebook) {
+            this.docker = docker;
+            this.notebook = notebook;
+        }
+
+        @Override
+        protected void run() throws MagicException {
+            DockerClient client = docker.engine().client();
+            String execId;
+            try {
+                ExecCreateCmd create = client.execCreateCmd(container).withAttachStdout(true).withAttachStderr(true)
+                        .withCmd(command.toArray(String[]::new));
+                if (user != null) {
+                    create.withUser(user);
+                }
+                if (workdir != null) {
+                    create.withWorkingDir(workdir);
+                }
+                if (!env.isEmpty()) {
+                    create.withEnv(env);
+                }
+                execId = create.exec().getId();
+                DockerEngine.await(client.execStartCmd(execId).exec(new FrameOutput(notebook)), notebook.cancellation());
+            } catch (DockerException e) {
+                throw Containers.failed("Running a command in", container, e);
+            }
+            Long status = client.inspectExecCmd(execId).exec().getExitCodeLong();
+            if (status != null && status != 0) {
+                throw MagicException.failed("The command " + String.join(" ", command) + " in " + container
+                        + " exited with status " + status + ".");
+            }
+        }
+    }
+
+    @Command(name = "stop", description = {"Stop containers: SIGTERM, then SIGKILL after the grace period."})
+    public static final class Stop extends MagicCommand {
+
+        @Option(names = {"-t", "--time"}, paramLabel = "SECONDS", description = "Grace period (default 10).")
+        int seconds = 10;
+
+        @Parameters(arity = "1..*", paramLabel = "CONTAINER")
+        List<String> containers;
+
+        private final Docker docker;
+        private final Notebook notebook;
+
+        public Stop(Docker docker, Notebook notebook) {
+            this.docker = docker;
+            this.notebook = notebook;
+        }
+
+        @Override
+        protected void run() throws MagicException {
+            DockerClient client = docker.engine().client();
+            for (String container : containers) {
+                try {
+                    client.stopContainerCmd(container).withTimeout(seconds).exec();
+                } catch (NotModifiedException e) {
+                    // Already stopped: docker stop says nothing either.
+                } catch (DockerException e) {
+                    throw Containers.failed("Stopping", container, e);
+                }
+                notebook.out(container + "\n");
+            }
+        }
+    }
+
+    @Command(name = "start", description = {"Start stopped containers in the background."})
+    public static final class Start extends MagicCommand {
+
+        @Parameters(arity = "1..*", paramLabel = "CONTAINER")
+        List<String> containers;
+
+        private final Docker docker;
+        private final Notebook notebook;
+
+        public Start(Docker docker, Notebook notebook) {
+            this.docker = docker;
+            this.notebook = notebook;
+        }
+
+        @Override
+        protected void run() throws MagicException {
+            DockerClient client = docker.engine().client();
+            for (String container : containers) {
+                try {
+                    client.startContainerCmd(container).exec();
+                } catch (NotModifiedException e) {
+                    // Running already.
+                } catch (DockerException e) {
+                    throw Containers.failed("Starting", container, e);
+                }
+                notebook.out(container + "\n");
+            }
+        }
+    }
+
+    @Command(name = "rm", description = {"Remove containers; -f also running ones; --notebook all this session started."})
+    public static final class Rm extends MagicCommand {
+
+        @Option(names = {"-f", "--force"}, description = "Kill and remove running containers too.")
+        boolean force;
+
+        @Option(names = "--notebook", description = "Remove every container this kernel session started.")
+        boolean notebookOnly;
+
+        @Parameters(arity = "0..*", paramLabel = "CONTAINER")
+        List<String> containers = new ArrayList<>();
+
+        private final Docker docker;
+        private final Session session;
+        private final Notebook notebook;
+
+        public Rm(Docker docker, Session session, Notebook notebook) {
+            this.docker = docker;
+            this.session = session;
+            this.notebook = notebook;
+        }
+
+        @Override
+        protected void run() throws MagicException {
+            if (containers.isEmpty() && !notebookOnly) {
+                throw MagicException.usage("Name the containers to remove, or give --notebook for all this session "
+                        + "started.");
+            }
+            DockerClient client = docker.engine().client();
+            List<String> targets = new ArrayList<>(containers);
+            if (notebookOnly) {
+                client.listContainersCmd().withShowAll(true).withLabelFilter(sessionLabel(session)).exec()
+                        .forEach(c -> targets.add(c.getNames() != null && c.getNames().length > 0
+                                ? c.getNames()[0].replaceFirst("^/", "") : Containers.shortId(c.getId())));
+            }
+            List<String> failures = new ArrayList<>();
+            for (String container : targets) {
+                try {
+                    client.removeContainerCmd(container).withForce(force).withRemoveVolumes(true).exec();
+                    notebook.out(container + "\n");
+                } catch (DockerException e) {
+                    failures.add(container + ": " + Containers.engineMessage(e));
+                }
+            }
+            if (notebookOnly && targets.isEmpty()) {
+                notebook.out("This session has no containers.\n");
+            }
+            if (!failures.isEmpty()) {
+                throw MagicException.failed("Could not remove " + String.join("; ", failures)
+                        + (force ? "" : ". Stop them first (%container stop), or remove them anyway with -f."));
+            }
+        }
+    }
+
+    @Command(name = "commit", description = {"Save a container's file system as an image, such as myrepo/model:v2.",
+        "Refused when the container's environment holds a secret loaded with %%dotenv: it would be baked in."})
+    public static final class Commit extends MagicCommand {
+
+        @Option(names = {"-m", "--message"}, description = "The commit message.")
+        String message;
+
+        @Option(names = {"-a", "--author"}, description = "The author, such as \"Ann <ann@example.com>\".")
+        String author;
+
+        @Parameters(index = "0", paramLabel = "CONTAINER")
+        String container;
+
+        @Parameters(index = "1", paramLabel = "REPO[:TAG]")
+        String target;
+
+        private final Docker docker;
+        private final Session session;
+        private final Notebook notebook;
+
+        public Commit(Docker docker, Session session, Notebook notebook) {
+            this.docker = docker;
+            this.session = session;
+            this.notebook = notebook;
+        }
+
+        @Override
+        protected void run() throws MagicException {
+            DockerClient client = docker.engine().client();
+            InspectContainerResponse inspect;
+            try {
+                inspect = client.inspectContainerCmd(container).exec();
+            } catch (DockerException e) {
+                throw Containers.failed("Committing", container, e);
+            }
+            List<String> secret = secretVariables(inspect.getConfig().getEnv());
+            if (!secret.isEmpty()) {
+                throw MagicException.failed("Not committing " + container + ": its environment holds the value of a "
+                        + "secret loaded with %dotenv (" + String.join(", ", secret) + "), which would be stored in the "
+                        + "image for anyone who pulls it. Run the container without it (pass secrets at run time), then "
+                        + "commit that one.");
+            }
+            int slash = target.lastIndexOf('/');
+            int colon = target.lastIndexOf(':');
+            boolean tagged = colon > slash;
+            CommitCmd commit = client.commitCmd(container)
+                    .withRepository(tagged ? target.substring(0, colon) : target)
+                    .withTag(tagged ? target.substring(colon + 1) : "latest")
+                    .withLabels(Map.of(ContainerRequest.SESSION_LABEL, session.id(),
+                            "org.opencontainers.image.created", Instant.now().toString(),
+                            "dev.drydock.committed-from", inspect.getConfig().getImage()));
+            if (message != null) {
+                commit.withMessage(message);
+            }
+            if (author != null) {
+                commit.withAuthor(author);
+            }
+            try {
+                String id = commit.exec();
+                notebook.out("Committed " + container + " as " + (tagged ? target : target + ":latest") + " (" + id + ").\n");
+            } catch (DockerException e) {
+                throw Containers.failed("Committing", container, e);
+            }
+        }
+
+        /** The names of variables whose values the session knows as secrets. */
+        private List<String> secretVariables(String[] env) {
+            List<String> names = new ArrayList<>();
+            if (env == null) {
+                return names;
+            }
+            for (String entry : env) {
+                int eq = entry.indexOf('=');
+                String value = eq < 0 ? "" : entry.substring(eq + 1);
+                if (!value.isEmpty() && !session.masker().mask(value).equals(value)) {
+                    names.add(entry.substring(0, Math.max(eq, 0)));
+                }
+            }
+            return names;
+        }
+    }
+}

@@ -1,0 +1,233 @@
+package dev.drydock.magics.container;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.Ports;
+import dev.drydock.magics.MagicException;
+import dev.drydock.magics.Notebook;
+import dev.drydock.magics.Session;
+import dev.drydock.magics.commands.MagicCommand;
+import dev.drydock.magics.docker.Docker;
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code %container jupyter}: a Jupyter server in a container, published on 127.0.0.1 only and guarded by a
+ * fresh random token, instead of the seeds' {@code -p 9000:8888} open to the network.
+ */
+@Command(name = "jupyter",
+        description = {
+            "Start Jupyter in a container on 127.0.0.1 with a fresh token and print its URL.",
+            "",
+            "The image must have Jupyter (jupyter notebook, or jupyter lab with --lab). -p PORT picks the host port",
+            "(default: a free one); other -p specs publish more ports as in run. Example:",
+            "  %%container jupyter -p 9000 -v .:/work -w /work IMAGE"
+        })
+public final class ContainerJupyter extends MagicCommand {
+
+    static final int JUPYTER_PORT = 8888;
+    private static final int READY_SECONDS = 60;
+
+    @Mixin
+    ContainerOptions options;
+
+    @Option(names = "--lab", description = "Run JupyterLab instead of the classic notebook.")
+    boolean lab;
+
+    @Parameters(index = "0", paramLabel = "IMAGE", description = "An image with Jupyter (or a %%env environment's name).")
+    String image;
+
+    private final Docker docker;
+    private final Session session;
+    private final Notebook notebook;
+    private final ImageResolver images;
+    private final HostUser hostUser;
+
+    public ContainerJupyter(Docker docker, Session session, Notebook notebook, ImageResolver images, HostUser hostUser) {
+        this.docker = docker;
+        this.session = session;
+        this.notebook = notebook;
+        this.images = images;
+        this.hostUser = hostUser;
+    }
+
+    /** A token as Jupyter makes its own: 24 random bytes in hex. */
+    static String newToken() {
+        byte[] bytes = new byte[24];
+        new SecureRandom().nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
+    }
+
+    /** The Jupyter command line; the token goes in JUPYTER_TOKEN, which notebook 5+ and jupyter_server read. */
+    static List<String> command(boolean lab) {
+        return List.of("jupyter", lab ? "lab" : "notebook", "--ip=0.0.0.0", "--port=" + JUPYTER_PORT, "--no-browser",
+                "--allow-root");
+    }
+
+    /** Bare numbers in -p are the host port for Jupyter; with none, the engine picks a free one. */
+    static List<String> publish(List<String> specs) {
+        List<String> publish = new ArrayList<>();
+        boolean jupyter = false;
+        for (String spec : specs) {
+            if (spec.matches("\\d+")) {
+                publish.add(spec + ":" + JUPYTER_PORT);
+                jupyter = true;
+            } else {
+                publish.add(spec);
+            }
+        }
+        if (!jupyter) {
+            publish.add(String.valueOf(JUPYTER_PORT));
+        }
+        return publish;
+    }
+
+    /** Prepares the create request: command, token, ports, and a writable HOME for a mapped uid. */
+    CreateContainerCmd prepare(ContainerRequest request, CreateContainerCmd create, String token) throws MagicException {
+        options.publish = publish(options.publish);
+        List<String> env = new ArrayList<>();
+        if (options.user == null && hostUser.containerUser() != null) {
+            // The host's uid has no home in the image; Jupyter needs one it can write its runtime files to.
+            env.add("HOME=/tmp");
+        }
+        env.addAll(options.env);
+        env.add("JUPYTER_TOKEN=" + token);
+        options.env = env;
+        return request.apply(create, options).withCmd(command(lab));
+    }
+
+    @Override
+    protected void run() throws MagicException {
+        String resolved = images.resolve(image, session);
+        DockerClient client = docker.engine().client();
+        String token = newToken();
+        ContainerRequest request = new ContainerRequest(session, hostUser);
+        CreateContainerCmd create = prepare(request, client.createContainerCmd(resolved), token);
+        request.createMissingBindSources();
+        String id;
+        try {
+            id = create.exec().getId();
+        } catch (DockerException e) {
+            throw new MagicException(MagicException.Kind.MagicError, "Creating the Jupyter container from " + resolved
+                    + " failed: " + Containers.engineMessage(e), e);
+        }
+        boolean ready = false;
+        try {
+            try {
+                Containers.start(client, id, resolved);
+            } catch (MagicException e) {
+                if (e.getMessage().contains("executable file not found")) {
+                    throw MagicException.failed(resolved + " has no jupyter command. Use an image with Jupyter "
+                            + "(jupyter/base-notebook, or an %env environment with notebook or jupyterlab in it).");
+                }
+                throw e;
+            }
+            InspectContainerResponse inspect = client.inspectContainerCmd(id).exec();
+            String name = inspect.getName().replaceFirst("^/", "");
+            String port = hostPort(inspect.getNetworkSettings().getPorts());
+            String url = "http://127.0.0.1:" + port + "/?token=" + token;
+            notebook.out("Waiting for Jupyter in " + name + " (" + Containers.shortId(id) + ")...\n");
+            awaitReady(client, id, port);
+            Map<String, Object> bundle = new LinkedHashMap<>();
+            bundle.put("text/plain", "Jupyter is running in " + name + ": " + url);
+            bundle.put("text/html", "Jupyter is running in <code>" + Table.escape(name) + "</code>: <a href=\""
+                    + Table.escape(url) + "\" target=\"_blank\">" + Table.escape(url) + "</a>");
+            notebook.display(bundle, null);
+            notebook.out("Stop it with %container rm -f " + name + "\n");
+            ready = true;
+        } finally {
+            if (!ready) {
+                Containers.removeQuietly(client, id);
+            }
+        }
+    }
+
+    private static String hostPort(Ports ports) throws MagicException {
+        Ports.Binding[] bindings = ports == null ? null : ports.getBindings().get(ExposedPort.tcp(JUPYTER_PORT));
+        if (bindings == null || bindings.length == 0) {
+            throw MagicException.failed("The engine published no host port for Jupyter's " + JUPYTER_PORT + ".");
+        }
+        return bindings[0].getHostPortSpec();
+    }
+
+    /** Waits until Jupyter answers HTTP, failing with its last log lines when the container exits first. */
+    private void awaitReady(DockerClient client, String id, String port) throws MagicException {
+        long deadline = System.nanoTime() + READY_SECONDS * 1_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            notebook.cancellation().throwIfCancelled();
+            if (answers(port)) {
+                return;
+            }
+            Boolean running = client.inspectContainerCmd(id).exec().getState().getRunning();
+            if (!Boolean.TRUE.equals(running)) {
+                throw MagicException.failed("Jupyter's container exited before it answered. Does the image have "
+                        + "Jupyter? Its last output:\n" + lastLines(client, id));
+            }
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw MagicException.interrupted();
+            }
+        }
+        throw MagicException.failed("Jupyter did not answer on 127.0.0.1:" + port + " within " + READY_SECONDS
+                + " s. Its last output:\n" + lastLines(client, id));
+    }
+
+    private static boolean answers(String port) {
+        try {
+            HttpURLConnection connection = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + "/api")
+                    .toURL().openConnection();
+            connection.setConnectTimeout(500);
+            connection.setReadTimeout(1000);
+            connection.setInstanceFollowRedirects(false);
+            try {
+                return connection.getResponseCode() > 0;
+            } finally {
+                connection.disconnect();
+            }
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static String lastLines(DockerClient client, String id) {
+        StringBuilder text = new StringBuilder();
+        try {
+            client.logContainerCmd(id).withStdOut(true).withStdErr(true).withTail(20)
+                    .exec(new ResultCallback.Adapter<Frame>() {
+                        @Override
+                        public void onNext(Frame frame) {
+                            synchronized (text) {
+                                text.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
+                            }
+                        }
+                    }).awaitCompletion(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            return "(its logs could not be read: " + e.getMessage() + ")";
+        }
+        synchronized (text) {
+            return text.toString().strip();
+        }
+    }
+}

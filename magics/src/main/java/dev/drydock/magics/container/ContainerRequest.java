@@ -1,0 +1,245 @@
+package dev.drydock.magics.container;
+
+import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.InternetProtocol;
+import com.github.dockerjava.api.model.PortBinding;
+import com.github.dockerjava.api.model.Ports;
+import com.github.dockerjava.api.model.Volume;
+import dev.drydock.magics.MagicException;
+import dev.drydock.magics.Session;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What {@link ContainerOptions} ask of the engine: the {@code docker run} flags mapped onto docker-java's
+ * create request. Paths resolve against the notebook's folder, ports bind to 127.0.0.1 unless an address is
+ * given, and the container carries the session's label.
+ */
+public final class ContainerRequest {
+
+    /** The label naming the kernel session that started a container: {@code ls --notebook} filters on it. */
+    public static final String SESSION_LABEL = "dev.drydock.session";
+    static final String LOOPBACK = "127.0.0.1";
+
+    private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?) ?([kmgtp])?i?b?", Pattern.CASE_INSENSITIVE);
+    private static final Pattern PORT = Pattern.compile("(\\d+)(?:/(tcp|udp|sctp))?");
+
+    private final Session session;
+    private final HostUser hostUser;
+    private final List<Path> bindSources = new ArrayList<>();
+
+    public ContainerRequest(Session session, HostUser hostUser) {
+        this.session = session;
+        this.hostUser = hostUser;
+    }
+
+    /** Fills {@code create} from the options; {@code create} already names the image. */
+    public CreateContainerCmd apply(CreateContainerCmd create, ContainerOptions options) throws MagicException {
+        HostConfig host = HostConfig.newHostConfig();
+        List<ExposedPort> exposed = new ArrayList<>();
+        List<PortBinding> bindings = new ArrayList<>();
+        for (String spec : options.publish) {
+            PortBinding binding = port(spec);
+            exposed.add(binding.getExposedPort());
+            bindings.add(binding);
+        }
+        List<Bind> binds = new ArrayList<>();
+        List<Volume> anonymous = new ArrayList<>();
+        for (String spec : options.volumes) {
+            volume(spec, binds, anonymous);
+        }
+        host.withPortBindings(bindings).withBinds(binds);
+        if (options.gpus != null) {
+            host.withDeviceRequests(List.of(GpuRequest.parse(options.gpus)));
+        }
+        if (options.shmSize != null) {
+            host.withShmSize(bytes(options.shmSize, "--shm-size"));
+        }
+        create.withHostConfig(host)
+                .withExposedPorts(exposed)
+                .withEnv(environment(options))
+                .withLabels(Map.of(SESSION_LABEL, session.id()));
+        if (!anonymous.isEmpty()) {
+            create.withVolumes(anonymous);
+        }
+        if (options.name != null) {
+            create.withName(options.name);
+        }
+        if (options.workdir != null) {
+            create.withWorkingDir(options.workdir);
+        }
+        String user = options.user != null ? options.user : hostUser.containerUser();
+        if (user != null) {
+            create.withUser(user);
+        }
+        return create;
+    }
+
+    /**
+     * The host folders bound by the last {@link #apply}. The engine would create a missing one as root;
+     * {@link #createMissingBindSources()} makes it as the person instead, so the container can write to it.
+     */
+    public List<Path> bindSources() {
+        return List.copyOf(bindSources);
+    }
+
+    public void createMissingBindSources() throws MagicException {
+        for (Path source : bindSources) {
+            if (!Files.exists(source)) {
+                try {
+                    Files.createDirectories(source);
+                } catch (IOException e) {
+                    throw MagicException.failed("Cannot create the folder " + source + " to mount: " + e.getMessage());
+                }
+            }
+        }
+    }
+
+    /** {@code [IP:][HOST:]CONTAINER[/PROTO]}, as docker run -p takes it, on 127.0.0.1 unless IP is given. */
+    static PortBinding port(String spec) throws MagicException {
+        String ip = LOOPBACK;
+        String rest = spec;
+        if (rest.startsWith("[")) {
+            int close = rest.indexOf("]:");
+            if (close < 0) {
+                throw badPort(spec);
+            }
+            ip = rest.substring(1, close);
+            rest = rest.substring(close + 2);
+        }
+        String[] parts = rest.split(":", -1);
+        String hostPort;
+        String containerPort;
+        switch (parts.length) {
+            case 1 -> {
+                hostPort = null;
+                containerPort = parts[0];
+            }
+            case 2 -> {
+                hostPort = parts[0];
+                containerPort = parts[1];
+            }
+            case 3 -> {
+                if (!spec.startsWith("[")) {
+                    ip = parts[0];
+                } else {
+                    throw badPort(spec);
+                }
+                hostPort = parts[1];
+                containerPort = parts[2];
+            }
+            default -> throw badPort(spec);
+        }
+        Matcher matcher = PORT.matcher(containerPort);
+        if (!matcher.matches() || (hostPort != null && !hostPort.isEmpty() && !hostPort.matches("\\d+(-\\d+)?"))
+                || ip.isEmpty()) {
+            throw badPort(spec);
+        }
+        InternetProtocol protocol = matcher.group(2) == null ? InternetProtocol.TCP
+                : InternetProtocol.parse(matcher.group(2));
+        ExposedPort exposed = new ExposedPort(Integer.parseInt(matcher.group(1)), protocol);
+        return new PortBinding(new Ports.Binding(ip, hostPort == null || hostPort.isEmpty() ? null : hostPort), exposed);
+    }
+
+    private static MagicException badPort(String spec) {
+        return MagicException.usage("Bad -p " + spec + ": write CONTAINER, HOST:CONTAINER or IP:HOST:CONTAINER, "
+                + "such as -p 8888:8888 (on 127.0.0.1) or -p 0.0.0.0:8888:8888 (on every interface).");
+    }
+
+    /** {@code SRC:DST[:OPTIONS]} or just {@code DST} (an anonymous volume), as docker run -v takes it. */
+    private void volume(String spec, List<Bind> binds, List<Volume> anonymous) throws MagicException {
+        String[] parts = spec.split(":", -1);
+        if (parts.length == 1) {
+            requireAbsolute(parts[0], spec);
+            anonymous.add(new Volume(parts[0]));
+            return;
+        }
+        if (parts.length > 3 || parts[0].isEmpty()) {
+            throw MagicException.usage("Bad -v " + spec + ": write SRC:DST or SRC:DST:ro, such as -v ./data:/data.");
+        }
+        requireAbsolute(parts[1], spec);
+        String source = parts[0];
+        // As the docker CLI: a source with a slash or starting with . or ~ is a host path; a bare word names a volume.
+        if (source.contains("/") || source.startsWith(".") || source.startsWith("~")) {
+            Path path = session.resolve(source);
+            bindSources.add(path);
+            source = path.toString();
+        }
+        try {
+            binds.add(Bind.parse(source + ":" + parts[1] + (parts.length == 3 ? ":" + parts[2] : "")));
+        } catch (IllegalArgumentException e) {
+            throw MagicException.usage("Bad -v " + spec + ": " + e.getMessage());
+        }
+    }
+
+    private static void requireAbsolute(String target, String spec) throws MagicException {
+        if (!target.startsWith("/")) {
+            throw MagicException.usage("Bad -v " + spec + ": the path inside the container must be absolute ("
+                    + target + " is not).");
+        }
+    }
+
+    /** The --env-file lines, then -e, the later of two equal keys winning, as the engine's process sees them. */
+    List<String> environment(ContainerOptions options) throws MagicException {
+        Map<String, String> env = new LinkedHashMap<>();
+        for (String file : options.envFiles) {
+            Path path = session.resolve(file);
+            List<String> lines;
+            try {
+                lines = Files.readAllLines(path);
+            } catch (IOException e) {
+                throw MagicException.failed("Cannot read the --env-file " + path + ": " + e.getMessage());
+            }
+            for (String line : lines) {
+                String trimmed = line.stripLeading();
+                if (!trimmed.isEmpty() && !trimmed.startsWith("#")) {
+                    put(env, trimmed, "--env-file " + file);
+                }
+            }
+        }
+        for (String entry : options.env) {
+            put(env, entry, "-e");
+        }
+        List<String> list = new ArrayList<>();
+        env.forEach((key, value) -> list.add(key + "=" + value));
+        return list;
+    }
+
+    private void put(Map<String, String> env, String entry, String origin) throws MagicException {
+        int eq = entry.indexOf('=');
+        String key = eq < 0 ? entry.strip() : entry.substring(0, eq);
+        if (key.isEmpty() || key.chars().anyMatch(Character::isWhitespace)) {
+            throw MagicException.usage("Bad variable in " + origin + ": '" + entry + "' (write KEY=VALUE).");
+        }
+        env.remove(key);
+        if (eq >= 0) {
+            env.put(key, entry.substring(eq + 1));
+        } else {
+            // As docker: KEY alone passes the value the client has, and nothing when it has none.
+            session.variable(key).ifPresent(value -> env.put(key, value));
+        }
+    }
+
+    /** A size as the docker CLI reads one: 64m, 2g, 1.5GB, 512 (bytes); units are powers of 1024. */
+    static long bytes(String text, String option) throws MagicException {
+        Matcher matcher = SIZE.matcher(text.strip());
+        if (!matcher.matches()) {
+            throw MagicException.usage("Bad " + option + " " + text + ": write a size such as 512m or 2g.");
+        }
+        double number = Double.parseDouble(matcher.group(1));
+        String unit = matcher.group(2) == null ? "" : matcher.group(2).toLowerCase(Locale.ROOT);
+        int power = "kmgtp".indexOf(unit.isEmpty() ? 'x' : unit.charAt(0)) + 1;
+        return (long) (number * Math.pow(1024, power));
+    }
+}

@@ -1,0 +1,166 @@
+package dev.drydock.magics.container;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.command.WaitContainerResultCallback;
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import dev.drydock.magics.MagicException;
+import dev.drydock.magics.Notebook;
+import dev.drydock.magics.Session;
+import dev.drydock.magics.commands.MagicCommand;
+import dev.drydock.magics.docker.Docker;
+import dev.drydock.magics.docker.DockerEngine;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code %container run}: {@code docker run} in a cell. Attached, the container's output streams into the cell
+ * and a non-zero exit is an error; an interrupt stops the container (and removes it with {@code --rm}).
+ */
+@Command(name = "run", modelTransformer = StopAtImage.class,
+        description = {
+            "Run a command in a new container; attached, its output streams into the cell.",
+            "",
+            "Everything after IMAGE is the container's command, passed on untouched.",
+            "Examples:",
+            "  %%container run --rm -v ./data:/data -e SEED=1 IMAGE python train.py --epochs 3",
+            "  %%container run -d --name web -p 8080:80 IMAGE httpd -f -p 80",
+            "  %%container run --rm --gpus all IMAGE nvidia-smi"
+        })
+public final class ContainerRun extends MagicCommand {
+
+    @Mixin
+    ContainerOptions options;
+
+    @Option(names = {"-d", "--detach"}, description = "Start it in the background and print its id.")
+    boolean detach;
+
+    @Option(names = "--rm", description = "Remove the container when it exits.")
+    boolean remove;
+
+    @Option(names = "--entrypoint", paramLabel = "PROGRAM", description = "Override the image's entrypoint.")
+    String entrypoint;
+
+    @Parameters(index = "0", paramLabel = "IMAGE", description = "The image (or a %%env environment's name).")
+    String image;
+
+    @Parameters(index = "1..*", paramLabel = "CMD", description = "The command and its arguments.")
+    List<String> command = new ArrayList<>();
+
+    private final Docker docker;
+    private final Session session;
+    private final Notebook notebook;
+    private final ImageResolver images;
+    private final HostUser hostUser;
+
+    public ContainerRun(Docker docker, Session session, Notebook notebook, ImageResolver images, HostUser hostUser) {
+        this.docker = docker;
+        this.session = session;
+        this.notebook = notebook;
+        this.images = images;
+        this.hostUser = hostUser;
+    }
+
+    @Override
+    protected void run() throws MagicException {
+        String resolved = images.resolve(image, session);
+        DockerEngine engine = docker.engine();
+        DockerClient client = engine.client();
+        ContainerRequest request = new ContainerRequest(session, hostUser);
+        CreateContainerCmd create = request.apply(client.createContainerCmd(resolved), options);
+        if (!command.isEmpty()) {
+            create.withCmd(command);
+        }
+        if (entrypoint != null) {
+            create.withEntrypoint(entrypoint);
+        }
+        if (detach) {
+            create.getHostConfig().withAutoRemove(remove);
+        } else {
+            create.withAttachStdout(true).withAttachStderr(true);
+        }
+        request.createMissingBindSources();
+        String id = create(create, resolved);
+        String name = options.name != null ? options.name : Containers.shortId(id);
+        if (detach) {
+            Containers.start(client, id, resolved);
+            InspectContainerResponse inspect = client.inspectContainerCmd(id).exec();
+            String ports = Containers.ports(inspect.getNetworkSettings().getPorts());
+            notebook.out("Started " + inspect.getName().replaceFirst("^/", "") + " (" + Containers.shortId(id) + ")"
+                    + (ports.isEmpty() ? "" : ", ports " + ports) + ".\n");
+            return;
+        }
+        attached(client, id, name, resolved);
+    }
+
+    private String create(CreateContainerCmd create, String resolved) throws MagicException {
+        try {
+            return create.exec().getId();
+        } catch (NotFoundException e) {
+            throw new MagicException(MagicException.Kind.MagicError, "The image " + resolved + " is not on the Docker "
+                    + "engine: pull it with %docker pull " + resolved + ", or build it (%env build). The engine said: "
+                    + Containers.engineMessage(e), e);
+        } catch (DockerException e) {
+            throw new MagicException(MagicException.Kind.MagicError, "Creating a container from " + resolved
+                    + " failed: " + Containers.engineMessage(e), e);
+        }
+    }
+
+    private void attached(DockerClient client, String id, String name, String resolved) throws MagicException {
+        FrameOutput output = new FrameOutput(notebook);
+        boolean finished = false;
+        try (AutoCloseable hook = notebook.cancellation().onCancel(() -> closeQuietly(output))) {
+            // Attached before the start, as the docker CLI does, so not a byte of early output is lost. Like the
+            // CLI, without logs=true: the engine then replays what it already streamed, and lines come twice.
+            client.attachContainerCmd(id).withStdOut(true).withStdErr(true).withFollowStream(true).exec(output);
+            if (!output.awaitStarted(10, TimeUnit.SECONDS)) {
+                throw MagicException.failed("Attaching to the container " + name + " took over 10 s; it was not started.");
+            }
+            Containers.start(client, id, resolved);
+            WaitContainerResultCallback wait = DockerEngine.await(
+                    client.waitContainerCmd(id).exec(new WaitContainerResultCallback()), notebook.cancellation());
+            int status = wait.awaitStatusCode();
+            // The exit is known; the last frames may still be on their way.
+            output.awaitCompletion(5, TimeUnit.SECONDS);
+            finished = true;
+            if (remove) {
+                Containers.removeQuietly(client, id);
+            }
+            if (status != 0) {
+                throw MagicException.failed("The container " + name + " (" + resolved + ") exited with status " + status
+                        + (status == 137 ? " (killed: out of memory, or stopped)" : "") + ".");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw MagicException.interrupted();
+        } catch (MagicException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new MagicException(MagicException.Kind.MagicError, e.getMessage(), e);
+        } finally {
+            closeQuietly(output);
+            if (!finished) {
+                // Interrupted, or the start failed: an attached container does not outlive its cell.
+                Containers.stopQuietly(client, id, Containers.INTERRUPT_STOP_SECONDS);
+                if (remove) {
+                    Containers.removeQuietly(client, id);
+                }
+            }
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        try {
+            closeable.close();
+        } catch (Exception ignored) {
+            // The stream may be gone already.
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package dev.drydock.magics.container;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.exception.DockerException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.exception.NotModifiedException;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.Ports;
+import dev.drydock.magics.MagicException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** What the container subcommands share: starting with readable errors, stopping, and the engine's messages. */
+final class Containers {
+
+    /** How long a stop waits for SIGTERM before SIGKILL; short, since an interrupt should be felt at once. */
+    static final int INTERRUPT_STOP_SECONDS = 1;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Containers() {}
+
+    /** Starts a created container; a refused GPU request becomes the NVIDIA Container Toolkit explanation. */
+    static void start(DockerClient client, String id, String image) throws MagicException {
+        try {
+            client.startContainerCmd(id).exec();
+        } catch (DockerException e) {
+            String message = engineMessage(e);
+            if (message.contains(GpuRequest.NO_DRIVER)) {
+                throw new MagicException(MagicException.Kind.MagicError, GpuRequest.explain(message, image), e);
+            }
+            throw new MagicException(MagicException.Kind.MagicError,
+                    "The container from " + image + " did not start: " + message, e);
+        }
+    }
+
+    /** Stops a container, killing it after {@code seconds}; one that is gone or stopped already is fine. */
+    static void stopQuietly(DockerClient client, String id, int seconds) {
+        try {
+            client.stopContainerCmd(id).withTimeout(seconds).exec();
+        } catch (NotFoundException | NotModifiedException ignored) {
+            // Already stopped or removed: the goal is reached.
+        } catch (RuntimeException ignored) {
+            // Best effort on the way out of an interrupt; the person can still %container rm -f it.
+        }
+    }
+
+    static void removeQuietly(DockerClient client, String id) {
+        try {
+            client.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec();
+        } catch (RuntimeException ignored) {
+            // Gone already, or the engine is busy removing it (AutoRemove): nothing left to do.
+        }
+    }
+
+    /** The engine's own sentence out of docker-java's "Status 500: {"message":"..."}". */
+    static String engineMessage(DockerException e) {
+        String text = e.getMessage() == null ? "" : e.getMessage();
+        int brace = text.indexOf('{');
+        if (brace >= 0) {
+            try {
+                JsonNode body = JSON.readTree(text.substring(brace));
+                if (body.hasNonNull("message")) {
+                    return body.get("message").asText();
+                }
+            } catch (IOException ignored) {
+                // Not JSON after all: the text as it is.
+            }
+        }
+        return text.replaceFirst("^Status \\d+: ", "").strip();
+    }
+
+    /** A failure of an engine call that names a container: "no such container" gets a hint. */
+    static MagicException failed(String what, String container, DockerException e) {
+        String message = engineMessage(e);
+        if (e instanceof NotFoundException) {
+            return new MagicException(MagicException.Kind.MagicError, what + " " + container + " failed: " + message
+                    + ". %container ls -a lists the containers there are.", e);
+        }
+        return new MagicException(MagicException.Kind.MagicError, what + " " + container + " failed: " + message, e);
+    }
+
+    /** Published ports as the docker CLI prints them: {@code 127.0.0.1:8080->80/tcp}. */
+    static String ports(Ports ports) {
+        if (ports == null) {
+            return "";
+        }
+        List<String> published = new ArrayList<>();
+        for (Map.Entry<ExposedPort, Ports.Binding[]> entry : ports.getBindings().entrySet()) {
+            if (entry.getValue() == null) {
+                continue;
+            }
+            for (Ports.Binding binding : entry.getValue()) {
+                published.add(binding.getHostIp() + ":" + binding.getHostPortSpec() + "->" + entry.getKey());
+            }
+        }
+        published.sort(null);
+        return String.join(", ", published);
+    }
+
+    static String shortId(String id) {
+        return id.length() > 12 ? id.substring(0, 12) : id;
+    }
+}

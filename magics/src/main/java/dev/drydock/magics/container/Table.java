@@ -1,0 +1,91 @@
+package dev.drydock.magics.container;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** A small table shown as aligned text/plain and as text/html, for {@code ls} and {@code images}. */
+public record Table(List<String> headers, List<List<String>> rows) {
+
+    public Table {
+        headers = List.copyOf(headers);
+        rows = rows.stream().map(List::copyOf).toList();
+    }
+
+    public String plain() {
+        int[] widths = new int[headers.size()];
+        for (int i = 0; i < widths.length; i++) {
+            widths[i] = headers.get(i).length();
+            for (List<String> row : rows) {
+                widths[i] = Math.max(widths[i], row.get(i).length());
+            }
+        }
+        StringBuilder text = new StringBuilder();
+        List<List<String>> lines = new ArrayList<>();
+        lines.add(headers);
+        lines.addAll(rows);
+        for (List<String> line : lines) {
+            StringBuilder row = new StringBuilder();
+            for (int i = 0; i < widths.length; i++) {
+                row.append(i == widths.length - 1 ? line.get(i) : pad(line.get(i), widths[i] + 2));
+            }
+            text.append(row.toString().stripTrailing()).append('\n');
+        }
+        return text.toString();
+    }
+
+    public String html() {
+        StringBuilder html = new StringBuilder("<table>\n<thead><tr>");
+        headers.forEach(header -> html.append("<th>").append(escape(header)).append("</th>"));
+        html.append("</tr></thead>\n<tbody>\n");
+        for (List<String> row : rows) {
+            html.append("<tr>");
+            row.forEach(cell -> html.append("<td>").append(escape(cell)).append("</td>"));
+            html.append("</tr>\n");
+        }
+        return html.append("</tbody>\n</table>").toString();
+    }
+
+    /** The MIME bundle for {@code Notebook.display}. */
+    public Map<String, Object> bundle() {
+        Map<String, Object> bundle = new LinkedHashMap<>();
+        bundle.put("text/plain", plain());
+        bundle.put("text/html", html());
+        return bundle;
+    }
+
+    private static String pad(String text, int width) {
+        return text + " ".repeat(Math.max(0, width - text.length()));
+    }
+
+    static String escape(String text) {
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+
+    /** How long ago, as the docker CLI says it: "3 minutes ago"; a date after two weeks. */
+    public static String ago(Instant then, Instant now) {
+        long seconds = Math.max(0, Duration.between(then, now).getSeconds());
+        if (seconds < 60) {
+            return seconds + " seconds ago";
+        }
+        if (seconds < 3600) {
+            return plural(seconds / 60, "minute") + " ago";
+        }
+        if (seconds < 48 * 3600) {
+            return plural(seconds / 3600, "hour") + " ago";
+        }
+        if (seconds < 14 * 86400) {
+            return plural(seconds / 86400, "day") + " ago";
+        }
+        return DateTimeFormatter.ISO_LOCAL_DATE.format(then.atZone(ZoneOffset.UTC));
+    }
+
+    private static String plural(long n, String unit) {
+        return n + " " + unit + (n == 1 ? "" : "s");
+    }
+}

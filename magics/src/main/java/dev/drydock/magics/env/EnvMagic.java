@@ -1,0 +1,390 @@
+package dev.drydock.magics.env;
+
+import dev.drydock.magics.MagicException;
+import dev.drydock.magics.Notebook;
+import dev.drydock.magics.Session;
+import dev.drydock.magics.commands.MagicCommand;
+import dev.drydock.magics.docker.Docker;
+import dev.drydock.magics.docker.DockerEngine;
+import dev.drydock.magics.files.AtomicFiles;
+import dev.drydock.magics.registry.DockerMagic;
+import dev.drydock.magics.registry.RegistryCredentials;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code %env}: pinned environments as content-addressed Docker images, one per lifecycle stage. */
+@Command(name = "env",
+        description = {
+            "Build pinned environments into Docker images per stage (eo, train, score) and check them.",
+            "",
+            "Examples:",
+            "  %%env build train --base python:3.11-slim --pip requirements.txt --apt apt.txt --stage train",
+            "  %%env build train            (from environments.yml beside the notebook)",
+            "  %%env verify train",
+            "  %%env lock train",
+            "  %%env push train 127.0.0.1:5000/team/train"
+        },
+        subcommands = {EnvMagic.Build.class, EnvMagic.Ls.class, EnvMagic.Show.class, EnvMagic.Verify.class,
+            EnvMagic.Lock.class, EnvMagic.Diff.class, EnvMagic.Push.class})
+public final class EnvMagic extends MagicCommand {
+
+    @Override
+    protected void run() throws MagicException {
+        throw MagicException.usage("Specify a subcommand: build, ls, show, verify, lock, diff or push."
+                + " %env --help says more.");
+    }
+
+    /** What every subcommand needs: the engine, reached lazily, and the environments over it. */
+    abstract static class EnvCommand extends MagicCommand {
+        final Session session;
+        final Notebook notebook;
+        final Docker docker;
+        final ImageBuilder builder;
+        final RegistryCredentials credentials;
+
+        EnvCommand(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
+                RegistryCredentials credentials) {
+            this.session = session;
+            this.notebook = notebook;
+            this.docker = docker;
+            this.builder = builder;
+            this.credentials = credentials;
+        }
+
+        Environments environments() throws MagicException {
+            return new Environments(session, docker.engine(), builder, credentials);
+        }
+    }
+
+    @Command(name = "build", description = {
+        "Build an environment's image, or say it is unchanged. The tag is drydock/NAME:HASH, where HASH",
+        "covers the base image id, the spec files, the rendered Dockerfile, build arguments and the",
+        "template; an unchanged environment is not rebuilt, a changed one says which input changed.",
+        "",
+        "Without --base, NAME comes from environments.yml beside the notebook (all of them when NAME is",
+        "left out). Its schema, with paths relative to the file:",
+        "  environments:",
+        "    train:",
+        "      base: python:3.11-slim      # required",
+        "      stage: train                # eo | train | score (default train)",
+        "      conda: conda_dependencies.yml",
+        "      pip: requirements.txt",
+        "      apt: apt.txt                # one Debian package per line, name or name=version",
+        "      gpu: false",
+        "      secrets: [PIP_INDEX_URL]    # %%dotenv variables, mounted with BuildKit, never stored",
+        "      args: {HTTP_PROXY: ...}     # build arguments; never secrets",
+        "    score:",
+        "      base: python:3.11-slim",
+        "      stage: score",
+        "      pip: score-requirements.txt"
+    })
+    public static final class Build extends EnvCommand {
+
+        @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "The environment (image drydock/NAME).")
+        String name;
+
+        @Option(names = "--base", paramLabel = "IMAGE", description = "The base image; defines the environment from options.")
+        String base;
+
+        @Option(names = "--stage", paramLabel = "STAGE", description = "eo, train or score (default train).")
+        String stage;
+
+        @Option(names = "--conda", paramLabel = "FILE", description = "A conda environment file (channels, dependencies, pip:).")
+        String conda;
+
+        @Option(names = "--pip", paramLabel = "FILE", description = "A pip requirements file.")
+        String pip;
+
+        @Option(names = "--apt", paramLabel = "FILE", description = "A file listing Debian/Ubuntu packages, one a line.")
+        String apt;
+
+        @Option(names = "--gpu", description = "Mark the image for GPUs (NVIDIA Container Toolkit variables).")
+        boolean gpu;
+
+        @Option(names = "--secret", paramLabel = "VAR", description = "A %%dotenv variable the pip/conda steps need"
+                + " (PIP_INDEX_URL): mounted with BuildKit, never in the image. Repeatable.")
+        List<String> secrets = new ArrayList<>();
+
+        @Option(names = "--build-arg", paramLabel = "K=V", description = "A build argument (never a secret). Repeatable.")
+        Map<String, String> buildArgs = new LinkedHashMap<>();
+
+        @Option(names = "--locked", description = "Build from the lock files of %%env lock instead of the specs.")
+        boolean locked;
+
+        public Build(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
+                RegistryCredentials credentials) {
+            super(session, notebook, docker, builder, credentials);
+        }
+
+        @Override
+        protected void run() throws MagicException {
+            List<EnvSpec> specs = new ArrayList<>();
+            if (base != null) {
+                if (name == null) {
+                    throw MagicException.usage("Name the environment: %env build NAME --base " + base + " ...");
+                }
+                specs.add(new EnvSpec(name, base, stage == null ? Stage.TRAIN : Stage.parse(stage), file(conda),
+                        file(pip), file(apt), gpu, secrets, buildArgs, session.workingDirectory(), false)
+                        .validated("the options of %env build"));
+            } else {
+                if (conda != null || pip != null || apt != null || stage != null || gpu || !secrets.isEmpty()
+                        || !buildArgs.isEmpty()) {
+                    throw MagicException.usage("--stage, --conda, --pip, --apt, --gpu, --secret and --build-arg define an"
+                            + " environment together with --base IMAGE; without --base the environment comes from "
+                            + SpecFiles.ENVIRONMENTS_FILE + " or its last build.");
+                }
+                Environments environments = environments();
+                if (name != null) {
+                    specs.add(environments.resolve(name));
+                } else {
+                    specs.addAll(environments.fromFile().values());
+                    if (specs.isEmpty()) {
+                        throw MagicException.usage("Name the environment to build, or define some in "
+                                + session.workingDirectory().resolve(SpecFiles.ENVIRONMENTS_FILE) + " (see %env build --help).");
+                    }
+                }
+            }
+            Environments environments = environments();
+            for (EnvSpec spec : specs) {
+                environments.build(locked ? spec.lockedVersion() : spec, notebook);
+            }
+        }
+
+        private Path file(String path) {
+            return path == null ? null : session.resolve(path);
+        }
+    }
+
+    @Command(name = "ls", description = "List the environment images on the engine: name, stage, tag, image id, size, built at.")
+    public static final class Ls extends EnvCommand {
+
+        public Ls(Session session, Notebook notebook, Docker docker, ImageBuilder builder, RegistryCredentials credentials) {
+            super(session, notebook, docker, builder, credentials);
+        }
+
+        @Override
+        protected void run() throws MagicException {
+            List<List<String>> rows = new ArrayList<>();
+            for (Environments.Build build : environments().builds(null)) {
+                rows.add(List.of(build.name(), build.stage(), build.tag(), Environments.shortId(build.imageId()),
+                        String.format("%.1f MB", build.size() / 1e6), build.created()));
+            }
+            if (rows.isEmpty()) {
+                notebook.out("No environment images yet: %env build NAME --base IMAGE ... makes one.\n");
+                return;
+            }
+            notebook.display(Tables.bundle(List.of("name", "stage", "tag", "image id", "size", "built at"), rows), null);
+        }
+    }
+
+    @Command(name = "show", description = "Show the newest image of an environment: its Dockerfile, hash and labels.")
+    public static final class Show extends EnvCommand {
+
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        public Show(Session session, Notebook notebook, Docker docker, ImageBuilder builder, RegistryCredentials credentials) {
+            super(session, notebook, docker, builder, credentials);
+        }
+
+        @Override
+        protected void run() throws MagicException {
+            Environments.Build build = environments().latestOrFail(name);
+            Map<String, String> labels = build.labels();
+            StringBuilder text = new StringBuilder();
+            text.append("Image ").append(build.tag()).append(" (").append(build.imageId()).append(")\n");
+            text.append("Spec hash ").append(labels.getOrDefault(Environments.LABEL_HASH, "?")).append("\n\n");
+            text.append(labels.getOrDefault(Environments.LABEL_DOCKERFILE, "(no Dockerfile recorded)").stripTrailing())
+                    .append("\n\nLabels:\n");
+            labels.forEach((k, v) -> {
+                if (!k.equals(Environments.LABEL_DOCKERFILE)) {
+                    text.append("  ").append(k).append('=').append(v).append('\n');
+                }
+            });
+            notebook.out(text.toString());
+        }
+    }
+
+    @Command(name = "verify", description = {
+        "Check, inside the newest image of an environment, the version of every package its spec pins",
+        "(pip, conda, apt); a mismatch or a missing package is an error listing them."})
+    public static final class Verify extends EnvCommand {
+
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        public Verify(Session session, Notebook notebook, Docker docker, ImageBuilder builder, RegistryCredentials credentials) {
+            super(session, notebook, docker, builder, credentials);
+        }
+
+        @Override
+        protected void run() throws MagicException {
+            Environments environments = environments();
+            EnvSpec spec = environments.resolve(name);
+            Environments.Build build = environments.latestOrFail(name);
+            List<Pin> pins = SpecFiles.pins(spec.locked() ? spec : spec);
+            if (pins.isEmpty()) {
+                notebook.out(name + " pins no packages: nothing to verify.\n");
+                return;
+            }
+            List<Verification.Row> rows = Verification.check(pins, environments.packages(build.tag(), notebook));
+            List<List<String>> cells = Verification.cells(rows);
+            notebook.display(Tables.bundle(Verification.HEADERS, cells), null);
+            List<Verification.Row> bad = rows.stream().filter(r -> !r.ok()).toList();
+            if (!bad.isEmpty()) {
+                throw MagicException.failed(bad.size() + " of " + rows.size() + " pinned packages of " + name
+                        + " do not match inside " + build.tag() + ":\n" + Tables.text(Verification.HEADERS,
+                        Verification.cells(bad)).stripTrailing());
+            }
+            notebook.out("All " + rows.size() + " pinned packages of " + name + " match inside " + build.tag() + ".\n");
+        }
+    }
+
+    @Command(name = "lock", description = {
+        "Capture the exact packages inside the newest image of an environment into lock files beside its",
+        "spec: NAME.lock.txt (pip freeze) and, where the image has conda, NAME.conda-lock.txt",
+        "(conda list --explicit). %%env build NAME --locked builds from them."})
+    public static final class Lock extends EnvCommand {
+
+        static final String SCRIPT = """
+                PY=$(command -v python || command -v python3)
+                echo @@freeze
+                [ -n "$PY" ] && "$PY" -m pip freeze --disable-pip-version-check
+                echo @@explicit
+                if command -v micromamba >/dev/null 2>&1; then micromamba env export -n base --explicit
+                elif command -v conda >/dev/null 2>&1; then conda list -n base --explicit
+                fi
+                exit 0
+                """;
+
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        public Lock(Session session, Notebook notebook, Docker docker, ImageBuilder builder, RegistryCredentials credentials) {
+            super(session, notebook, docker, builder, credentials);
+        }
+
+        @Override
+        protected void run() throws MagicException {
+            Environments environments = environments();
+            EnvSpec spec = environments.resolve(name);
+            Environments.Build build = environments.latestOrFail(name);
+            String out = environments.capture(build.tag(), SCRIPT, notebook);
+            int explicitAt = out.indexOf("@@explicit");
+            String freeze = out.substring(out.indexOf("@@freeze") + 8, explicitAt).strip();
+            String explicit = out.substring(explicitAt + 10).strip();
+            String header = "# Locked by %env lock " + name + " from " + build.tag() + " (" + build.imageId() + ") at "
+                    + Instant.now().truncatedTo(ChronoUnit.SECONDS) + "\n";
+            List<String> written = new ArrayList<>();
+            if (spec.pip() != null || !freeze.isEmpty()) {
+                List<String> lines = new ArrayList<>(spec.pip() == null ? List.of()
+                        : LockFiles.indexOptions(spec.pip(), spec.pipLock().getParent()));
+                // Packages conda installed show as "name @ file:///...", which pip cannot install again.
+                freeze.lines().filter(l -> !l.contains(" @ file://")).forEach(lines::add);
+                write(spec.pipLock(), header + String.join("\n", lines) + "\n");
+                written.add(spec.pipLock().toString());
+            }
+            if (explicit.contains("@EXPLICIT")) {
+                write(spec.condaLock(), header + explicit + "\n");
+                written.add(spec.condaLock().toString());
+            }
+            if (written.isEmpty()) {
+                throw MagicException.failed("Found neither pip nor conda inside " + build.tag() + ": nothing to lock.");
+            }
+            notebook.out("Locked " + name + " from " + build.tag() + " into " + String.join(" and ", written) + ".\n");
+        }
+
+        private static void write(Path file, String text) throws MagicException {
+            try {
+                AtomicFiles.write(file, text.getBytes(StandardCharsets.UTF_8), false, null);
+            } catch (IOException e) {
+                throw MagicException.failed("Cannot write " + file + ": " + e.getMessage());
+            }
+        }
+    }
+
+    @Command(name = "diff", description = "Show the packages (pip, conda, apt) whose versions differ between two environments or images.")
+    public static final class Diff extends EnvCommand {
+
+        @Parameters(index = "0", paramLabel = "A", description = "An environment name or an image.")
+        String a;
+
+        @Parameters(index = "1", paramLabel = "B", description = "An environment name or an image.")
+        String b;
+
+        public Diff(Session session, Notebook notebook, Docker docker, ImageBuilder builder, RegistryCredentials credentials) {
+            super(session, notebook, docker, builder, credentials);
+        }
+
+        @Override
+        protected void run() throws MagicException {
+            Environments environments = environments();
+            String imageA = image(environments, a);
+            String imageB = image(environments, b);
+            List<List<String>> rows = Verification.diff(environments.packages(imageA, notebook),
+                    environments.packages(imageB, notebook));
+            if (rows.isEmpty()) {
+                notebook.out("No package differences between " + imageA + " and " + imageB + ".\n");
+                return;
+            }
+            notebook.display(Tables.bundle(List.of("manager", "package", a, b), rows), null);
+        }
+
+        private static String image(Environments environments, String nameOrImage) throws MagicException {
+            Optional<Environments.Build> build = nameOrImage.contains(":") || nameOrImage.contains("/") ? Optional.empty()
+                    : environments.latest(nameOrImage);
+            if (build.isPresent()) {
+                return build.get().tag();
+            }
+            if (environments.inspect(nameOrImage).isEmpty()) {
+                throw MagicException.failed(nameOrImage + " is neither a built environment nor an image on the engine.");
+            }
+            return nameOrImage;
+        }
+    }
+
+    @Command(name = "push", description = {
+        "Tag the newest image of an environment as REGISTRY/REPO[:TAG] (the tag defaults to its hash) and push",
+        "it, with one live progress display. Log in first with %%docker login REGISTRY."})
+    public static final class Push extends EnvCommand {
+
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Parameters(index = "1", paramLabel = "REGISTRY/REPO[:TAG]")
+        String target;
+
+        public Push(Session session, Notebook notebook, Docker docker, ImageBuilder builder, RegistryCredentials credentials) {
+            super(session, notebook, docker, builder, credentials);
+        }
+
+        @Override
+        protected void run() throws MagicException {
+            DockerEngine engine = docker.engine();
+            Environments.Build build = new Environments(session, engine, builder, credentials).latestOrFail(name);
+            int slash = target.lastIndexOf('/');
+            int colon = target.lastIndexOf(':');
+            String repository = colon > slash ? target.substring(0, colon) : target;
+            String tag = colon > slash ? target.substring(colon + 1) : build.tag().substring(build.tag().lastIndexOf(':') + 1);
+            engine.client().tagImageCmd(build.imageId(), repository, tag).exec();
+            DockerMagic.Push.push(engine, credentials, repository + ":" + tag, notebook);
+            notebook.out("Pushed " + build.tag() + " as " + repository + ":" + tag + ".\n");
+        }
+    }
+
+    static String joined(List<String> parts) {
+        return parts.stream().collect(Collectors.joining(", "));
+    }
+}

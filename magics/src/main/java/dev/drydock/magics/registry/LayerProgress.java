@@ -1,0 +1,143 @@
+package dev.drydock.magics.registry;
+
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.model.ResponseItem;
+import dev.drydock.magics.Notebook;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * One live display of a pull or a push: a title, a line per layer and the engine's last word, replaced in
+ * place at most a few times a second. It also keeps the errors the engine reports inside the stream: a
+ * refused push still answers HTTP 200, and docker-java's own push callback does not notice.
+ */
+public final class LayerProgress<T extends ResponseItem> extends ResultCallback.Adapter<T> {
+
+    private static final long MIN_UPDATE_NANOS = 200_000_000L;
+
+    private final Notebook notebook;
+    private final String title;
+    private final String displayId = "drydock-progress-" + UUID.randomUUID();
+    private final long start = System.nanoTime();
+    private final Map<String, String> layers = new LinkedHashMap<>();
+    private final List<String> errors = new ArrayList<>();
+    private String summary = "";
+    private boolean shown;
+    private String lastText;
+    private long lastShown;
+
+    public LayerProgress(Notebook notebook, String title) {
+        this.notebook = notebook;
+        this.title = title;
+    }
+
+    @Override
+    public void onNext(T item) {
+        synchronized (this) {
+            accept(item);
+        }
+        show(false);
+    }
+
+    /** Folds one stream item into the state; visible for tests, which feed recorded items. */
+    synchronized void accept(ResponseItem item) {
+        if (item.isErrorIndicated()) {
+            String message = item.getErrorDetail() != null && item.getErrorDetail().getMessage() != null
+                    ? item.getErrorDetail().getMessage() : item.getError();
+            errors.add(message);
+            summary = "Error: " + message;
+            return;
+        }
+        String status = item.getStatus();
+        if (status == null) {
+            return;
+        }
+        if (item.getId() != null && item.getProgressDetail() != null || isLayerStatus(status) && item.getId() != null) {
+            String line = status;
+            ResponseItem.ProgressDetail detail = item.getProgressDetail();
+            if (detail != null && detail.getTotal() != null && detail.getTotal() > 0 && detail.getCurrent() != null) {
+                line += " " + size(detail.getCurrent()) + "/" + size(detail.getTotal());
+            }
+            layers.put(item.getId(), line);
+        } else {
+            summary = status.strip();
+        }
+    }
+
+    /** Per-layer statuses have an id that is a layer; "latest: digest ..." and "Status: ..." do not. */
+    private static boolean isLayerStatus(String status) {
+        return !status.startsWith("The push refers to") && !status.startsWith("Pulling from")
+                && !status.startsWith("Digest:") && !status.startsWith("Status:");
+    }
+
+    public synchronized List<String> errors() {
+        return List.copyOf(errors);
+    }
+
+    /** Shows the final state, whatever the throttle says. */
+    public void finish() {
+        show(true);
+    }
+
+    synchronized String render() {
+        long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+        StringBuilder text = new StringBuilder(title).append(" (").append(seconds).append(" s)");
+        long done = layers.values().stream().filter(LayerProgress::isDone).count();
+        if (!layers.isEmpty()) {
+            text.append(", ").append(done).append(" of ").append(layers.size()).append(" layers done");
+        }
+        layers.forEach((id, line) -> text.append("\n  ").append(id).append("  ").append(line));
+        if (!summary.isEmpty()) {
+            text.append('\n').append(summary);
+        }
+        return text.toString();
+    }
+
+    private static boolean isDone(String line) {
+        return line.startsWith("Pushed") || line.startsWith("Layer already exists") || line.startsWith("Pull complete")
+                || line.startsWith("Already exists") || line.startsWith("Mounted from");
+    }
+
+    private void show(boolean force) {
+        Map<String, Object> bundle;
+        boolean first;
+        synchronized (this) {
+            long now = System.nanoTime();
+            if (!force && shown && now - lastShown < MIN_UPDATE_NANOS) {
+                return;
+            }
+            String text = render();
+            if (text.equals(lastText)) {
+                return;
+            }
+            lastShown = now;
+            lastText = text;
+            first = !shown;
+            shown = true;
+            bundle = Map.of("text/plain", text);
+        }
+        if (first) {
+            notebook.display(bundle, displayId);
+        } else {
+            notebook.update(displayId, bundle);
+        }
+    }
+
+    static String size(long bytes) {
+        if (bytes < 1000) {
+            return bytes + "B";
+        }
+        String[] units = {"kB", "MB", "GB", "TB"};
+        double value = bytes;
+        int unit = -1;
+        while (value >= 1000 && unit < units.length - 1) {
+            value /= 1000;
+            unit++;
+        }
+        return String.format(java.util.Locale.ROOT, value < 10 ? "%.2f%s" : value < 100 ? "%.1f%s" : "%.0f%s",
+                value, units[unit]);
+    }
+}

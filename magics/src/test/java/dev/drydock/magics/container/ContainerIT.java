@@ -1,0 +1,346 @@
+package dev.drydock.magics.container;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.Ports;
+import dev.drydock.magics.MagicCall;
+import dev.drydock.magics.MagicException;
+import dev.drydock.magics.Magics;
+import dev.drydock.magics.RecordingNotebook;
+import dev.drydock.magics.Session;
+import dev.drydock.magics.commands.MagicFamilies;
+import dev.drydock.magics.docker.Docker;
+import dev.drydock.magics.registry.RegistryCredentials;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** %container against the real engine that bin/setup-docker prepares; a missing engine fails, not skips. */
+class ContainerIT {
+
+    private static final String IMAGE = "drydock/busybox:1";
+    private static final String COMMITTED = "drydock-it/committed";
+    private static final String FAKE_JUPYTER = "drydock-it/fake-jupyter:1";
+
+    @TempDir
+    static Path folder;
+
+    private static Docker docker;
+    private static DockerClient client;
+    private static Session session;
+    private static Magics magics;
+
+    @BeforeAll
+    static void connect() {
+        docker = new Docker();
+        try {
+            client = docker.engine().client();
+        } catch (MagicException e) {
+            fail("The Docker integration tests need an engine: run bin/setup-docker first. " + e.getMessage(), e);
+        }
+        session = new Session(folder, Map.of());
+        magics = magics(session, HostUser.current());
+    }
+
+    private static Magics magics(Session session, HostUser user) {
+        return new Magics(session, MagicFamilies.ALL,
+                List.of(docker, new RegistryCredentials(), user, ImageResolver.IMAGE_NAMES));
+    }
+
+    @AfterAll
+    static void cleanUp() throws IOException {
+        if (client != null) {
+            for (Container container : client.listContainersCmd().withShowAll(true)
+                    .withLabelFilter(Map.of(ContainerRequest.SESSION_LABEL, session.id())).exec()) {
+                client.removeContainerCmd(container.getId()).withForce(true).exec();
+            }
+            for (String image : List.of(COMMITTED + ":1", FAKE_JUPYTER)) {
+                try {
+                    client.removeImageCmd(image).withForce(true).exec();
+                } catch (RuntimeException ignored) {
+                    // Not made by a test that failed early.
+                }
+            }
+        }
+        docker.close();
+    }
+
+    private static RecordingNotebook run(String args) throws MagicException {
+        return run(magics, args);
+    }
+
+    private static RecordingNotebook run(Magics magics, String args) throws MagicException {
+        RecordingNotebook notebook = new RecordingNotebook(magics.session().masker());
+        magics.run(new MagicCall("container", args, null), notebook);
+        return notebook;
+    }
+
+    private static List<Container> sessionContainers() {
+        return client.listContainersCmd().withShowAll(true)
+                .withLabelFilter(Map.of(ContainerRequest.SESSION_LABEL, session.id())).exec();
+    }
+
+    private static String unique(String prefix) {
+        return prefix + "-" + Long.toHexString(System.nanoTime());
+    }
+
+    @Test
+    void anAttachedRunStreamsBothStreamsAndRemovesTheContainerWithRm() throws Exception {
+        String name = unique("attached");
+        RecordingNotebook notebook = run("run --rm --name " + name + " " + IMAGE
+                + " sh -c 'echo hi; echo oops >&2; echo \"$0 $1\"' -l --rm");
+        // The arguments after the image, options included, reach the container untouched.
+        assertEquals("hi\n-l --rm\n", notebook.out());
+        assertEquals("oops\n", notebook.err());
+        assertTrue(client.listContainersCmd().withShowAll(true).withNameFilter(List.of(name)).exec().isEmpty(),
+                "--rm removes the container");
+    }
+
+    @Test
+    void aNonZeroExitIsAnErrorNamingTheStatus() {
+        MagicException e = assertThrows(MagicException.class, () -> run("run --rm " + IMAGE + " sh -c 'exit 3'"));
+        assertEquals(MagicException.Kind.MagicError, e.kind());
+        assertTrue(e.getMessage().contains("exited with status 3"), e.getMessage());
+    }
+
+    @Test
+    void detachedThenLogsExecStopStartAndRm() throws Exception {
+        String name = unique("detached");
+        RecordingNotebook started = run("run -d --name " + name + " " + IMAGE + " sh -c 'echo started; sleep 60'");
+        assertTrue(started.out().startsWith("Started " + name + " ("), started.out());
+        awaitLog(name, "started");
+        assertEquals("started\n", run("logs --tail 5 " + name).out());
+
+        RecordingNotebook exec = run("exec " + name + " sh -c 'echo inside; echo err >&2'");
+        assertEquals("inside\n", exec.out());
+        assertEquals("err\n", exec.err());
+        MagicException failing = assertThrows(MagicException.class, () -> run("exec " + name + " sh -c 'exit 4'"));
+        assertTrue(failing.getMessage().contains("exited with status 4"), failing.getMessage());
+
+        MagicException busy = assertThrows(MagicException.class, () -> run("rm " + name));
+        assertTrue(busy.getMessage().contains("-f"), busy.getMessage());
+        run("stop -t 0 " + name);
+        assertFalse(client.inspectContainerCmd(name).exec().getState().getRunning());
+        run("start " + name);
+        assertTrue(client.inspectContainerCmd(name).exec().getState().getRunning());
+        run("stop -t 0 " + name);
+        assertEquals(name + "\n", run("rm " + name).out());
+        assertTrue(client.listContainersCmd().withShowAll(true).withNameFilter(List.of(name)).exec().isEmpty());
+    }
+
+    private static void awaitLog(String name, String text) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!run("logs " + name).out().contains(text)) {
+            if (System.nanoTime() > deadline) {
+                fail("no '" + text + "' in the logs of " + name);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    @Test
+    void aRelativeVolumeIsTheNotebooksFolderAndFilesWrittenThereBelongToTheHostUser() throws Exception {
+        // The tests may run as root; an injected host user, owning the folder as a person would, proves the
+        // uid:gid mapping all the same.
+        Path data = Files.createDirectories(folder.resolve("data"));
+        Files.setAttribute(data, "unix:uid", 4321);
+        Files.setAttribute(data, "unix:gid", 4322);
+        Magics asUser = magics(session, new HostUser(4321, 4322));
+        RecordingNotebook notebook = run(asUser, "run --rm -v ./data:/data " + IMAGE
+                + " sh -c 'echo made > /data/out.txt && id -u && id -g'");
+        assertEquals("4321\n4322\n", notebook.out());
+        Path made = folder.resolve("data/out.txt");
+        assertEquals("made\n", Files.readString(made));
+        assertEquals(4321, Files.getAttribute(made, "unix:uid"));
+        assertEquals(4322, Files.getAttribute(made, "unix:gid"));
+
+        RecordingNotebook asKernel = run("run --rm -v ./data:/data " + IMAGE + " sh -c 'touch /data/mine && id -u'");
+        assertEquals(HostUser.current().uid() + "\n", asKernel.out());
+        assertEquals((int) HostUser.current().uid(), Files.getAttribute(folder.resolve("data/mine"), "unix:uid"));
+    }
+
+    @Test
+    void anEnvFileAndDashEReachTheContainer() throws Exception {
+        Files.writeString(folder.resolve("run.env"), "GREETING=hello\nTARGET=file\n");
+        RecordingNotebook notebook = run("run --rm --env-file run.env -e TARGET=flag -w /tmp " + IMAGE
+                + " sh -c 'echo $GREETING $TARGET $(pwd)'");
+        assertEquals("hello flag /tmp\n", notebook.out());
+    }
+
+    @Test
+    void publishedPortsBindToLoopbackAndAnswerThere() throws Exception {
+        String name = unique("web");
+        RecordingNotebook notebook = run("run -d --rm --name " + name + " -p 80 " + IMAGE
+                + " sh -c 'mkdir -p /www && echo served > /www/index.html && httpd -f -p 80 -h /www'");
+        assertTrue(notebook.out().contains("ports 127.0.0.1:"), notebook.out());
+        InspectContainerResponse inspect = client.inspectContainerCmd(name).exec();
+        Ports.Binding binding = inspect.getNetworkSettings().getPorts().getBindings().get(ExposedPort.tcp(80))[0];
+        assertEquals("127.0.0.1", binding.getHostIp());
+        HttpClient http = HttpClient.newHttpClient();
+        URI uri = URI.create("http://127.0.0.1:" + binding.getHostPortSpec() + "/");
+        String body = null;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (body == null && System.nanoTime() < deadline) {
+            try {
+                body = http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).body();
+            } catch (IOException notYet) {
+                Thread.sleep(100);
+            }
+        }
+        assertEquals("served\n", body);
+        run("rm -f " + name);
+    }
+
+    @Test
+    void anInterruptStopsAnAttachedContainerWithinTwoSecondsAndRmRemovesIt() throws Exception {
+        for (boolean remove : List.of(false, true)) {
+            String name = unique("sleeper");
+            RecordingNotebook notebook = new RecordingNotebook();
+            CompletableFuture<Void> cell = CompletableFuture.runAsync(() -> {
+                try {
+                    magics.run(new MagicCall("container", "run " + (remove ? "--rm " : "") + "--name " + name + " "
+                            + IMAGE + " sh -c 'echo sleeping; sleep 60'", null), notebook);
+                } catch (MagicException e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!notebook.out().contains("sleeping")) {
+                assertTrue(System.nanoTime() < deadline, "the container never printed");
+                Thread.sleep(20);
+            }
+            long start = System.nanoTime();
+            notebook.cancellation().cancel();
+            Throwable thrown = assertThrows(Exception.class, () -> cell.get(10, TimeUnit.SECONDS)).getCause();
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(thrown.getCause() instanceof MagicException magic
+                    && magic.kind() == MagicException.Kind.KeyboardInterrupt, String.valueOf(thrown));
+            assertTrue(millis < 2500, "stopping took " + millis + " ms");
+            List<Container> left = client.listContainersCmd().withShowAll(true).withNameFilter(List.of(name)).exec();
+            if (remove) {
+                assertTrue(left.isEmpty(), "--rm removes the interrupted container");
+            } else {
+                assertEquals(1, left.size());
+                assertFalse(client.inspectContainerCmd(name).exec().getState().getRunning());
+            }
+        }
+    }
+
+    @Test
+    void lsAndRmNotebookSeeOnlyThisSessionsContainers() throws Exception {
+        String mine = unique("mine");
+        run("run -d --name " + mine + " " + IMAGE + " sleep 60");
+        Session other = new Session(folder, Map.of());
+        Magics otherMagics = magics(other, HostUser.current());
+        String theirs = unique("theirs");
+        run(otherMagics, "run -d --name " + theirs + " " + IMAGE + " sleep 60");
+        try {
+            RecordingNotebook ls = run("ls --notebook");
+            String table = (String) ls.displays().get(0).bundle().get("text/plain");
+            assertTrue(table.startsWith("CONTAINER ID"), table);
+            assertTrue(table.contains(mine), table);
+            assertFalse(table.contains(theirs), table);
+            assertTrue(((String) ls.displays().get(0).bundle().get("text/html")).contains("<td>" + mine + "</td>"));
+            assertTrue(((String) run("ls").displays().get(0).bundle().get("text/plain")).contains(theirs));
+
+            RecordingNotebook rm = run("rm -f --notebook");
+            assertTrue(rm.out().contains(mine), rm.out());
+            assertTrue(sessionContainers().isEmpty());
+            assertEquals(1, client.listContainersCmd().withNameFilter(List.of(theirs)).exec().size());
+        } finally {
+            run(otherMagics, "rm -f --notebook");
+        }
+    }
+
+    @Test
+    void commitMakesAnImageWithTheFilesAndLabelsButRefusesSecrets() throws Exception {
+        String name = unique("tocommit");
+        run("run --name " + name + " " + IMAGE + " sh -c 'echo baked > /made.txt'");
+        RecordingNotebook commit = run("commit -m 'made in a test' " + name + " " + COMMITTED + ":1");
+        assertTrue(commit.out().startsWith("Committed " + name + " as " + COMMITTED + ":1"), commit.out());
+        Map<String, String> labels = client.inspectImageCmd(COMMITTED + ":1").exec().getConfig().getLabels();
+        assertEquals(session.id(), labels.get(ContainerRequest.SESSION_LABEL));
+        assertTrue(labels.containsKey("org.opencontainers.image.created"), labels.toString());
+        assertEquals("baked\n", run("run --rm " + COMMITTED + ":1 cat /made.txt").out());
+
+        session.setSecret("API_TOKEN", "not-for-images-" + System.nanoTime());
+        String secretive = unique("secretive");
+        run("run --name " + secretive + " -e API_TOKEN " + IMAGE + " true");
+        MagicException refused = assertThrows(MagicException.class,
+                () -> run("commit " + secretive + " " + COMMITTED + ":secret"));
+        assertTrue(refused.getMessage().contains("API_TOKEN"), refused.getMessage());
+        assertThrows(com.github.dockerjava.api.exception.NotFoundException.class,
+                () -> client.inspectImageCmd(COMMITTED + ":secret").exec());
+    }
+
+    @Test
+    void gpusOnAnEngineWithoutTheNvidiaToolkitExplainWhatIsMissing() {
+        MagicException e = assertThrows(MagicException.class, () -> run("run --rm --gpus all " + IMAGE + " true"));
+        assertTrue(e.getMessage().contains("could not select device driver \"\" with capabilities: [[gpu]]"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("NVIDIA Container Toolkit"), e.getMessage());
+        assertTrue(e.getMessage().contains("%container run --rm --gpus all " + IMAGE + " nvidia-smi"), e.getMessage());
+    }
+
+    @Test
+    void aMissingImageSaysHowToGetIt() {
+        MagicException e = assertThrows(MagicException.class, () -> run("run --rm drydock-it/absent:0 true"));
+        assertTrue(e.getMessage().contains("%docker pull drydock-it/absent:0"), e.getMessage());
+    }
+
+    /**
+     * No image with Jupyter can be built offline in a test's time, so a busybox image with a stand-in
+     * {@code jupyter} script checks what Drydock controls: the command line, the token handed to the server,
+     * the port on 127.0.0.1, the wait for an answer and the URL.
+     */
+    @Test
+    void jupyterStartsTheServerOnLoopbackWithAFreshTokenAndPrintsItsUrl() throws Exception {
+        Path context = Files.createDirectories(folder.resolve("fake-jupyter"));
+        Files.writeString(context.resolve("jupyter"), """
+                #!/bin/sh
+                mkdir -p /tmp/www/api
+                echo "token=$JUPYTER_TOKEN args=$*" > /tmp/www/api/index.html
+                exec httpd -f -p 8888 -h /tmp/www
+                """);
+        Files.writeString(context.resolve("Dockerfile"), "FROM " + IMAGE + "\nCOPY jupyter /usr/local/bin/jupyter\n"
+                + "RUN chmod 755 /usr/local/bin/jupyter\nLABEL dev.drydock.test=ContainerIT\n");
+        client.buildImageCmd(context.toFile()).withTags(java.util.Set.of(FAKE_JUPYTER))
+                .exec(new com.github.dockerjava.api.command.BuildImageResultCallback()).awaitImageId();
+
+        RecordingNotebook notebook = run("jupyter " + FAKE_JUPYTER);
+        String shown = (String) notebook.displays().get(0).bundle().get("text/plain");
+        java.util.regex.Matcher url = java.util.regex.Pattern
+                .compile("http://127\\.0\\.0\\.1:(\\d+)/\\?token=([0-9a-f]{48})").matcher(shown);
+        assertTrue(url.find(), shown);
+        String page = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + url.group(1) + "/api/")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertEquals("token=" + url.group(2) + " args=notebook --ip=0.0.0.0 --port=8888 --no-browser --allow-root\n",
+                page);
+        String second = (String) run("jupyter " + FAKE_JUPYTER).displays().get(0).bundle().get("text/plain");
+        assertFalse(second.contains(url.group(2)), "every server gets its own token");
+
+        MagicException noJupyter = assertThrows(MagicException.class, () -> run("jupyter " + IMAGE));
+        assertTrue(noJupyter.getMessage().contains("has no jupyter command"), noJupyter.getMessage());
+    }
+}
