@@ -70,6 +70,13 @@ def measure(name, rounds):
         p50 = statistics.median(trips)
         p99 = trips[min(len(trips) - 1, int(len(trips) * 0.99))]
 
+        infos = []
+        for _ in range(rounds):
+            started_info = time.perf_counter()
+            wait_reply(kc, kc.kernel_info())
+            infos.append((time.perf_counter() - started_info) * 1000)
+        info_p50 = statistics.median(infos)
+
         lines_time, lines_messages = run_cell(kc, many_lines)
         rss = tree_rss_mib(km.provisioner.process.pid)
 
@@ -88,6 +95,7 @@ def measure(name, rounds):
             "startup to kernel_info_reply (s)": startup,
             "trivial cell p50 (ms)": p50,
             "trivial cell p99 (ms)": p99,
+            "kernel_info round trip p50 (ms)": info_p50,
             "100,000 lines: time to idle (s)": lines_time,
             "100,000 lines: stream messages": lines_messages,
             "resident memory of process tree (MiB)": rss,

@@ -15,7 +15,7 @@ import picocli.CommandLine.Parameters;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "A Jupyter kernel in Java whose notebooks orchestrate reproducible ML environments.",
-        subcommands = {Main.Install.class, Main.RunKernel.class})
+        subcommands = {Main.Install.class, Main.RunKernel.class, Main.Warm.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -72,6 +72,16 @@ public final class Main implements Runnable {
         @Override
         public Integer call() throws Exception {
             Kernel.run(connectionFile);
+            return 0;
+        }
+    }
+
+    @Command(name = "warmup", hidden = true,
+            description = "Loads what a kernel loads, for the class-data-sharing archive `install` records.")
+    static final class Warm implements Callable<Integer> {
+        @Override
+        public Integer call() throws Exception {
+            dev.drydock.kernel.install.Warmup.run();
             return 0;
         }
     }

@@ -40,6 +40,8 @@ class InstallerTest {
         assertArrayEquals(Files.readAllBytes(jar), Files.readAllBytes(installedJar));
         assertTrue(Files.size(installed.resolve("logo-64x64.png")) > 0);
         assertTrue(Files.size(installed.resolve("logo-32x32.png")) > 0);
+        assertTrue(argv.stream().noneMatch(a -> a.startsWith("@") || a.contains("SharedArchiveFile")),
+                "a jar that cannot run records no class archive, and no placeholder is left: " + argv);
     }
 
     @Test

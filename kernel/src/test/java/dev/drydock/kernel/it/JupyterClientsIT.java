@@ -26,6 +26,15 @@ class JupyterClientsIT {
     }
 
     @Test
+    void installRecordsAClassDataSharingArchiveForFastStartup() throws Exception {
+        Path kernelDir = temp.resolve("prefix/share/jupyter/kernels/drydock");
+        String spec = java.nio.file.Files.readString(kernelDir.resolve("kernel.json"));
+
+        assertTrue(java.nio.file.Files.size(kernelDir.resolve("drydock.jsa")) > 1_000_000, "archive too small");
+        assertTrue(spec.contains("-XX:SharedArchiveFile=" + kernelDir.resolve("drydock.jsa")), spec);
+    }
+
+    @Test
     void officialConformanceSuitePassesWithNothingSkipped() {
         JupyterHarness.Result result = jupyter.unittest("conformance", 600);
 
