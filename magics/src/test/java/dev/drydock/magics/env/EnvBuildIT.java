@@ -76,12 +76,17 @@ class EnvBuildIT {
     /** The real builder, counting the builds that reach it. */
     static final class CountingBuilder extends ImageBuilder {
         final AtomicInteger calls = new AtomicInteger();
+        volatile String lastLog = "";
 
         @Override
         public String build(DockerEngine engine, Request request, BuildLog log, Cancellation cancellation)
                 throws MagicException {
             calls.incrementAndGet();
-            return super.build(engine, request, log, cancellation);
+            try {
+                return super.build(engine, request, log, cancellation);
+            } finally {
+                lastLog = log.fullLog();
+            }
         }
     }
 
@@ -157,6 +162,12 @@ class EnvBuildIT {
         RecordingNotebook third = run("build itpip --base " + PYTHON + " --pip requirements.txt --stage train");
         assertEquals(2, builder.calls.get());
         assertTrue(third.out().contains(": the pip requirements changed since drydock/itpip:"), third.out());
+        // Dependencies come before code, so a one-line change rebuilds from the pip layer on, not before it.
+        String log = builder.lastLog;
+        int pipStep = log.indexOf("COPY pip");
+        assertTrue(pipStep > 0, log);
+        assertTrue(log.substring(0, pipStep).contains("Using cache"), "the layers before pip come from the cache:\n" + log);
+        assertFalse(log.substring(pipStep).contains("Using cache"), "the pip layer and what follows are rebuilt:\n" + log);
 
         var image = client.inspectImageCmd(new Environments(session, docker.engine(), builder, credentials)
                 .latestOrFail("itpip").tag()).exec();
