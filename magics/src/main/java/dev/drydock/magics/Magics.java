@@ -36,12 +36,13 @@ public final class Magics {
     private final Map<String, Class<? extends MagicCommand>> families = new LinkedHashMap<>();
 
     public Magics(Session session) {
-        this(session, MagicFamilies.ALL, defaultServices(new dev.drydock.magics.docker.Docker()));
+        this(session, MagicFamilies.ALL, defaultServices(session, new dev.drydock.magics.docker.Docker()));
     }
 
     /** The kernel's services; the one lazy engine is shared by every family and the environment-name resolver. */
-    private static List<Object> defaultServices(dev.drydock.magics.docker.Docker docker) {
-        return List.of(docker, new dev.drydock.magics.registry.RegistryCredentials(),
+    private static List<Object> defaultServices(Session session, dev.drydock.magics.docker.Docker docker) {
+        return List.of(docker, new dev.drydock.magics.aml.AmlRestClient(session),
+                new dev.drydock.magics.registry.RegistryCredentials(),
                 dev.drydock.magics.container.HostUser.current(), new dev.drydock.magics.env.EnvImageResolver(docker),
                 new dev.drydock.magics.env.ImageBuilder());
     }

@@ -19,7 +19,8 @@ public final class MagicFamilies {
             LsMagic.class,
             dev.drydock.magics.container.ContainerMagic.class,
             dev.drydock.magics.registry.DockerMagic.class,
-            dev.drydock.magics.env.EnvMagic.class);
+            dev.drydock.magics.env.EnvMagic.class,
+            dev.drydock.magics.aml.AmlMagic.class);
 
     private MagicFamilies() {}
 }

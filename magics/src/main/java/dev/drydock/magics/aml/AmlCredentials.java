@@ -1,0 +1,62 @@
+package dev.drydock.magics.aml;
+
+import com.azure.core.credential.TokenCredential;
+import com.azure.core.exception.ClientAuthenticationException;
+import com.azure.core.util.Configuration;
+import com.azure.core.util.ConfigurationBuilder;
+import com.azure.core.util.ConfigurationSource;
+import com.azure.identity.CredentialUnavailableException;
+import com.azure.identity.DefaultAzureCredentialBuilder;
+import dev.drydock.magics.MagicException;
+import dev.drydock.magics.Session;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The Azure credential of {@code %aml}: azure-identity's {@code DefaultAzureCredential} (service principal
+ * from the variables, workload or managed identity on Azure compute, Azure CLI login, …), reading the
+ * {@code AZURE_*} variables from the session as well as the process, so a {@code %dotenv} with
+ * {@code AZURE_CLIENT_ID}, {@code AZURE_TENANT_ID} and {@code AZURE_CLIENT_SECRET} is enough.
+ */
+final class AmlCredentials {
+
+    /** Azure Resource Manager's token audience; Azure ML's REST API and its run history take it. */
+    static final String ARM_SCOPE = "https://management.azure.com/.default";
+
+    private AmlCredentials() {}
+
+    static TokenCredential forSession(Session session) {
+        Map<String, String> variables = session.subprocessEnvironment();
+        ConfigurationSource none = source -> Map.of();
+        ConfigurationSource environment = source -> variables;
+        Configuration configuration = new ConfigurationBuilder(none, none, environment).build();
+        return new DefaultAzureCredentialBuilder().configuration(configuration).build();
+    }
+
+    /**
+     * The notebook's message when {@code failure} (or one of its causes) is a credential that could not
+     * give a token; empty for any other failure.
+     */
+    static Optional<MagicException> explain(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof CredentialUnavailableException || t instanceof ClientAuthenticationException) {
+                return Optional.of(new MagicException(MagicException.Kind.MagicError, message(t), failure));
+            }
+        }
+        return Optional.empty();
+    }
+
+    static String message(Throwable cause) {
+        String detail = cause.getMessage() == null ? cause.getClass().getSimpleName() : firstLine(cause.getMessage());
+        return "No Azure credential could give a token for Azure Resource Manager (" + detail + "). Sign in"
+                + " with `az login` (the Azure CLI's login is used; run it again if it has expired), or set a"
+                + " service principal in the variables AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET"
+                + " (for example in a .env loaded with %dotenv), or run on Azure compute with a managed identity."
+                + " The identity needs access to the workspace (for example the AzureML Data Scientist role).";
+    }
+
+    private static String firstLine(String text) {
+        String line = text.strip().lines().findFirst().orElse("");
+        return line.length() > 300 ? line.substring(0, 300) + "…" : line;
+    }
+}

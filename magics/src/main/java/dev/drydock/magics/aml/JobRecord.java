@@ -1,0 +1,113 @@
+package dev.drydock.magics.aml;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.drydock.magics.MagicException;
+import dev.drydock.magics.files.AtomicFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code runs/<job>/job.json}: what a local job is and where it stands. Written atomically at every change
+ * of state, so {@code %aml ls} in another kernel never reads half a file. States and their names are Azure
+ * ML's ({@code JobStatus}), a subset: {@code NotStarted → Running → Completed | Failed | Canceled}, and
+ * {@code NotStarted → Failed | Canceled} when the environment does not build or the person interrupts.
+ *
+ * @param outputs output name → folder on this machine
+ * @param inputs input name → what the command got (the container path or the literal value)
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record JobRecord(String name, String displayName, String experimentName, String compute, State status,
+        String createdAt, String startedAt, String endedAt, Integer exitCode, String error, String environment,
+        String image, Boolean environmentBuilt, String container, String command, Map<String, String> inputs,
+        Map<String, String> outputs, Map<String, String> tags) {
+
+    public static final String FILE = "job.json";
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    public enum State {
+        NotStarted, Running, Completed, Failed, Canceled;
+
+        public boolean terminal() {
+            return this == Completed || this == Failed || this == Canceled;
+        }
+
+        boolean canBecome(State next) {
+            return switch (this) {
+                case NotStarted -> Set.of(Running, Failed, Canceled).contains(next);
+                case Running -> next.terminal();
+                default -> false;
+            };
+        }
+    }
+
+    public JobRecord {
+        inputs = inputs == null ? Map.of() : new LinkedHashMap<>(inputs);
+        outputs = outputs == null ? Map.of() : new LinkedHashMap<>(outputs);
+        tags = tags == null ? Map.of() : new LinkedHashMap<>(tags);
+    }
+
+    /** A new job that has not started. */
+    public static JobRecord created(JobSpec spec, String name, Map<String, String> outputs) {
+        return new JobRecord(name, spec.displayName() == null ? name : spec.displayName(), spec.experimentName(),
+                "local", State.NotStarted, now(), null, null, null, null, null, null, null, null, null, Map.of(), outputs,
+                spec.tags());
+    }
+
+    /**
+     * The record in state {@code next}; the start time is set on Running, the end time on a final state.
+     *
+     * @throws IllegalStateException for a change the states above do not allow (a final state never changes)
+     */
+    public JobRecord to(State next, Integer exitCode, String error) {
+        if (!status.canBecome(next)) {
+            throw new IllegalStateException("A job that is " + status + " cannot become " + next);
+        }
+        String started = next == State.Running ? now() : startedAt;
+        String ended = next.terminal() ? now() : endedAt;
+        return new JobRecord(name, displayName, experimentName, compute, next, createdAt, started, ended, exitCode,
+                error, environment, image, environmentBuilt, container, command, inputs, outputs, tags);
+    }
+
+    public JobRecord withEnvironment(String environment, String image, boolean built) {
+        return new JobRecord(name, displayName, experimentName, compute, status, createdAt, startedAt, endedAt, exitCode,
+                error, environment, image, built, container, command, inputs, outputs, tags);
+    }
+
+    public JobRecord withContainer(String container, String command, Map<String, String> inputs) {
+        return new JobRecord(name, displayName, experimentName, compute, status, createdAt, startedAt, endedAt, exitCode,
+                error, environment, image, environmentBuilt, container, command, inputs, outputs, tags);
+    }
+
+    public void write(Path runFolder) throws MagicException {
+        try {
+            AtomicFiles.write(runFolder.resolve(FILE), JSON.writeValueAsBytes(this), false, null);
+        } catch (IOException e) {
+            throw MagicException.failed("Cannot write " + runFolder.resolve(FILE) + ": " + e.getMessage());
+        }
+    }
+
+    public static JobRecord read(Path runFolder) throws MagicException {
+        Path file = runFolder.resolve(FILE);
+        try {
+            return JSON.readValue(Files.readAllBytes(file), JobRecord.class);
+        } catch (NoSuchFileException e) {
+            throw MagicException.failed("No local job in " + runFolder + " (" + FILE + " is missing).");
+        } catch (IOException e) {
+            throw MagicException.failed("Cannot read " + file + ": " + e.getMessage());
+        }
+    }
+
+    private static String now() {
+        return Instant.now().truncatedTo(ChronoUnit.MILLIS).toString();
+    }
+}

@@ -1,0 +1,106 @@
+package dev.drydock.magics.aml;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A local job's metrics, from two places a script can put them without any Azure library:
+ * <ul>
+ *   <li>a {@code metrics.json} in the job's outputs root ({@code runs/<job>/outputs/metrics.json}) or in one of
+ *   its output folders: an object of name → number (or text), or name → list of numbers logged step by step
+ *   (or of {@code {"value": ..., "step": ...}} objects, as MLflow's {@code log_metric} history reads); the
+ *   last value is shown, with the number of steps;</li>
+ *   <li>lines of the log of the form {@code metric: NAME=VALUE} (at the start of a line; later lines of one
+ *   name are its next steps).</li>
+ * </ul>
+ */
+public final class Metrics {
+
+    public static final String FILE = "metrics.json";
+
+    private static final Pattern LINE = Pattern.compile("^\\s*metric:\\s*([A-Za-z0-9_.\\-/]+)\\s*=\\s*(\\S+)\\s*$",
+            Pattern.MULTILINE);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** One metric: its last value, how many values it had, and where it came from. */
+    public record Metric(String name, String value, int steps, String source) {}
+
+    private Metrics() {}
+
+    /** Every metric of a job: the metrics.json files first (outputs root, then output folders), then the log. */
+    public static List<Metric> read(Path outputsRoot, Path log) throws IOException {
+        List<Metric> metrics = new ArrayList<>();
+        List<Path> files = new ArrayList<>();
+        if (Files.isRegularFile(outputsRoot.resolve(FILE))) {
+            files.add(outputsRoot.resolve(FILE));
+        }
+        if (Files.isDirectory(outputsRoot)) {
+            try (DirectoryStream<Path> folders = Files.newDirectoryStream(outputsRoot, Files::isDirectory)) {
+                List<Path> sorted = new ArrayList<>();
+                folders.forEach(sorted::add);
+                sorted.sort(null);
+                for (Path folder : sorted) {
+                    if (Files.isRegularFile(folder.resolve(FILE))) {
+                        files.add(folder.resolve(FILE));
+                    }
+                }
+            }
+        }
+        for (Path file : files) {
+            String source = outputsRoot.getParent() == null ? file.toString()
+                    : outputsRoot.getParent().relativize(file).toString();
+            metrics.addAll(fromJson(Files.readString(file), source));
+        }
+        if (Files.isRegularFile(log)) {
+            metrics.addAll(fromLog(Files.readString(log), "logs/" + log.getFileName()));
+        }
+        return metrics;
+    }
+
+    static List<Metric> fromJson(String json, String source) {
+        JsonNode root;
+        try {
+            root = JSON.readTree(json);
+        } catch (IOException e) {
+            return List.of(new Metric("(unreadable)", e.getMessage().lines().findFirst().orElse(""), 0, source));
+        }
+        List<Metric> metrics = new ArrayList<>();
+        if (root == null || !root.isObject()) {
+            return metrics;
+        }
+        for (var entry : root.properties()) {
+            JsonNode value = entry.getValue();
+            if (value.isArray() && !value.isEmpty()) {
+                JsonNode last = value.get(value.size() - 1);
+                JsonNode shown = last.isObject() ? last.path("value") : last;
+                metrics.add(new Metric(entry.getKey(), shown.asText(), value.size(), source));
+            } else if (value.isValueNode()) {
+                metrics.add(new Metric(entry.getKey(), value.asText(), 1, source));
+            }
+        }
+        return metrics;
+    }
+
+    static List<Metric> fromLog(String log, String source) {
+        Map<String, String> last = new LinkedHashMap<>();
+        Map<String, Integer> steps = new LinkedHashMap<>();
+        Matcher matcher = LINE.matcher(log);
+        while (matcher.find()) {
+            last.put(matcher.group(1), matcher.group(2));
+            steps.merge(matcher.group(1), 1, Integer::sum);
+        }
+        List<Metric> metrics = new ArrayList<>();
+        last.forEach((name, value) -> metrics.add(new Metric(name, value, steps.get(name), source)));
+        return metrics;
+    }
+}

@@ -1,0 +1,305 @@
+package dev.drydock.magics.aml;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.Image;
+import dev.drydock.magics.MagicCall;
+import dev.drydock.magics.MagicException;
+import dev.drydock.magics.Magics;
+import dev.drydock.magics.RecordingNotebook;
+import dev.drydock.magics.Session;
+import dev.drydock.magics.commands.MagicFamilies;
+import dev.drydock.magics.container.ContainerRequest;
+import dev.drydock.magics.container.HostUser;
+import dev.drydock.magics.docker.Docker;
+import dev.drydock.magics.env.EnvImageResolver;
+import dev.drydock.magics.env.Environments;
+import dev.drydock.magics.env.ImageBuilder;
+import dev.drydock.magics.registry.RegistryCredentials;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code %aml} local runs on the real engine, with {@code drydock/python:bookworm} (bin/setup-docker
+ * --python-base). The model is trained in pure Python: the image has no scikit-learn, and there is no PyPI here.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class AmlLocalIT {
+
+    private static final String BASE = "drydock/python:bookworm";
+    private static final String ENV = "aml-it-train";
+
+    /** A nearest-centroid classifier on a CSV: model and metrics into the output folder, metric lines in the log. */
+    private static final String TRAIN = """
+            import argparse, csv, json, math, os, sys
+            p = argparse.ArgumentParser()
+            p.add_argument("--data"); p.add_argument("--out"); p.add_argument("--label", default="y")
+            a = p.parse_args()
+            rows = list(csv.DictReader(open(a.data)))
+            features = [k for k in rows[0] if k != a.label]
+            sums, counts = {}, {}
+            for r in rows:
+                c = r[a.label]; counts[c] = counts.get(c, 0) + 1
+                s = sums.setdefault(c, [0.0] * len(features))
+                for i, f in enumerate(features): s[i] += float(r[f])
+            centroids = {c: [v / counts[c] for v in s] for c, s in sums.items()}
+            def predict(r):
+                x = [float(r[f]) for f in features]
+                return min(centroids, key=lambda c: math.dist(x, centroids[c]))
+            for epoch in range(3):
+                print(f"metric: loss={1.0 / (epoch + 2):.3f}", flush=True)
+            accuracy = sum(predict(r) == r[a.label] for r in rows) / len(rows)
+            print(f"metric: accuracy={accuracy}")
+            print("SEED is", os.environ.get("SEED"), "in", os.getcwd())
+            print("a warning on stderr", file=sys.stderr)
+            json.dump({"features": features, "centroids": centroids}, open(os.path.join(a.out, "model.json"), "w"))
+            json.dump({"accuracy": accuracy, "n": len(rows)}, open(os.path.join(a.out, "metrics.json"), "w"))
+            """;
+
+    @TempDir
+    static Path folder;
+
+    private static Docker docker;
+    private static DockerClient client;
+    private static Session session;
+    private static Magics magics;
+
+    @BeforeAll
+    static void connect() throws IOException {
+        docker = new Docker();
+        try {
+            client = docker.engine().client();
+        } catch (MagicException e) {
+            fail("The Docker integration tests need an engine: run bin/setup-docker first. " + e.getMessage(), e);
+        }
+        try {
+            client.inspectImageCmd(BASE).exec();
+        } catch (RuntimeException e) {
+            fail("This test needs " + BASE + ": run bin/setup-docker --python-base first.", e);
+        }
+        removeImages();
+        session = new Session(folder, Map.of());
+        magics = new Magics(session, MagicFamilies.ALL, List.of(docker, new RegistryCredentials(), HostUser.current(),
+                new EnvImageResolver(docker), new ImageBuilder()));
+        write("environments.yml", "environments:\n  " + ENV + ":\n    base: " + BASE + "\n");
+        write("src/train.py", TRAIN);
+        write("src/notes.md", "not for the snapshot");
+        write("src/.amlignore", "*.md\n");
+        write("src/.env", "TOKEN=do-not-copy");
+        StringBuilder csv = new StringBuilder("a,b,y\n");
+        for (int i = 0; i < 40; i++) {
+            csv.append(i % 2 == 0 ? (1 + i * 0.01) + ",1.0,red\n" : (5 + i * 0.01) + ",5.0,blue\n");
+        }
+        write("data/train.csv", csv.toString());
+        write("job.yaml", """
+                $schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json
+                type: command
+                experiment_name: centroids
+                code: ./src
+                command: python3 train.py --data ${{inputs.training_data}} --out ${{outputs.model}}
+                environment: %s
+                inputs:
+                  training_data:
+                    type: uri_file
+                    path: ./data/train.csv
+                outputs:
+                  model:
+                    type: uri_folder
+                compute: local
+                environment_variables:
+                  SEED: 7
+                """.formatted(ENV));
+    }
+
+    @AfterAll
+    static void cleanUp() {
+        if (client != null) {
+            for (Container container : client.listContainersCmd().withShowAll(true)
+                    .withLabelFilter(Map.of(ContainerRequest.SESSION_LABEL, session.id())).exec()) {
+                client.removeContainerCmd(container.getId()).withForce(true).exec();
+            }
+            removeImages();
+        }
+    }
+
+    private static void removeImages() {
+        for (Image image : client.listImagesCmd().withLabelFilter(Map.of(Environments.LABEL_ENV, ENV)).exec()) {
+            client.removeImageCmd(image.getId()).withForce(true).exec();
+        }
+        for (Image image : client.listImagesCmd().withLabelFilter(LocalEnvironment.LABEL_CONTEXT_HASH).exec()) {
+            if (image.getRepoTags() != null && List.of(image.getRepoTags()).stream().anyMatch(t -> t.startsWith("drydock/aml-it"))) {
+                client.removeImageCmd(image.getId()).withForce(true).exec();
+            }
+        }
+    }
+
+    private static void write(String path, String text) throws IOException {
+        Path file = folder.resolve(path);
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, text);
+    }
+
+    private static RecordingNotebook aml(String args) throws MagicException {
+        RecordingNotebook notebook = new RecordingNotebook();
+        magics.run(new MagicCall("aml", args, null), notebook);
+        return notebook;
+    }
+
+    private static String shown(RecordingNotebook notebook) {
+        StringBuilder text = new StringBuilder(notebook.out());
+        notebook.displays().forEach(d -> text.append(d.bundle().get("text/plain")));
+        return text.toString();
+    }
+
+    @Test
+    @Order(1)
+    void trainsAModelLocallyFromASnapshot() throws Exception {
+        RecordingNotebook notebook = aml("submit job.yaml --name train_1 --stream");
+        String out = notebook.out();
+        assertTrue(out.contains("Building " + ENV + " for the first time"), out);
+        assertTrue(out.contains("metric: accuracy=1.0"), "the log streams into the cell: " + out);
+        assertTrue(out.contains("SEED is 7 in /drydock/code"), out);
+        assertTrue(out.contains("a warning on stderr"), out);
+        assertTrue(out.contains("Left out .env: secrets never go into a snapshot."), out);
+        assertTrue(out.contains("Job train_1 Completed (exit code 0)"), out);
+
+        RunFolder run = RunFolder.of(session, "train_1");
+        JobRecord record = run.record();
+        assertEquals(JobRecord.State.Completed, record.status());
+        assertEquals(0, record.exitCode());
+        assertTrue(record.environmentBuilt());
+        assertTrue(record.command().contains("--data /drydock/inputs/training_data/train.csv --out /drydock/outputs/model"),
+                record.command());
+        assertTrue(Files.readString(run.outputs().resolve("model/model.json")).contains("centroids"));
+        assertTrue(Files.readString(run.log()).contains("metric: loss=0.250"));
+        assertTrue(Files.isRegularFile(run.code().resolve("train.py")));
+        assertFalse(Files.exists(run.code().resolve(".env")));
+        assertFalse(Files.exists(run.code().resolve("notes.md")), ".amlignore is honoured");
+        assertTrue(Files.readString(run.jobYaml()).contains("name: train_1"));
+        assertTrue(Files.readString(run.environment().resolve("Dockerfile")).contains("FROM " + BASE));
+        assertTrue(Files.readString(run.environment().resolve("environment.json")).contains("\"kind\" : \"drydock\""));
+        assertTrue(client.listContainersCmd().withShowAll(true)
+                .withLabelFilter(Map.of(LocalRun.LABEL_JOB, "train_1")).exec().isEmpty(), "the container is removed");
+
+        String status = shown(aml("status train_1"));
+        assertTrue(status.contains("Status:      Completed"), status);
+        assertTrue(status.matches("(?s).*accuracy\\s+1\\.0\\s+1\\s+outputs/model/metrics.json.*"), status);
+        assertTrue(status.matches("(?s).*loss\\s+0\\.250\\s+3\\s+logs/std_log.txt.*"), status);
+    }
+
+    @Test
+    @Order(2)
+    void aRerunDoesNotRebuildTheEnvironment() throws Exception {
+        RecordingNotebook notebook = aml("submit job.yaml --name train_2 --stream --set environment_variables.SEED=8");
+        assertTrue(notebook.out().contains(ENV + " unchanged"), notebook.out());
+        assertTrue(notebook.out().contains("SEED is 8"), notebook.out());
+        assertFalse(RunFolder.of(session, "train_2").record().environmentBuilt());
+        String list = shown(aml("ls"));
+        assertTrue(list.contains("train_1") && list.contains("train_2") && list.contains("Completed"), list);
+        String stream = aml("stream train_1").out();
+        assertTrue(stream.contains("metric: accuracy=1.0") && stream.contains("Job train_1 Completed"), stream);
+    }
+
+    @Test
+    @Order(3)
+    void aScriptThatExitsOneFailsTheJob() throws Exception {
+        MagicException e = assertThrows(MagicException.class, () -> aml("submit job.yaml --name fails_1 --stream"
+                + " --set \"command=echo about to fail; exit 1\""));
+        assertTrue(e.getMessage().contains("Job fails_1 Failed (exit code 1)"), e.getMessage());
+        assertTrue(e.getMessage().contains("about to fail"), "the error shows the log's last lines: " + e.getMessage());
+        JobRecord record = RunFolder.of(session, "fails_1").record();
+        assertEquals(JobRecord.State.Failed, record.status());
+        assertEquals(1, record.exitCode());
+    }
+
+    @Test
+    @Order(4)
+    void aMissingInputIsAnErrorBeforeAnythingRuns() {
+        MagicException e = assertThrows(MagicException.class, () -> aml("submit job.yaml --name missing_1"
+                + " --set inputs.training_data.path=./data/nope.csv"));
+        assertTrue(e.getMessage().contains("nope.csv, which does not exist. Nothing was run."), e.getMessage());
+        assertFalse(Files.exists(RunFolder.of(session, "missing_1").root()), "no run folder was made");
+    }
+
+    @Test
+    @Order(5)
+    void anEnvironmentThatDoesNotBuildIsAClearError() throws Exception {
+        write("badenv/Dockerfile", "FROM " + BASE + "\nRUN echo cannot build this && exit 3\n");
+        MagicException e = assertThrows(MagicException.class, () -> aml("submit job.yaml --name badenv_1"
+                + " --set \"environment={name: aml-it-bad, build: {path: ./badenv}}\""));
+        assertTrue(e.getMessage().startsWith("Job badenv_1 failed before it started:"), e.getMessage());
+        assertTrue(e.getMessage().contains("cannot build this"), e.getMessage());
+        JobRecord record = RunFolder.of(session, "badenv_1").record();
+        assertEquals(JobRecord.State.Failed, record.status());
+        assertTrue(record.error().startsWith("The environment did not build"), record.error());
+    }
+
+    @Test
+    @Order(6)
+    void aMisspeltKeyNamesTheNearestOne() throws Exception {
+        write("typo.yaml", "command: echo hi\nenviroment: " + BASE + "\n");
+        MagicException e = assertThrows(MagicException.class, () -> aml("submit typo.yaml"));
+        assertTrue(e.getMessage().contains("typo.yaml, line 2: unknown key `enviroment`; did you mean `environment`?"),
+                e.getMessage());
+    }
+
+    @Test
+    @Order(7)
+    void aJobRunsInTheBackgroundAndCancels() throws Exception {
+        RecordingNotebook submitted = aml("submit job.yaml --name sleepy_1 --set \"environment=" + BASE + "\""
+                + " --set \"command=echo started; sleep 60\"");
+        assertTrue(submitted.out().contains("%aml stream sleepy_1 follows its log"), submitted.out());
+        RunFolder run = RunFolder.of(session, "sleepy_1");
+        assertEquals(JobRecord.State.Running, run.record().status());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!Files.readString(run.log()).contains("started") && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertTrue(Files.readString(run.log()).contains("started"), "the log is saved while the cell is gone");
+        assertTrue(aml("cancel sleepy_1").out().contains("Job sleepy_1 is Canceled."));
+        assertEquals(JobRecord.State.Canceled, run.record().status());
+        assertTrue(client.listContainersCmd().withShowAll(true)
+                .withLabelFilter(Map.of(LocalRun.LABEL_JOB, "sleepy_1")).exec().isEmpty());
+    }
+
+    @Test
+    @Order(8)
+    void anInterruptWhileStreamingCancelsTheJob() throws Exception {
+        RecordingNotebook notebook = new RecordingNotebook();
+        Thread interrupter = new Thread(() -> {
+            try {
+                Path log = RunFolder.of(session, "interrupted_1").log();
+                while (!Files.exists(log) || !Files.readString(log).contains("started")) {
+                    Thread.sleep(50);
+                }
+                notebook.cancellation().cancel();
+            } catch (Exception ignored) {
+                // The assertion below says what went wrong.
+            }
+        });
+        interrupter.start();
+        MagicException e = assertThrows(MagicException.class, () -> magics.run(new MagicCall("aml",
+                "submit job.yaml --name interrupted_1 --stream --set environment=" + BASE
+                        + " --set \"command=echo started; sleep 60\"", null), notebook));
+        interrupter.join(5000);
+        assertEquals(MagicException.Kind.KeyboardInterrupt, e.kind(), e.getMessage());
+        assertEquals(JobRecord.State.Canceled, RunFolder.of(session, "interrupted_1").record().status());
+    }
+}

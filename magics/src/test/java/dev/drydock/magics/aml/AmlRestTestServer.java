@@ -1,0 +1,461 @@
+package dev.drydock.magics.aml;
+
+import com.azure.core.credential.AccessToken;
+import com.azure.core.credential.TokenCredential;
+import com.azure.core.http.HttpClient;
+import com.azure.core.http.jdk.httpclient.JdkHttpClientBuilder;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import reactor.core.publisher.Mono;
+
+/**
+ * A stand-in for Azure Resource Manager, Azure ML's run history and blob storage, on 127.0.0.1 over HTTPS
+ * (azure-core's bearer policy refuses plain http) with a certificate made for the test.
+ *
+ * <p>Every Azure Resource Manager and run history request is checked against the official spec by
+ * {@link AmlRestSpec} before anything else; one that fails is answered 400 with the messages and recorded
+ * in {@link #violations()}, which the tests assert empty. Every answer is checked too. Blob uploads, the
+ * discovery document and the cancel operation's polling URL are outside the spec: for those the server
+ * checks what the Blob REST API requires (a SAS, {@code x-ms-blob-type}) and nothing more.
+ *
+ * <p>Jobs walk NotStarted → Queued → Running → Completed, one step per read; a job tagged
+ * {@code drydock-test-outcome: fail} ends Failed with an error in its run details, and a cancelled one
+ * goes CancelRequested → Canceled.
+ */
+final class AmlRestTestServer implements AutoCloseable {
+
+    static final String TOKEN = "drydock-test-token";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String WS = "/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/"
+            + "Microsoft\\.MachineLearningServices/workspaces/([^/]+)";
+    private static final Pattern WORKSPACE = Pattern.compile(WS);
+    private static final Pattern ASSET = Pattern.compile(WS + "/(codes|environments)/([^/]+)/versions/([^/]+)");
+    private static final Pattern PENDING = Pattern.compile(WS + "/codes/([^/]+)/versions/([^/]+)/startPendingUpload");
+    private static final Pattern JOBS = Pattern.compile(WS + "/jobs");
+    private static final Pattern JOB = Pattern.compile(WS + "/jobs/([^/]+)");
+    private static final Pattern CANCEL = Pattern.compile(WS + "/jobs/([^/]+)/cancel");
+    private static final Pattern DETAILS = Pattern.compile("/history/v1\\.0" + WS
+            + "/experiments/([^/]+)/runs/([^/]+)/details");
+    private static final List<String> WALK = List.of("NotStarted", "Queued", "Running", "Completed");
+
+    private final HttpsServer server;
+    private final SSLContext ssl;
+    private final AmlRestSpec spec = AmlRestSpec.get();
+    private final List<String> violations = new CopyOnWriteArrayList<>();
+    private final List<String> requests = new CopyOnWriteArrayList<>();
+    private final Map<String, ObjectNode> assets = new ConcurrentHashMap<>();
+    private final Map<String, Job> jobs = new ConcurrentHashMap<>();
+    private final Map<String, byte[]> blobs = new ConcurrentHashMap<>();
+
+    private static final class Job {
+        final ObjectNode resource;
+        volatile int step;
+        volatile String forced;
+
+        Job(ObjectNode resource) {
+            this.resource = resource;
+        }
+
+        boolean fails() {
+            return "fail".equals(resource.path("properties").path("tags").path("drydock-test-outcome").asText());
+        }
+
+        String status() {
+            if (forced != null) {
+                return forced;
+            }
+            String status = WALK.get(Math.min(step, WALK.size() - 1));
+            return status.equals("Completed") && fails() ? "Failed" : status;
+        }
+    }
+
+    AmlRestTestServer(Path scratch) throws Exception {
+        ssl = selfSigned(scratch);
+        server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.setHttpsConfigurator(new HttpsConfigurator(ssl));
+        server.setExecutor(Executors.newFixedThreadPool(4));
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    String endpoint() {
+        return "https://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /** An azure-core HttpClient on the JDK's, trusting this server's certificate. */
+    HttpClient httpClient() {
+        return new JdkHttpClientBuilder(java.net.http.HttpClient.newBuilder().sslContext(ssl)).build();
+    }
+
+    /** A credential that hands out the one token the server accepts. */
+    static TokenCredential credential() {
+        return request -> Mono.just(new AccessToken(TOKEN, OffsetDateTime.now().plusHours(1)));
+    }
+
+    List<String> violations() {
+        return violations;
+    }
+
+    List<String> requests() {
+        return requests;
+    }
+
+    Map<String, byte[]> blobs() {
+        return blobs;
+    }
+
+    /** The code or environment version with this ARM id, as the client created it; null when there is none. */
+    JsonNode asset(String id) {
+        Matcher m = ASSET.matcher(id);
+        return m.matches() ? assets.get(m.group(3) + "/" + m.group(4) + "/" + m.group(5) + "/" + m.group(6)) : null;
+    }
+
+    /** The uploaded blobs below a folder URI, by path relative to it. */
+    Map<String, String> filesUnder(String uri) {
+        String prefix = uri.substring(endpoint().length()) + "/";
+        Map<String, String> files = new java.util.TreeMap<>();
+        blobs.forEach((path, bytes) -> {
+            if (path.startsWith(prefix)) {
+                files.put(path.substring(prefix.length()), new String(bytes, StandardCharsets.UTF_8));
+            }
+        });
+        return files;
+    }
+
+    /** The job's current resource, as the last read showed it. */
+    JsonNode job(String name) {
+        Job job = jobs.get(name);
+        return job == null ? null : job.resource;
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+    }
+
+    // --- one exchange ---------------------------------------------------------------------------------
+
+    private record Answer(int status, Map<String, String> headers, String body) {
+        static Answer json(int status, JsonNode body) {
+            return new Answer(status, Map.of(), body == null ? "" : body.toString());
+        }
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String method = exchange.getRequestMethod();
+            String path = exchange.getRequestURI().getRawPath();
+            String decoded = URLDecoder.decode(path, StandardCharsets.UTF_8);
+            Map<String, List<String>> query = query(exchange.getRequestURI().getRawQuery());
+            byte[] raw;
+            try (InputStream in = exchange.getRequestBody()) {
+                raw = in.readAllBytes();
+            }
+            String body = new String(raw, StandardCharsets.UTF_8);
+            requests.add(method + " " + decoded);
+            Answer answer;
+            boolean specified = decoded.startsWith("/subscriptions/") || decoded.startsWith("/history/");
+            if (specified) {
+                Map<String, List<String>> headers = new LinkedHashMap<>();
+                String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
+                if (contentType != null) {
+                    headers.put("Content-Type", List.of(contentType));
+                }
+                List<String> messages = new ArrayList<>(spec.validateRequest(method, decoded, query, headers, body));
+                // The spec's api-version parameter is a free string; the version is the spec folder's name.
+                if (decoded.startsWith("/subscriptions/")
+                        && !List.of(AmlRestSpec.API_VERSION).equals(query.get("api-version"))) {
+                    messages.add("api-version is " + query.get("api-version") + ", not " + AmlRestSpec.API_VERSION);
+                }
+                if (!messages.isEmpty()) {
+                    violations.add(method + " " + decoded + " does not follow the spec:" + AmlRestSpec.describe(messages)
+                            + "\n  body: " + body);
+                    answer = Answer.json(400, error("InvalidRequest", String.join("; ", messages)));
+                } else if (!("Bearer " + TOKEN).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+                    answer = Answer.json(401, error("AuthenticationFailed", "No valid bearer token."));
+                } else {
+                    answer = route(method, decoded, body);
+                    List<String> responseMessages = spec.validateResponse(method, decoded, answer.status(), answer.body());
+                    if (!responseMessages.isEmpty()) {
+                        violations.add("The test server's answer to " + method + " " + decoded + " (" + answer.status()
+                                + ") does not follow the spec:" + AmlRestSpec.describe(responseMessages));
+                    }
+                }
+            } else {
+                answer = unspecified(exchange, method, decoded, query, raw);
+            }
+            byte[] bytes = answer.body().getBytes(StandardCharsets.UTF_8);
+            answer.headers().forEach((k, v) -> exchange.getResponseHeaders().add(k, v));
+            if (!answer.body().isEmpty()) {
+                exchange.getResponseHeaders().add("Content-Type", "application/json");
+            }
+            exchange.sendResponseHeaders(answer.status(), bytes.length == 0 ? -1 : bytes.length);
+            if (bytes.length > 0) {
+                exchange.getResponseBody().write(bytes);
+            }
+        } catch (RuntimeException e) {
+            violations.add("The test server failed: " + e);
+            throw e;
+        }
+    }
+
+    private Answer route(String method, String path, String body) {
+        Matcher m;
+        if ((m = PENDING.matcher(path)).matches() && method.equals("POST")) {
+            String id = UUID.randomUUID().toString();
+            ObjectNode answer = JSON.createObjectNode();
+            ObjectNode reference = answer.putObject("blobReferenceForConsumption");
+            reference.put("blobUri", endpoint() + "/blob/azureml-blobstore-test/LocalUpload/" + id);
+            reference.put("storageAccountArmId", "/subscriptions/" + m.group(1) + "/resourceGroups/" + m.group(2)
+                    + "/providers/Microsoft.Storage/storageAccounts/teststore");
+            reference.putObject("credential").put("credentialType", "SAS")
+                    .put("sasUri", endpoint() + "/blob/azureml-blobstore-test?sv=2021-08-06&sr=c&sp=racwl&sig=test-signature");
+            answer.put("pendingUploadId", id);
+            answer.put("pendingUploadType", "TemporaryBlobReference");
+            return Answer.json(200, answer);
+        }
+        if ((m = ASSET.matcher(path)).matches()) {
+            String kind = m.group(4);
+            String key = m.group(3) + "/" + kind + "/" + m.group(5) + "/" + m.group(6);
+            if (method.equals("GET")) {
+                ObjectNode found = assets.get(key);
+                return found == null ? Answer.json(404, error("UserError", "Not found: " + key)) : Answer.json(200, found);
+            }
+            if (method.equals("PUT")) {
+                ObjectNode properties = (ObjectNode) read(body).path("properties").deepCopy();
+                if (kind.equals("codes")) {
+                    String uri = properties.path("codeUri").asText("");
+                    String prefix = uri.startsWith(endpoint()) ? uri.substring(endpoint().length()) + "/" : "";
+                    if (prefix.isEmpty() || blobs.keySet().stream().noneMatch(k -> k.startsWith(prefix))) {
+                        return Answer.json(400, error("UserError", "codeUri " + uri + " holds no uploaded files."));
+                    }
+                }
+                properties.put("provisioningState", "Succeeded");
+                boolean created = !assets.containsKey(key);
+                ObjectNode resource = resource(path, m.group(6), "Microsoft.MachineLearningServices/workspaces/"
+                        + kind + "/versions", properties);
+                assets.put(key, resource);
+                return Answer.json(created ? 201 : 200, resource);
+            }
+        }
+        if ((m = CANCEL.matcher(path)).matches() && method.equals("POST")) {
+            Job job = jobs.get(m.group(4));
+            if (job == null) {
+                return Answer.json(404, error("UserError", "No job " + m.group(4)));
+            }
+            job.forced = "CancelRequested";
+            return new Answer(202, Map.of("Location", endpoint() + "/operations/cancel/" + m.group(4),
+                    "Retry-After", "0"), "");
+        }
+        if ((m = JOBS.matcher(path)).matches() && method.equals("GET")) {
+            ObjectNode list = JSON.createObjectNode();
+            ArrayNode value = list.putArray("value");
+            jobs.values().forEach(job -> value.add(job.resource));
+            return Answer.json(200, list);
+        }
+        if ((m = JOB.matcher(path)).matches()) {
+            String name = m.group(4);
+            if (method.equals("PUT")) {
+                return createJob(path, name, m.group(3), read(body));
+            }
+            if (method.equals("GET")) {
+                Job job = jobs.get(name);
+                if (job == null) {
+                    return Answer.json(404, error("UserError", "No job " + name));
+                }
+                if (job.forced == null) {
+                    job.step++;
+                } else if (job.forced.equals("CancelRequested")) {
+                    job.forced = "Canceled";
+                }
+                ((ObjectNode) job.resource.get("properties")).put("status", job.status());
+                return Answer.json(200, job.resource);
+            }
+        }
+        if ((m = WORKSPACE.matcher(path)).matches() && method.equals("GET")) {
+            ObjectNode workspace = (ObjectNode) spec.example("Workspace/get.json").at("/responses/200/body").deepCopy();
+            workspace.put("id", path);
+            workspace.put("name", m.group(3));
+            ((ObjectNode) workspace.get("properties")).put("discoveryUrl", endpoint() + "/discovery");
+            return Answer.json(200, workspace);
+        }
+        if ((m = DETAILS.matcher(path)).matches() && method.equals("GET")) {
+            return details(m.group(5));
+        }
+        return Answer.json(404, error("NotFound", "The test server has no " + method + " " + path));
+    }
+
+    private Answer createJob(String path, String name, String workspace, JsonNode body) {
+        ObjectNode properties = (ObjectNode) body.path("properties").deepCopy();
+        for (String reference : List.of("codeId", "environmentId")) {
+            String id = properties.path(reference).asText(null);
+            if (id == null) {
+                continue;
+            }
+            Matcher asset = ASSET.matcher(id);
+            if (!asset.matches() || !assets.containsKey(workspace + "/" + asset.group(4) + "/" + asset.group(5) + "/"
+                    + asset.group(6))) {
+                return Answer.json(400, error("UserError", reference + " " + id + " does not exist in the workspace."));
+            }
+        }
+        properties.put("status", "NotStarted");
+        properties.putObject("services").putObject("Studio").put("jobServiceType", "Studio")
+                .put("endpoint", "https://ml.azure.com/runs/" + name);
+        if (!properties.has("experimentName")) {
+            properties.put("experimentName", "Default");
+        }
+        boolean created = !jobs.containsKey(name);
+        Job job = new Job(resource(path, name, "Microsoft.MachineLearningServices/workspaces/jobs", properties));
+        jobs.put(name, job);
+        return Answer.json(created ? 201 : 200, job.resource);
+    }
+
+    private Answer details(String name) {
+        Job job = jobs.get(name);
+        if (job == null) {
+            return Answer.json(404, JSON.createObjectNode());
+        }
+        ObjectNode details = JSON.createObjectNode();
+        details.put("runId", name);
+        details.put("status", job.status());
+        details.putObject("logFiles").put("user_logs/std_log.txt",
+                endpoint() + "/blob/azureml/ExperimentRun/dcid." + name + "/user_logs/std_log.txt?sv=2021-08-06&sig=log");
+        StringBuilder log = new StringBuilder();
+        int lines = Math.max(0, Math.min(job.step, WALK.size()) - 1);
+        for (int i = 1; i <= lines; i++) {
+            log.append("epoch ").append(i).append(" loss ").append(1.0 / i).append('\n');
+        }
+        if (job.status().equals("Failed")) {
+            log.append("Traceback (most recent call last):\nValueError: the data is empty\n");
+            details.putObject("error").putObject("error").put("code", "UserError")
+                    .put("message", "Execution failed. User process 'python' exited with status code 1.");
+        }
+        blobs.put("/blob/azureml/ExperimentRun/dcid." + name + "/user_logs/std_log.txt",
+                log.toString().getBytes(StandardCharsets.UTF_8));
+        return Answer.json(200, details);
+    }
+
+    private Answer unspecified(HttpExchange exchange, String method, String path, Map<String, List<String>> query,
+            byte[] body) {
+        if (path.equals("/discovery") && method.equals("GET")) {
+            return Answer.json(200, JSON.createObjectNode().put("api", endpoint()).put("catalog", endpoint()));
+        }
+        if (path.startsWith("/operations/cancel/") && method.equals("GET")) {
+            return new Answer(200, Map.of(), "");
+        }
+        if (path.startsWith("/blob/")) {
+            if (!query.containsKey("sig")) {
+                return new Answer(403, Map.of(), "");
+            }
+            if (method.equals("PUT")) {
+                if (!"BlockBlob".equals(exchange.getRequestHeaders().getFirst("x-ms-blob-type"))
+                        || exchange.getRequestHeaders().getFirst("x-ms-version") == null) {
+                    violations.add("PUT " + path + " lacks x-ms-blob-type: BlockBlob or x-ms-version");
+                    return new Answer(400, Map.of(), "");
+                }
+                blobs.put(path, body);
+                return new Answer(201, Map.of(), "");
+            }
+            if (method.equals("GET")) {
+                byte[] found = blobs.get(path);
+                return found == null ? new Answer(404, Map.of(), "") : new Answer(200, Map.of(),
+                        new String(found, StandardCharsets.UTF_8));
+            }
+        }
+        violations.add("The client called " + method + " " + path + ", which no Azure service here answers.");
+        return new Answer(404, Map.of(), "");
+    }
+
+    // --- helpers --------------------------------------------------------------------------------------
+
+    private static ObjectNode resource(String id, String name, String type, ObjectNode properties) {
+        ObjectNode resource = JSON.createObjectNode();
+        resource.put("id", id);
+        resource.put("name", name);
+        resource.put("type", type);
+        resource.set("properties", properties);
+        resource.putObject("systemData").put("createdAt", OffsetDateTime.now().toString()).put("createdBy", "test");
+        return resource;
+    }
+
+    private static ObjectNode error(String code, String message) {
+        ObjectNode body = JSON.createObjectNode();
+        body.putObject("error").put("code", code).put("message", message);
+        return body;
+    }
+
+    private static JsonNode read(String body) {
+        try {
+            return JSON.readTree(body);
+        } catch (IOException e) {
+            return JSON.createObjectNode();
+        }
+    }
+
+    private static Map<String, List<String>> query(String raw) {
+        Map<String, List<String>> query = new LinkedHashMap<>();
+        if (raw == null || raw.isEmpty()) {
+            return query;
+        }
+        for (String pair : raw.split("&")) {
+            String[] kv = pair.split("=", 2);
+            query.computeIfAbsent(URLDecoder.decode(kv[0], StandardCharsets.UTF_8), k -> new ArrayList<>())
+                    .add(kv.length > 1 ? URLDecoder.decode(kv[1], StandardCharsets.UTF_8) : "");
+        }
+        return query;
+    }
+
+    /** A key pair and certificate for 127.0.0.1 made with the JDK's keytool, as key and trust store. */
+    private static SSLContext selfSigned(Path scratch) throws Exception {
+        Path store = scratch.resolve("test-server.p12");
+        char[] password = "drydock-test".toCharArray();
+        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-validity", "2",
+                "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1,dns:localhost", "-storetype", "PKCS12",
+                "-keystore", store.toString(), "-storepass", new String(password), "-keypass", new String(password))
+                .redirectErrorStream(true).start();
+        String output = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (keytool.waitFor() != 0) {
+            throw new IllegalStateException("keytool failed: " + output);
+        }
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(store)) {
+            keys.load(in, password);
+        }
+        KeyManagerFactory keyManagers = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        keyManagers.init(keys, password);
+        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(keys);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(keyManagers.getKeyManagers(), trust.getTrustManagers(), null);
+        return context;
+    }
+}

@@ -1,0 +1,68 @@
+package dev.drydock.magics.aml;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.drydock.magics.MagicException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class JobRecordTest {
+
+    @TempDir
+    Path dir;
+
+    private static JobRecord created() throws MagicException {
+        JobSpec spec = JobYaml.parse(Path.of("/x/exp/job.yaml"), "command: echo\nenvironment: a:1\ntags: {k: v}\n",
+                List.of(), null);
+        return JobRecord.created(spec, "calm_lamp_1", Map.of("model", "/runs/calm_lamp_1/outputs/model"));
+    }
+
+    @Test
+    void walksNotStartedRunningCompleted() throws MagicException {
+        JobRecord record = created();
+        assertEquals(JobRecord.State.NotStarted, record.status());
+        assertEquals("calm_lamp_1", record.displayName(), "the display name defaults to the name");
+        assertEquals("exp", record.experimentName(), "the experiment defaults to the YAML's folder");
+        JobRecord running = record.to(JobRecord.State.Running, null, null);
+        assertNotNull(running.startedAt());
+        assertNull(running.endedAt());
+        JobRecord done = running.to(JobRecord.State.Completed, 0, null);
+        assertNotNull(done.endedAt());
+        assertEquals(running.startedAt(), done.startedAt());
+        assertEquals(0, done.exitCode());
+    }
+
+    @Test
+    void finalStatesNeverChange() throws MagicException {
+        JobRecord failed = created().to(JobRecord.State.Running, null, null).to(JobRecord.State.Failed, 1, "boom");
+        for (JobRecord.State next : JobRecord.State.values()) {
+            assertThrows(IllegalStateException.class, () -> failed.to(next, null, null), next.toString());
+        }
+        assertThrows(IllegalStateException.class, () -> created().to(JobRecord.State.Completed, 0, null),
+                "a job that never ran cannot complete");
+        assertEquals(JobRecord.State.Failed, created().to(JobRecord.State.Failed, null, "no image").status(),
+                "an environment that does not build fails the job before it starts");
+        assertEquals(JobRecord.State.Canceled, created().to(JobRecord.State.Canceled, null, null).status());
+    }
+
+    @Test
+    void roundTripsThroughJobJson() throws MagicException {
+        JobRecord record = created().to(JobRecord.State.Running, null, null)
+                .withEnvironment("image a:1", "a:1", false)
+                .withContainer("abc", "echo", Map.of("lr", "0.1"))
+                .to(JobRecord.State.Failed, 2, "exit 2");
+        record.write(dir);
+        assertTrue(Files.isRegularFile(dir.resolve("job.json")));
+        assertEquals(record, JobRecord.read(dir));
+        assertTrue(assertThrows(MagicException.class, () -> JobRecord.read(dir.resolve("none"))).getMessage()
+                .contains("job.json is missing"));
+    }
+}
