@@ -5,18 +5,23 @@ import dev.drydock.magics.Notebook;
 import dev.drydock.magics.Session;
 import dev.drydock.magics.commands.MagicCommand;
 import dev.drydock.magics.container.HostUser;
+import dev.drydock.magics.container.Table;
 import dev.drydock.magics.docker.Docker;
 import dev.drydock.magics.env.ImageBuilder;
 import dev.drydock.magics.registry.RegistryCredentials;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
  * {@code %aml}: Azure ML command jobs from the notebook. Without a workspace (or with {@code compute: local})
- * a job runs in the local Docker engine, from a snapshot in {@code runs/<job>/}, with no Azure at all.
+ * a job runs in the local Docker engine, from a snapshot in {@code runs/<job>/}, with no Azure at all; with
+ * one, the same snapshot goes to the workspace. A name with {@code runs/<name>/job.json} is a local job, any
+ * other a workspace's.
  */
 @Command(name = "aml",
         description = {
@@ -28,24 +33,44 @@ import picocli.CommandLine.Parameters;
             "  %%aml status try_1",
             "  %%aml ls",
             "  %%aml stream try_1",
-            "  %%aml cancel try_1"
+            "  %%aml cancel try_1",
+            "  %%aml workspace --subscription 0000-... --resource-group rg --name ws",
+            "  %%aml workspace --check",
+            "  %%aml deploy endpoint.yml blue-deployment.yml --local",
+            "  %%aml invoke my-endpoint --request-file sample-request.json",
+            "  %%aml endpoint delete my-endpoint"
         },
         subcommands = {AmlMagic.Submit.class, AmlMagic.Status.class, AmlMagic.Ls.class, AmlMagic.Stream.class,
-            AmlMagic.Cancel.class})
+            AmlMagic.Cancel.class, AmlMagic.WorkspaceCommand.class, AmlMagic.Deploy.class, AmlMagic.Invoke.class,
+            AmlMagic.EndpointCommand.class})
 public final class AmlMagic extends MagicCommand {
 
     @Override
     protected void run() throws MagicException {
-        throw MagicException.usage("Specify a subcommand: submit, status, ls, stream or cancel. %aml --help says more.");
+        throw MagicException.usage("Specify a subcommand: submit, status, ls, stream, cancel, workspace, deploy, invoke or endpoint. %aml --help says more.");
     }
 
-    /** What the local subcommands share: the local job service over the kernel's engine and builder. */
-    abstract static class LocalCommand extends MagicCommand {
+    /** What the subcommands share: the local job service over the kernel's engine, and the workspace client. */
+    abstract static class AmlCommand extends MagicCommand {
+        final Session session;
+        final Notebook notebook;
         final LocalJobs jobs;
+        final AmlRemote remote;
+        final RemoteJobs remoteJobs;
 
-        LocalCommand(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
-                RegistryCredentials credentials, HostUser user) {
+        AmlCommand(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
+                RegistryCredentials credentials, HostUser user, AmlRemote remote) {
+            this.session = session;
+            this.notebook = notebook;
             this.jobs = new LocalJobs(session, notebook, docker, builder, credentials, user);
+            this.remote = remote;
+            this.remoteJobs = new RemoteJobs(session, notebook, remote);
+        }
+
+        /** A job is local when its run folder has a job.json; a remote submission's run folder has none. */
+        boolean local(String name) {
+            return Files.isRegularFile(RunFolder.of(session, name).root().resolve(JobRecord.FILE))
+                    || !remote.connected();
         }
     }
 
@@ -53,6 +78,9 @@ public final class AmlMagic extends MagicCommand {
         "Submit an Azure ML CLI v2 command job (type: command). Every submission first packages",
         "runs/NAME/: snapshot/code (the code folder, honouring .amlignore, else .gitignore; never .env),",
         "snapshot/job.yaml (the job as submitted) and snapshot/environment (what defines the environment).",
+        "",
+        "With a workspace connected (%%aml workspace) and compute other than local, the snapshot's code is",
+        "uploaded as a code asset, the environment created or reused, and the job created there.",
         "",
         "With compute: local, or when no workspace is connected, the job runs in the local Docker engine:",
         "code read-only at /drydock/code (the working folder), uri_file/uri_folder inputs read-only under",
@@ -68,7 +96,7 @@ public final class AmlMagic extends MagicCommand {
         "",
         "Without --stream the cell returns once the job runs, as az ml job create does."
     })
-    public static final class Submit extends LocalCommand {
+    public static final class Submit extends AmlCommand {
 
         @Parameters(index = "0", paramLabel = "JOB.yaml", description = "The command job YAML.")
         String file;
@@ -82,36 +110,21 @@ public final class AmlMagic extends MagicCommand {
         String name;
 
         @Option(names = "--stream", description = "Follow the job's log in the cell until it ends; an interrupt"
-                + " cancels the job.")
+                + " cancels a local job, and stops following a workspace's.")
         boolean stream;
 
-        private final Session session;
-        private final Notebook notebook;
-        private final AmlRemote remote;
-
-        // Declared first, so the kernel's factory, which takes the first constructor it can fill, uses the remote
-        // service where the kernel has one; the second serves registries without it.
         public Submit(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
                 RegistryCredentials credentials, HostUser user, AmlRemote remote) {
-            super(session, notebook, docker, builder, credentials, user);
-            this.session = session;
-            this.notebook = notebook;
-            this.remote = remote;
-        }
-
-        public Submit(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
-                RegistryCredentials credentials, HostUser user) {
-            this(session, notebook, docker, builder, credentials, user, null);
+            super(session, notebook, docker, builder, credentials, user, remote);
         }
 
         @Override
         protected void run() throws MagicException {
             JobSpec spec = JobYaml.read(session.resolve(file), sets, name);
             if (!spec.localCompute()) {
-                if (remote != null && remote.connected()) {
-                    throw MagicException.failed("Job " + file + " asks for compute " + spec.compute() + " in the"
-                            + " connected workspace; remote submission from %aml submit is not wired to the"
-                            + " workspace client yet. Use --set compute=local to run it here.");
+                if (remote.connected()) {
+                    remoteJobs.submit(spec, stream);
+                    return;
                 }
                 notebook.out("No Azure ML workspace is connected (%aml workspace connects one), so the job runs locally"
                         + " in Docker instead of on " + spec.compute() + ".\n");
@@ -123,69 +136,319 @@ public final class AmlMagic extends MagicCommand {
     @Command(name = "status", description = {
         "Show a job: state, times, exit code, outputs, and metrics as a table. Metrics come from",
         "metrics.json in runs/NAME/outputs/ or an output folder (name: number, or name: [numbers])",
-        "and from log lines \"metric: NAME=VALUE\"."})
-    public static final class Status extends LocalCommand {
+        "and from log lines \"metric: NAME=VALUE\". A job without runs/NAME/job.json is looked up",
+        "in the connected workspace."})
+    public static final class Status extends AmlCommand {
 
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
 
         public Status(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
-                RegistryCredentials credentials, HostUser user) {
-            super(session, notebook, docker, builder, credentials, user);
+                RegistryCredentials credentials, HostUser user, AmlRemote remote) {
+            super(session, notebook, docker, builder, credentials, user, remote);
         }
 
         @Override
         protected void run() throws MagicException {
-            jobs.status(name);
+            if (local(name)) {
+                jobs.status(name);
+            } else {
+                remoteJobs.status(name);
+            }
         }
     }
 
-    @Command(name = "ls", description = "List the local jobs (runs/*/job.json), newest first.")
-    public static final class Ls extends LocalCommand {
+    @Command(name = "ls", description = "List the local jobs (runs/*/job.json) and, with a workspace connected, its"
+            + " jobs; the column where says which.")
+    public static final class Ls extends AmlCommand {
 
         public Ls(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
-                RegistryCredentials credentials, HostUser user) {
-            super(session, notebook, docker, builder, credentials, user);
+                RegistryCredentials credentials, HostUser user, AmlRemote remote) {
+            super(session, notebook, docker, builder, credentials, user, remote);
         }
 
         @Override
         protected void run() throws MagicException {
-            jobs.list();
+            List<List<String>> rows = new ArrayList<>();
+            for (List<String> row : jobs.rows()) {
+                List<String> withWhere = new ArrayList<>(row);
+                withWhere.add(1, "local");
+                rows.add(withWhere);
+            }
+            MagicException remoteFailure = null;
+            if (remote.connected()) {
+                try {
+                    String workspace = remote.requireWorkspace().name();
+                    for (AmlRemoteJob job : remote.list()) {
+                        rows.add(List.of(job.name(), workspace, job.displayName(), job.experimentName(), job.status(),
+                                "", "", ""));
+                    }
+                } catch (MagicException e) {
+                    remoteFailure = e;
+                }
+            }
+            if (rows.isEmpty() && remoteFailure == null) {
+                notebook.out("No jobs in " + RunFolder.runs(session) + (remote.connected() ? " or the workspace" : "")
+                        + " yet: %aml submit JOB.yaml runs one.\n");
+                return;
+            }
+            if (!rows.isEmpty()) {
+                List<String> columns = new ArrayList<>(LocalJobs.COLUMNS);
+                columns.add(1, "where");
+                notebook.display(new Table(columns, rows).bundle(), null);
+            }
+            if (remoteFailure != null) {
+                throw new MagicException(remoteFailure.kind(), "The workspace's jobs could not be listed: "
+                        + remoteFailure.getMessage(), remoteFailure);
+            }
         }
     }
 
     @Command(name = "stream", description = "Print a job's log and follow it while the job runs; an interrupt stops"
             + " following, not the job.")
-    public static final class Stream extends LocalCommand {
+    public static final class Stream extends AmlCommand {
 
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
 
         public Stream(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
-                RegistryCredentials credentials, HostUser user) {
-            super(session, notebook, docker, builder, credentials, user);
+                RegistryCredentials credentials, HostUser user, AmlRemote remote) {
+            super(session, notebook, docker, builder, credentials, user, remote);
         }
 
         @Override
         protected void run() throws MagicException {
-            jobs.stream(name);
+            if (local(name)) {
+                jobs.stream(name);
+            } else {
+                AmlRemoteJob job = remote.stream(name, notebook);
+                if (job.terminal()) {
+                    notebook.out("\nJob " + job.name() + " " + job.status() + "."
+                            + job.error().map(e -> " " + e).orElse("") + "\n");
+                }
+            }
         }
     }
 
-    @Command(name = "cancel", description = "Cancel a running job: its container is stopped and it becomes Canceled.")
-    public static final class Cancel extends LocalCommand {
+    @Command(name = "cancel", description = "Cancel a running job: a local job's container is stopped; a workspace's"
+            + " job is asked to cancel. Either becomes Canceled.")
+    public static final class Cancel extends AmlCommand {
 
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
 
         public Cancel(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
-                RegistryCredentials credentials, HostUser user) {
-            super(session, notebook, docker, builder, credentials, user);
+                RegistryCredentials credentials, HostUser user, AmlRemote remote) {
+            super(session, notebook, docker, builder, credentials, user, remote);
         }
 
         @Override
         protected void run() throws MagicException {
-            jobs.cancel(name);
+            if (local(name)) {
+                jobs.cancel(name);
+            } else {
+                AmlRemoteJob job = remote.cancel(name);
+                notebook.out("Job " + name + " is " + job.status() + ".\n");
+            }
+        }
+    }
+
+    @Command(name = "workspace", description = {
+        "Show the Azure ML workspace %%aml submits to, or set it for this session with all three of",
+        "--subscription, --resource-group and --name. Without them the workspace comes from Azure ML's",
+        "config.json (in the notebook's folder, a folder above it, or .azureml/ there), else from the",
+        "variables AZURE_SUBSCRIPTION_ID, AZURE_RESOURCE_GROUP and AZUREML_WORKSPACE_NAME (%%dotenv).",
+        "--check reads the workspace from Azure: it proves the credential (az login, or AZURE_CLIENT_ID,",
+        "AZURE_TENANT_ID, AZURE_CLIENT_SECRET) and shows the region."})
+    public static final class WorkspaceCommand extends AmlCommand {
+
+        @Option(names = "--subscription", paramLabel = "ID")
+        String subscription;
+
+        @Option(names = "--resource-group", paramLabel = "GROUP")
+        String resourceGroup;
+
+        @Option(names = "--name", paramLabel = "WORKSPACE")
+        String name;
+
+        @Option(names = "--check", description = "Read the workspace from Azure.")
+        boolean check;
+
+        public WorkspaceCommand(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
+                RegistryCredentials credentials, HostUser user, AmlRemote remote) {
+            super(session, notebook, docker, builder, credentials, user, remote);
+        }
+
+        @Override
+        protected void run() throws MagicException {
+            int given = (subscription == null ? 0 : 1) + (resourceGroup == null ? 0 : 1) + (name == null ? 0 : 1);
+            if (given > 0 && given < 3) {
+                throw MagicException.usage("Give all three of --subscription, --resource-group and --name to set the"
+                        + " workspace, or none to show it.");
+            }
+            if (given == 3) {
+                Workspace workspace = remote.use(subscription.strip(), resourceGroup.strip(), name.strip());
+                notebook.out("Workspace " + workspace + " for this session; jobs with compute other than local go"
+                        + " there.\n");
+            }
+            if (check) {
+                Workspace workspace = remote.check();
+                notebook.out("Workspace " + workspace + " answers" + workspace.region().map(r -> ", in " + r).orElse("")
+                        + "; from " + workspace.source() + ".\n");
+                return;
+            }
+            if (given == 0) {
+                java.util.Optional<Workspace> workspace = remote.workspace();
+                if (workspace.isEmpty()) {
+                    notebook.out(missing() + "\n");
+                } else {
+                    notebook.out("Workspace " + workspace.get() + ", from " + workspace.get().source() + ".\n");
+                }
+            }
+        }
+
+        private String missing() {
+            try {
+                remote.requireWorkspace();
+                return "";
+            } catch (MagicException e) {
+                return e.getMessage();
+            }
+        }
+    }
+
+    @Command(name = "deploy", description = {
+        "Run an online deployment: CLI v2 online endpoint YAML and managed or kubernetes deployment YAML",
+        "(model, code_configuration {code, scoring_script}, environment, environment_variables).",
+        "",
+        "With --local (the default without a workspace), as az ml online-deployment create --local: the",
+        "scoring script's init() and run() served by Drydock's scoring server (POST /score, GET /health) in",
+        "the deployment's environment image, code and model mounted read-only (AZUREML_MODEL_DIR as on Azure),",
+        "on 127.0.0.1 at a port Docker picks, recorded in runs/endpoints/ENDPOINT.json. Deploying again",
+        "replaces it. The environment needs python3; instance_type and instance_count apply on Azure only.",
+        "",
+        "With a workspace connected and no --local: the endpoint and the deployment are created or updated",
+        "there (code uploaded as a code asset, a local model registered, the environment created or reused),",
+        "and all traffic goes to the deployment when the endpoint had none."})
+    public static final class Deploy extends AmlCommand {
+
+        @Parameters(index = "0..1", arity = "0..2", paramLabel = "YAML", description = "ENDPOINT.yaml DEPLOYMENT.yaml")
+        List<String> files = new ArrayList<>();
+
+        @Option(names = "--local", description = "Run the deployment in the local Docker engine.")
+        boolean local;
+
+        @Option(names = "--delete", paramLabel = "ENDPOINT", description = "Stop and remove a local endpoint instead.")
+        String delete;
+
+        private final LocalEndpoints endpoints;
+
+        public Deploy(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
+                RegistryCredentials credentials, HostUser user, AmlRemote remote) {
+            super(session, notebook, docker, builder, credentials, user, remote);
+            this.endpoints = new LocalEndpoints(session, notebook, docker, builder, credentials, user);
+        }
+
+        @Override
+        protected void run() throws MagicException {
+            if (delete != null) {
+                if (!files.isEmpty()) {
+                    throw MagicException.usage("--delete ENDPOINT takes no YAML files.");
+                }
+                endpoints.delete(delete);
+                return;
+            }
+            if (files.size() != 2) {
+                throw MagicException.usage("Give the endpoint YAML and the deployment YAML: %aml deploy endpoint.yml"
+                        + " deployment.yml [--local].");
+            }
+            DeploymentYaml.Endpoint endpoint = DeploymentYaml.endpoint(session.resolve(files.get(0)));
+            DeploymentYaml.Deployment deployment = DeploymentYaml.deployment(session.resolve(files.get(1)), endpoint);
+            if (!local && remote.connected()) {
+                remote.deploy(remoteDeployment(endpoint, deployment), notebook);
+                return;
+            }
+            endpoints.deploy(endpoint, deployment);
+        }
+    }
+
+    /** The YAML as the workspace client takes it; what cannot go to a workspace is said before anything is sent. */
+    static AmlRemoteDeployment remoteDeployment(DeploymentYaml.Endpoint endpoint, DeploymentYaml.Deployment deployment)
+            throws MagicException {
+        if (!Files.isDirectory(deployment.code())) {
+            throw MagicException.failed("The deployment's code folder " + deployment.code() + " does not exist.");
+        }
+        DeploymentYaml.Model model = deployment.model();
+        if (model != null && model.path() != null && !Files.exists(model.path())) {
+            throw MagicException.failed("The model " + model.path() + " does not exist.");
+        }
+        JobSpec.Environment environment = deployment.environment();
+        if (environment instanceof JobSpec.Inline inline && inline.buildPath() == null
+                && !Files.isRegularFile(inline.condaFile())) {
+            throw MagicException.failed("The environment's conda file " + inline.condaFile() + " does not exist.");
+        }
+        return new AmlRemoteDeployment(endpoint.name(), endpoint.authMode(), Optional.ofNullable(endpoint.compute()),
+                deployment.name(), deployment.type().equals("kubernetes"),
+                Optional.ofNullable(model == null ? null : model.path() != null ? model.path().toString()
+                        : model.reference()),
+                model == null ? "model" : model.name(), model == null ? "1" : model.version(), deployment.code(),
+                deployment.scoringScript(), RemoteJobs.environment(environment,
+                        environment instanceof JobSpec.Inline inline ? inline.buildPath() : null),
+                Optional.ofNullable(deployment.instanceType()),
+                Optional.ofNullable(deployment.instanceCount()), deployment.environmentVariables());
+    }
+
+    @Command(name = "invoke", description = "Send a scoring request (a JSON file) to an endpoint's /score and show the"
+            + " answer.")
+    public static final class Invoke extends AmlCommand {
+
+        @Parameters(index = "0", paramLabel = "ENDPOINT")
+        String endpoint;
+
+        @Option(names = "--request-file", required = true, paramLabel = "FILE", description = "The request body (JSON).")
+        String requestFile;
+
+        private final LocalEndpoints endpoints;
+
+        public Invoke(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
+                RegistryCredentials credentials, HostUser user, AmlRemote remote) {
+            super(session, notebook, docker, builder, credentials, user, remote);
+            this.endpoints = new LocalEndpoints(session, notebook, docker, builder, credentials, user);
+        }
+
+        @Override
+        protected void run() throws MagicException {
+            endpoints.invoke(endpoint, session.resolve(requestFile));
+        }
+    }
+
+    @Command(name = "endpoint", description = "Local online endpoints: %%aml endpoint delete ENDPOINT.",
+            subcommands = {AmlMagic.EndpointDelete.class})
+    public static final class EndpointCommand extends MagicCommand {
+
+        @Override
+        protected void run() throws MagicException {
+            throw MagicException.usage("Specify a subcommand: delete. %aml endpoint --help says more.");
+        }
+    }
+
+    @Command(name = "delete", description = "Stop and remove a local endpoint's scoring container and its record.")
+    public static final class EndpointDelete extends AmlCommand {
+
+        @Parameters(index = "0", paramLabel = "ENDPOINT")
+        String endpoint;
+
+        private final LocalEndpoints endpoints;
+
+        public EndpointDelete(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
+                RegistryCredentials credentials, HostUser user, AmlRemote remote) {
+            super(session, notebook, docker, builder, credentials, user, remote);
+            this.endpoints = new LocalEndpoints(session, notebook, docker, builder, credentials, user);
+        }
+
+        @Override
+        protected void run() throws MagicException {
+            endpoints.delete(endpoint);
         }
     }
 }

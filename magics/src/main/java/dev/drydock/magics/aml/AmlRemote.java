@@ -79,4 +79,12 @@ public interface AmlRemote {
      * @return the job's last state
      */
     AmlRemoteJob stream(String name, Notebook notebook) throws MagicException;
+
+    /**
+     * Creates or updates an online endpoint ({@code PUT onlineEndpoints/{name}}) and a deployment in it
+     * ({@code PUT onlineEndpoints/{name}/deployments/{deployment}}): uploads the code as a code asset, registers a
+     * local model, creates or reuses the environment, waits until both are provisioned, and sends all traffic to
+     * the deployment when the endpoint had none, as {@code az ml online-deployment create --all-traffic} does.
+     */
+    AmlRemoteDeployment.Result deploy(AmlRemoteDeployment request, Notebook notebook) throws MagicException;
 }

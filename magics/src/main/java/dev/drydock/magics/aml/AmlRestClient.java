@@ -419,6 +419,141 @@ public final class AmlRestClient implements AmlRemote {
         }
     }
 
+    // --- online endpoints ---------------------------------------------------------------------------
+
+    private static final java.util.Set<String> PROVISIONED = java.util.Set.of("Succeeded", "Failed", "Canceled");
+
+    @Override
+    public AmlRemoteDeployment.Result deploy(AmlRemoteDeployment request, Notebook notebook) throws MagicException {
+        Workspace workspace = requireWorkspace();
+        Progress progress = new Progress(notebook, "aml-deploy-" + request.endpoint());
+        progress.show("Reading workspace " + workspace.name() + "…");
+        String location = call(HttpMethod.GET, armUrl(workspace.armId(), Map.of()), null).body().path("location")
+                .asText("");
+        String endpointPath = workspace.armId() + "/onlineEndpoints/" + segment(request.endpoint());
+        ObjectNode endpoint = JSON.createObjectNode();
+        endpoint.put("location", location);
+        ObjectNode endpointProperties = endpoint.putObject("properties");
+        endpointProperties.put("authMode", switch (request.authMode()) {
+            case "aml_token" -> "AMLToken";
+            case "aad_token" -> "AADToken";
+            default -> "Key";
+        });
+        request.endpointCompute().ifPresent(compute -> endpointProperties.put("compute", computeId(workspace, compute)));
+        Optional<Reply> existing = find(armUrl(endpointPath, Map.of()));
+        if (existing.isPresent()) {
+            // An update keeps the traffic split the endpoint has; a PUT without it would reset it.
+            JsonNode traffic = existing.get().body().path("properties").path("traffic");
+            if (traffic.isObject()) {
+                endpointProperties.set("traffic", traffic);
+            }
+        }
+        progress.show("Creating or updating endpoint " + request.endpoint() + "…");
+        call(HttpMethod.PUT, armUrl(endpointPath, Map.of()), endpoint);
+        awaitProvisioned(endpointPath, "endpoint " + request.endpoint(), progress);
+
+        progress.show("Uploading the code of " + request.deployment() + "…");
+        String codeId = uploadFolder(workspace, request.code(), "code").id();
+        progress.show("Creating or reusing the environment…");
+        String environmentId = environment(workspace, request.environment());
+        String modelId = null;
+        if (request.model().isPresent()) {
+            modelId = model(workspace, request, progress);
+        }
+        notebook.cancellation().throwIfCancelled();
+
+        ObjectNode deployment = JSON.createObjectNode();
+        deployment.put("location", location);
+        ObjectNode properties = deployment.putObject("properties");
+        properties.put("endpointComputeType", request.kubernetes() ? "Kubernetes" : "Managed");
+        if (modelId != null) {
+            properties.put("model", modelId);
+        }
+        properties.putObject("codeConfiguration").put("codeId", codeId).put("scoringScript", request.scoringScript());
+        properties.put("environmentId", environmentId);
+        request.instanceType().ifPresent(type -> properties.put("instanceType", type));
+        if (!request.environmentVariables().isEmpty()) {
+            properties.set("environmentVariables", JSON.valueToTree(new java.util.TreeMap<>(request.environmentVariables())));
+        }
+        deployment.putObject("sku").put("name", "Default").put("capacity", request.instanceCount().orElse(1));
+        String deploymentPath = endpointPath + "/deployments/" + segment(request.deployment());
+        progress.show("Creating or updating deployment " + request.deployment() + "…");
+        call(HttpMethod.PUT, armUrl(deploymentPath, Map.of()), deployment);
+        String state = awaitProvisioned(deploymentPath, "deployment " + request.deployment(), progress);
+        if (!state.equals("Succeeded")) {
+            throw MagicException.failed("Deployment " + request.deployment() + " of " + request.endpoint() + " ended "
+                    + state + "; az ml online-deployment get-logs shows why.");
+        }
+
+        JsonNode current = call(HttpMethod.GET, armUrl(endpointPath, Map.of()), null).body();
+        JsonNode traffic = current.path("properties").path("traffic");
+        if (!traffic.isObject() || traffic.size() == 0) {
+            ObjectNode update = current.deepCopy();
+            ObjectNode updateProperties = (ObjectNode) update.get("properties");
+            updateProperties.putObject("traffic").put(request.deployment(), 100);
+            for (String readOnly : List.of("provisioningState", "scoringUri", "swaggerUri")) {
+                updateProperties.remove(readOnly);
+            }
+            for (String readOnly : List.of("id", "name", "type", "systemData")) {
+                update.remove(readOnly);
+            }
+            progress.show("Sending all traffic of " + request.endpoint() + " to " + request.deployment() + "…");
+            call(HttpMethod.PUT, armUrl(endpointPath, Map.of()), update);
+            awaitProvisioned(endpointPath, "endpoint " + request.endpoint(), progress);
+            current = call(HttpMethod.GET, armUrl(endpointPath, Map.of()), null).body();
+        }
+        Map<String, Integer> split = new java.util.TreeMap<>();
+        current.path("properties").path("traffic").fields().forEachRemaining(e -> split.put(e.getKey(), e.getValue().asInt()));
+        Optional<String> scoring = Optional.ofNullable(current.path("properties").path("scoringUri").asText(null));
+        progress.show("Deployment " + request.deployment() + " of " + request.endpoint() + " is " + state
+                + scoring.map(uri -> "; scoring URI " + uri).orElse("") + "; traffic " + split + ".");
+        return new AmlRemoteDeployment.Result(request.endpoint(), request.deployment(), state, scoring, split);
+    }
+
+    /** A local model registered as a version whose files went up with the code asset mechanism; else the asset's id. */
+    private String model(Workspace workspace, AmlRemoteDeployment request, Progress progress) throws MagicException {
+        String model = request.model().get();
+        if (model.startsWith("azureml:")) {
+            String[] parts = model.substring("azureml:".length()).split(":", 2);
+            return workspace.armId() + "/models/" + segment(parts[0]) + "/versions/" + segment(parts[1]);
+        }
+        Path local = session.resolve(model);
+        String path = workspace.armId() + "/models/" + segment(request.modelName()) + "/versions/"
+                + segment(request.modelVersion());
+        if (find(armUrl(path, Map.of())).isPresent()) {
+            return path;
+        }
+        progress.show("Uploading model " + request.modelName() + " (" + local.getFileName() + ")…");
+        String uri = Files.isDirectory(local) ? upload(workspace, local, files(local), "model").uri()
+                : upload(workspace, local.getParent(), List.of(local), "model").uri() + "/"
+                        + segment(local.getFileName().toString());
+        ObjectNode body = JSON.createObjectNode();
+        body.putObject("properties").put("modelUri", uri).put("modelType", "custom_model")
+                .put("description", "Registered by Drydock's %aml deploy");
+        call(HttpMethod.PUT, armUrl(path, Map.of()), body);
+        return path;
+    }
+
+    /** Polls a resource until its provisioningState is Succeeded, Failed or Canceled; returns that state. */
+    private String awaitProvisioned(String path, String what, Progress progress) throws MagicException {
+        long deadline = System.nanoTime() + Duration.ofMinutes(30).toNanos();
+        while (true) {
+            String state = call(HttpMethod.GET, armUrl(path, Map.of()), null).body().path("properties")
+                    .path("provisioningState").asText("Succeeded");
+            if (PROVISIONED.contains(state)) {
+                if (!state.equals("Succeeded") && what.startsWith("endpoint")) {
+                    throw MagicException.failed("The " + what + " ended " + state + ".");
+                }
+                return state;
+            }
+            if (System.nanoTime() > deadline) {
+                throw MagicException.failed("The " + what + " is still " + state + " after 30 minutes.");
+            }
+            progress.show("The " + what + " is " + state + "…");
+            sleep(pollInterval);
+        }
+    }
+
     // --- status, list, cancel -------------------------------------------------------------------------
 
     @Override

@@ -80,6 +80,26 @@ public final class JobYaml {
     }
 
     /**
+     * A reader for another CLI v2 YAML of the same conventions (an online deployment's), whose errors name
+     * {@code file}'s lines as a job's do.
+     */
+    static JobYaml reader(Path file, String text) {
+        return new JobYaml(file, keyLines(text));
+    }
+
+    /** An {@code environment:} value of such a YAML, checked and read as a job's. */
+    JobSpec.Environment environmentAt(JsonNode node, Path folder) throws MagicException {
+        if (node.isObject()) {
+            keys(node, "/environment", ENVIRONMENT);
+            JsonNode build = node.get("build");
+            if (build != null && build.isObject()) {
+                keys(build, "/environment/build", BUILD);
+            }
+        }
+        return environment(node, folder);
+    }
+
+    /**
      * Reads {@code file}, applies the {@code --set PATH=VALUE} overrides and the {@code --name}, and checks the
      * result.
      */
@@ -214,7 +234,7 @@ public final class JobYaml {
         }
     }
 
-    private void keys(JsonNode node, String pointer, Set<String> known) throws MagicException {
+    void keys(JsonNode node, String pointer, Set<String> known) throws MagicException {
         for (var entry : node.properties()) {
             String key = entry.getKey();
             if (!known.contains(key)) {
@@ -226,7 +246,7 @@ public final class JobYaml {
         }
     }
 
-    private void requireMap(JsonNode node, String pointer) throws MagicException {
+    void requireMap(JsonNode node, String pointer) throws MagicException {
         if (!node.isObject()) {
             throw error(pointer, "`" + pointer.substring(1).replace('/', '.') + "` must be a map, not " + describe(node)
                     + ".");
@@ -312,7 +332,7 @@ public final class JobYaml {
                         "/environment_variables"), timeout(tree.get("limits")));
     }
 
-    private JobSpec.Environment environment(JsonNode node, Path folder) throws MagicException {
+    JobSpec.Environment environment(JsonNode node, Path folder) throws MagicException {
         if (node.isTextual()) {
             String value = node.asText().strip();
             if (value.startsWith("azureml:")) {
@@ -500,7 +520,7 @@ public final class JobYaml {
         return Duration.ofSeconds(seconds);
     }
 
-    private Map<String, String> stringMap(JsonNode node, String pointer) throws MagicException {
+    Map<String, String> stringMap(JsonNode node, String pointer) throws MagicException {
         Map<String, String> map = new LinkedHashMap<>();
         if (node == null || node.isNull()) {
             return map;
@@ -524,11 +544,11 @@ public final class JobYaml {
         return value.asText();
     }
 
-    private String text(JsonNode node, String key, String fallback) throws MagicException {
+    String text(JsonNode node, String key, String fallback) throws MagicException {
         return text(node, key, fallback, "");
     }
 
-    private String text(JsonNode node, String key, String fallback, String parent) throws MagicException {
+    String text(JsonNode node, String key, String fallback, String parent) throws MagicException {
         JsonNode value = node.get(key);
         if (value == null || value.isNull()) {
             return fallback;
@@ -539,7 +559,7 @@ public final class JobYaml {
         return value.asText();
     }
 
-    private int integer(JsonNode node, String key, int fallback, String parent) throws MagicException {
+    int integer(JsonNode node, String key, int fallback, String parent) throws MagicException {
         JsonNode value = node.get(key);
         if (value == null || value.isNull()) {
             return fallback;
@@ -560,7 +580,7 @@ public final class JobYaml {
     // ---------------------------------------------------------------- where
 
     /** An error located at a key: its line in the file, or the {@code --set} that put it there. */
-    private MagicException error(String pointer, String message) {
+    MagicException error(String pointer, String message) {
         return MagicException.failed(where(pointer) + ": " + message);
     }
 

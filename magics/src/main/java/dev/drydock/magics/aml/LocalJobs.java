@@ -172,7 +172,7 @@ public final class LocalJobs {
      * The job as submitted, runnable again from the snapshot: its name set, {@code code} pointing at the
      * snapshot's copy, a build context at the snapshot's copy, and local paths made absolute.
      */
-    private static ObjectNode resolvedTree(JobSpec spec, String name) {
+    static ObjectNode resolvedTree(JobSpec spec, String name) {
         ObjectNode tree = spec.tree().deepCopy();
         tree.put("name", name);
         if (spec.codeFolder().isPresent()) {
@@ -239,14 +239,11 @@ public final class LocalJobs {
         }
     }
 
-    public void list() throws MagicException {
+    /** The local jobs, newest first, as rows of {@link #COLUMNS}. */
+    public List<List<String>> rows() throws MagicException {
         List<JobRecord> records = new ArrayList<>();
         for (RunFolder folder : RunFolder.all(session)) {
             records.add(reconciled(folder, folder.record()));
-        }
-        if (records.isEmpty()) {
-            notebook.out("No local jobs in " + RunFolder.runs(session) + " yet: %aml submit JOB.yaml runs one.\n");
-            return;
         }
         records.sort(Comparator.comparing(JobRecord::createdAt).reversed());
         Instant now = Instant.now();
@@ -256,9 +253,11 @@ public final class LocalJobs {
                     Table.ago(Instant.parse(r.createdAt()), now), r.startedAt() == null ? "" : duration(r),
                     r.exitCode() == null ? "" : r.exitCode().toString()));
         }
-        notebook.display(new Table(List.of("name", "display name", "experiment", "status", "created", "duration",
-                "exit code"), rows).bundle(), null);
+        return rows;
     }
+
+    public static final List<String> COLUMNS = List.of("name", "display name", "experiment", "status", "created",
+            "duration", "exit code");
 
     /** Prints the saved log and follows it while the job runs; an interrupt stops following, not the job. */
     public void stream(String name) throws MagicException {

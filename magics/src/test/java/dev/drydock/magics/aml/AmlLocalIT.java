@@ -96,8 +96,9 @@ class AmlLocalIT {
         }
         removeImages();
         session = new Session(folder, Map.of());
+        // A client for a session with no workspace: every job here must run locally.
         magics = new Magics(session, MagicFamilies.ALL, List.of(docker, new RegistryCredentials(), HostUser.current(),
-                new EnvImageResolver(docker), new ImageBuilder()));
+                new EnvImageResolver(docker), new ImageBuilder(), new AmlRestClient(session)));
         write("environments.yml", "environments:\n  " + ENV + ":\n    base: " + BASE + "\n");
         write("src/train.py", TRAIN);
         write("src/notes.md", "not for the snapshot");

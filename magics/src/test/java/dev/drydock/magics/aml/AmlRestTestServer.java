@@ -56,7 +56,9 @@ final class AmlRestTestServer implements AutoCloseable {
     private static final String WS = "/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/"
             + "Microsoft\\.MachineLearningServices/workspaces/([^/]+)";
     private static final Pattern WORKSPACE = Pattern.compile(WS);
-    private static final Pattern ASSET = Pattern.compile(WS + "/(codes|environments)/([^/]+)/versions/([^/]+)");
+    private static final Pattern ASSET = Pattern.compile(WS + "/(codes|environments|models)/([^/]+)/versions/([^/]+)");
+    private static final Pattern ENDPOINT = Pattern.compile(WS + "/onlineEndpoints/([^/]+)");
+    private static final Pattern DEPLOYMENT = Pattern.compile(WS + "/onlineEndpoints/([^/]+)/deployments/([^/]+)");
     private static final Pattern PENDING = Pattern.compile(WS + "/codes/([^/]+)/versions/([^/]+)/startPendingUpload");
     private static final Pattern JOBS = Pattern.compile(WS + "/jobs");
     private static final Pattern JOB = Pattern.compile(WS + "/jobs/([^/]+)");
@@ -73,6 +75,8 @@ final class AmlRestTestServer implements AutoCloseable {
     private final Map<String, ObjectNode> assets = new ConcurrentHashMap<>();
     private final Map<String, Job> jobs = new ConcurrentHashMap<>();
     private final Map<String, byte[]> blobs = new ConcurrentHashMap<>();
+    /** Online endpoints and deployments by ARM path; each is Creating or Updating until its next read. */
+    private final Map<String, ObjectNode> endpoints = new ConcurrentHashMap<>();
 
     private static final class Job {
         final ObjectNode resource;
@@ -153,6 +157,11 @@ final class AmlRestTestServer implements AutoCloseable {
     JsonNode job(String name) {
         Job job = jobs.get(name);
         return job == null ? null : job.resource;
+    }
+
+    /** The online endpoint or deployment at this ARM path, as the last read showed it; null when there is none. */
+    JsonNode online(String path) {
+        return endpoints.get(path);
     }
 
     @Override
@@ -251,6 +260,13 @@ final class AmlRestTestServer implements AutoCloseable {
             }
             if (method.equals("PUT")) {
                 ObjectNode properties = (ObjectNode) read(body).path("properties").deepCopy();
+                if (kind.equals("models")) {
+                    String uri = properties.path("modelUri").asText("");
+                    String blob = uri.startsWith(endpoint()) ? uri.substring(endpoint().length()) : "";
+                    if (blobs.keySet().stream().noneMatch(k -> k.equals(blob) || k.startsWith(blob + "/"))) {
+                        return Answer.json(400, error("UserError", "modelUri " + uri + " holds no uploaded files."));
+                    }
+                }
                 if (kind.equals("codes")) {
                     String uri = properties.path("codeUri").asText("");
                     String prefix = uri.startsWith(endpoint()) ? uri.substring(endpoint().length()) + "/" : "";
@@ -264,6 +280,47 @@ final class AmlRestTestServer implements AutoCloseable {
                         + kind + "/versions", properties);
                 assets.put(key, resource);
                 return Answer.json(created ? 201 : 200, resource);
+            }
+        }
+        if ((m = DEPLOYMENT.matcher(path)).matches() || (m = ENDPOINT.matcher(path)).matches()) {
+            boolean deployment = m.pattern() == DEPLOYMENT;
+            if (method.equals("PUT")) {
+                ObjectNode resource = (ObjectNode) read(body).deepCopy();
+                ObjectNode properties = (ObjectNode) resource.path("properties");
+                if (deployment) {
+                    if (!endpoints.containsKey(path.substring(0, path.indexOf("/deployments/")))) {
+                        return Answer.json(404, error("UserError", "No endpoint for " + path));
+                    }
+                    for (String reference : List.of("model", "environmentId")) {
+                        String id = properties.path(reference).asText(null);
+                        if (id != null && asset(id) == null) {
+                            return Answer.json(400, error("UserError", reference + " " + id + " does not exist."));
+                        }
+                    }
+                    String codeId = properties.path("codeConfiguration").path("codeId").asText(null);
+                    if (codeId != null && asset(codeId) == null) {
+                        return Answer.json(400, error("UserError", "codeId " + codeId + " does not exist."));
+                    }
+                } else {
+                    properties.put("scoringUri", endpoint() + "/score/" + m.group(4));
+                }
+                boolean created = !endpoints.containsKey(path);
+                properties.put("provisioningState", created ? "Creating" : "Updating");
+                resource.put("id", path);
+                resource.put("name", deployment ? m.group(5) : m.group(4));
+                resource.put("type", "Microsoft.MachineLearningServices/workspaces/onlineEndpoints"
+                        + (deployment ? "/deployments" : ""));
+                resource.putObject("systemData").put("createdAt", OffsetDateTime.now().toString()).put("createdBy", "test");
+                endpoints.put(path, resource);
+                return Answer.json(created ? 201 : 200, resource);
+            }
+            if (method.equals("GET")) {
+                ObjectNode found = endpoints.get(path);
+                if (found == null) {
+                    return Answer.json(404, error("UserError", "Not found: " + path));
+                }
+                ((ObjectNode) found.get("properties")).put("provisioningState", "Succeeded");
+                return Answer.json(200, found);
             }
         }
         if ((m = CANCEL.matcher(path)).matches() && method.equals("POST")) {

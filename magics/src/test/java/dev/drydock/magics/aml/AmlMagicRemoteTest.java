@@ -1,0 +1,302 @@
+package dev.drydock.magics.aml;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.drydock.magics.MagicCall;
+import dev.drydock.magics.MagicException;
+import dev.drydock.magics.Magics;
+import dev.drydock.magics.RecordingNotebook;
+import dev.drydock.magics.Session;
+import dev.drydock.magics.container.HostUser;
+import dev.drydock.magics.docker.Docker;
+import dev.drydock.magics.env.ImageBuilder;
+import dev.drydock.magics.registry.RegistryCredentials;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code %aml} through the magic with a workspace: submit, stream, status, ls and cancel go to
+ * {@link AmlRestTestServer}, which checks every request against the official spec; a local job's name still
+ * goes to its run folder. No Docker engine is needed: nothing here runs locally.
+ */
+class AmlMagicRemoteTest {
+
+    private static final String SUBSCRIPTION = "00000000-1111-2222-3333-444444444444";
+    private static final String JOB = """
+            $schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json
+            type: command
+            experiment_name: remote-tests
+            display_name: Train remotely
+            code: ./src
+            command: python train.py --lr ${{inputs.lr}} --data ${{inputs.data}} --out ${{outputs.model}}
+            environment:
+              image: mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest
+              conda_file: ./conda.yml
+            inputs:
+              lr: 0.01
+              data:
+                type: uri_file
+                path: ./data/train.csv
+                mode: download
+            outputs:
+              model:
+                type: uri_folder
+                mode: rw_mount
+            compute: azureml:cpu-cluster
+            resources:
+              instance_count: 2
+            distribution:
+              type: pytorch
+              process_count_per_instance: 2
+            environment_variables:
+              EPOCHS: 3
+            tags:
+              team: ml
+            """;
+
+    @TempDir
+    static Path scratch;
+    static AmlRestTestServer server;
+
+    @TempDir
+    Path folder;
+    private Session session;
+    private AmlRestClient client;
+    private Magics magics;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = new AmlRestTestServer(scratch);
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @BeforeEach
+    void notebook() throws Exception {
+        session = new Session(folder, Map.of());
+        client = new AmlRestClient(session, Optional.of(server.endpoint()), AmlRestTestServer::credential,
+                server::httpClient, Duration.ofMillis(5));
+        magics = new Magics(session, List.of(AmlMagic.class), List.of(new Docker(), new RegistryCredentials(),
+                HostUser.current(), new ImageBuilder(), client));
+        write("src/train.py", "print('training')\n");
+        write("src/.env", "TOKEN=secret");
+        write("data/train.csv", "x,y\n1,2\n");
+        write("conda.yml", "name: train\ndependencies:\n  - python=3.11\n");
+        write("job.yaml", JOB);
+    }
+
+    @AfterEach
+    void noViolations() {
+        List<String> violations = List.copyOf(server.violations());
+        server.violations().clear();
+        assertEquals(List.of(), violations, () -> "The test server found requests or answers outside the spec:\n"
+                + String.join("\n", violations));
+    }
+
+    private void write(String path, String text) throws Exception {
+        Path file = folder.resolve(path);
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, text);
+    }
+
+    private RecordingNotebook aml(String args) throws MagicException {
+        RecordingNotebook notebook = new RecordingNotebook();
+        magics.run(new MagicCall("aml", args, null), notebook);
+        return notebook;
+    }
+
+    private static String shown(RecordingNotebook notebook) {
+        StringBuilder text = new StringBuilder(notebook.out());
+        notebook.displays().forEach(d -> text.append(d.bundle().get("text/plain")).append('\n'));
+        return text.toString();
+    }
+
+    private void connect() throws MagicException {
+        aml("workspace --subscription " + SUBSCRIPTION + " --resource-group test-rg --name my-aml-workspace");
+    }
+
+    @Test
+    void withoutAWorkspaceItSaysHowToConfigureOneAndTheCheckIsAUsageError() throws Exception {
+        String out = aml("workspace").out();
+        assertTrue(out.contains("No Azure ML workspace is configured") && out.contains("--resource-group")
+                && out.contains("AZUREML_WORKSPACE_NAME") && out.contains("config.json"), out);
+        MagicException e = assertThrows(MagicException.class, () -> aml("workspace --check"));
+        assertEquals(MagicException.Kind.UsageError, e.kind());
+        MagicException partial = assertThrows(MagicException.class, () -> aml("workspace --name only-this"));
+        assertTrue(partial.getMessage().contains("all three"), partial.getMessage());
+        assertTrue(server.requests().stream().noneMatch(r -> r.contains("only-this")));
+    }
+
+    @Test
+    void theWorkspaceIsSetShownAndChecked() throws Exception {
+        connect();
+        assertTrue(aml("workspace").out().contains("my-aml-workspace (resource group test-rg, subscription "
+                + SUBSCRIPTION + "), from %aml workspace"));
+        String checked = aml("workspace --check").out();
+        assertTrue(checked.matches("(?s)Workspace my-aml-workspace .* answers, in \\w+.*"), checked);
+    }
+
+    @Test
+    void submitStreamStatusLsAndCancelGoToTheWorkspace() throws Exception {
+        connect();
+        RecordingNotebook submitted = aml("submit job.yaml --name remote_1 --stream");
+        String out = submitted.out();
+        assertTrue(out.contains("epoch 1 loss 1.0") && out.contains("Job remote_1 Completed in workspace"
+                + " my-aml-workspace. https://ml.azure.com/runs/remote_1"), out);
+        assertTrue(out.contains("Left out .env"), out);
+
+        // The body is the YAML mapped as az ml job create maps it, with the command verbatim.
+        JsonNode sent = server.job("remote_1").path("properties");
+        assertEquals("python train.py --lr ${{inputs.lr}} --data ${{inputs.data}} --out ${{outputs.model}}",
+                sent.path("command").asText());
+        assertEquals("Train remotely", sent.path("displayName").asText());
+        assertEquals("remote-tests", sent.path("experimentName").asText());
+        assertEquals("0.01", sent.at("/inputs/lr/value").asText());
+        assertEquals("Download", sent.at("/inputs/data/mode").asText());
+        assertEquals("ReadWriteMount", sent.at("/outputs/model/mode").asText());
+        assertEquals(2, sent.at("/resources/instanceCount").asInt());
+        assertEquals(2, sent.at("/distribution/processCountPerInstance").asInt());
+        assertEquals("3", sent.at("/environmentVariables/EPOCHS").asText());
+        assertEquals("ml", sent.at("/tags/team").asText());
+        assertTrue(sent.path("computeId").asText().endsWith("/workspaces/my-aml-workspace/computes/cpu-cluster"));
+        JsonNode environment = server.asset(sent.path("environmentId").asText());
+        assertTrue(environment.at("/properties/condaFile").asText().contains("python=3.11"), environment::toString);
+        // What went up is the snapshot, without the secret.
+        String codeUri = server.asset(sent.path("codeId").asText()).at("/properties/codeUri").asText();
+        assertEquals(Map.of("train.py", "print('training')\n"), server.filesUnder(codeUri));
+        RunFolder run = RunFolder.of(session, "remote_1");
+        assertTrue(Files.isRegularFile(run.code().resolve("train.py")));
+        assertTrue(Files.readString(run.jobYaml()).contains("name: remote_1"));
+        assertFalse(Files.exists(run.root().resolve(JobRecord.FILE)), "a remote job has no local record");
+        assertTrue(Files.readString(run.root().resolve(RemoteJobs.FILE)).contains("my-aml-workspace"));
+
+        String status = aml("status remote_1").out();
+        assertTrue(status.contains("Status:      Completed") && status.contains("Compute:     cpu-cluster")
+                && status.contains("Workspace:   my-aml-workspace"), status);
+
+        // A local job beside it keeps going to its run folder.
+        JobSpec local = JobYaml.read(folder.resolve("job.yaml"), List.of("compute=local"), "local_1");
+        JobRecord.created(local, "local_1", Map.of()).write(RunFolder.of(session, "local_1").root());
+        int before = server.requests().size();
+        assertTrue(aml("status local_1").out().contains("Status:      NotStarted"));
+        assertEquals(before, server.requests().size(), "a local job's status asks no one");
+
+        aml("submit job.yaml --name remote_2");
+        String list = shown(aml("ls"));
+        assertTrue(list.matches("(?s).*local_1\\s+local\\s.*"), list);
+        assertTrue(list.matches("(?s).*remote_1\\s+my-aml-workspace\\s+Train remotely\\s+remote-tests\\s+Completed.*"),
+                list);
+        assertTrue(list.contains("remote_2"), list);
+
+        assertTrue(aml("cancel remote_2").out().contains("Job remote_2 is Canceled."));
+        assertTrue(server.requests().stream().anyMatch(r -> r.startsWith("POST ") && r.endsWith("/jobs/remote_2/cancel")));
+    }
+
+    @Test
+    void aSubmissionTheServiceRefusesLeavesTheNameFree() throws Exception {
+        connect();
+        // LiteralJobInput.value must contain a letter, digit or _: the spec-checking server refuses "---".
+        MagicException e = assertThrows(MagicException.class,
+                () -> aml("submit job.yaml --name refused_1 --set \"inputs.lr='---'\""));
+        assertTrue(e.getMessage().contains("InvalidRequest"), e.getMessage());
+        server.violations().clear();
+        assertFalse(Files.exists(RunFolder.of(session, "refused_1").root()));
+        aml("submit job.yaml --name refused_1");
+        assertEquals("NotStarted", server.job("refused_1").at("/properties/status").asText());
+    }
+
+    @Test
+    void aFailedRemoteJobIsTheCellsErrorWithTheServicesReason() throws Exception {
+        connect();
+        MagicException e = assertThrows(MagicException.class,
+                () -> aml("submit job.yaml --name remote_fail --stream --set tags.drydock-test-outcome=fail"));
+        assertTrue(e.getMessage().contains("Job remote_fail Failed") && e.getMessage().contains("exited with status"
+                + " code 1"), e.getMessage());
+    }
+
+    @Test
+    void localComputeAndADrydockEnvironmentStayOffTheWorkspace() throws Exception {
+        connect();
+        int before = server.requests().size();
+        MagicException e = assertThrows(MagicException.class,
+                () -> aml("submit job.yaml --name remote_env --set environment=train"));
+        assertTrue(e.getMessage().contains("is a Drydock environment") && e.getMessage().contains("%env push"),
+                e.getMessage());
+        assertFalse(Files.exists(RunFolder.of(session, "remote_env").root()), "nothing is snapshotted");
+        assertEquals(before, server.requests().size());
+    }
+
+    @Test
+    void deployCreatesTheEndpointAndTheDeploymentInTheWorkspace() throws Exception {
+        connect();
+        write("endpoint.yml", "name: sum-endpoint\nauth_mode: key\n");
+        write("blue.yml", """
+                name: blue
+                endpoint_name: sum-endpoint
+                model:
+                  name: summer
+                  version: "3"
+                  path: ./model
+                code_configuration:
+                  code: ./onlinescoring
+                  scoring_script: score.py
+                environment:
+                  image: mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest
+                  conda_file: ./conda.yml
+                instance_type: Standard_DS3_v2
+                instance_count: 2
+                environment_variables:
+                  GREETING: hello
+                """);
+        write("onlinescoring/score.py", "def init(): pass\ndef run(raw): return raw\n");
+        write("model/weights.json", "{\"scale\": 2}");
+
+        RecordingNotebook notebook = aml("deploy endpoint.yml blue.yml");
+        String shown = notebook.displays().get(notebook.displays().size() - 1).bundle().get("text/plain").toString();
+        assertTrue(shown.contains("Deployment blue of sum-endpoint is Succeeded; scoring URI " + server.endpoint()
+                + "/score/sum-endpoint; traffic {blue=100}"), shown);
+
+        String endpointPath = "/subscriptions/" + SUBSCRIPTION + "/resourceGroups/test-rg/providers/"
+                + "Microsoft.MachineLearningServices/workspaces/my-aml-workspace/onlineEndpoints/sum-endpoint";
+        JsonNode endpoint = server.online(endpointPath);
+        assertEquals("Key", endpoint.at("/properties/authMode").asText());
+        assertEquals(100, endpoint.at("/properties/traffic/blue").asInt());
+        JsonNode deployment = server.online(endpointPath + "/deployments/blue").path("properties");
+        assertEquals("Managed", deployment.path("endpointComputeType").asText());
+        assertEquals("score.py", deployment.at("/codeConfiguration/scoringScript").asText());
+        assertEquals("Standard_DS3_v2", deployment.path("instanceType").asText());
+        assertEquals("hello", deployment.at("/environmentVariables/GREETING").asText());
+        assertEquals(2, server.online(endpointPath + "/deployments/blue").at("/sku/capacity").asInt());
+        assertTrue(deployment.path("model").asText().endsWith("/models/summer/versions/3"), deployment::toString);
+        String modelUri = server.asset(deployment.path("model").asText()).at("/properties/modelUri").asText();
+        assertEquals(Map.of("weights.json", "{\"scale\": 2}"), server.filesUnder(modelUri));
+        String codeUri = server.asset(deployment.at("/codeConfiguration/codeId").asText()).at("/properties/codeUri").asText();
+        assertEquals(Map.of("score.py", "def init(): pass\ndef run(raw): return raw\n"), server.filesUnder(codeUri));
+
+        // An update keeps the endpoint's traffic and uploads nothing that is there already.
+        int before = server.requests().size();
+        aml("deploy endpoint.yml blue.yml");
+        List<String> again = server.requests().subList(before, server.requests().size());
+        assertTrue(again.stream().noneMatch(r -> r.contains("startPendingUpload") || r.startsWith("PUT /blob")),
+                again::toString);
+        assertEquals(100, server.online(endpointPath).at("/properties/traffic/blue").asInt());
+
+    }
+}
