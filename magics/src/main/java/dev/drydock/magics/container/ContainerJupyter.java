@@ -104,7 +104,7 @@ public final class ContainerJupyter extends MagicCommand {
     CreateContainerCmd prepare(ContainerRequest request, CreateContainerCmd create, String token) throws MagicException {
         options.publish = publish(options.publish);
         List<String> env = new ArrayList<>();
-        if (options.user == null && hostUser.containerUser() != null) {
+        if (options.user == null) {
             // The host's uid has no home in the image; Jupyter needs one it can write its runtime files to.
             env.add("HOME=/tmp");
         }

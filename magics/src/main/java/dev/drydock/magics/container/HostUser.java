@@ -15,10 +15,11 @@ public record HostUser(long uid, long gid) {
     }
 
     /**
-     * The {@code User} of a container: {@code uid:gid}, except for root, who can write anywhere anyway
-     * and should not turn an image's non-root user into root.
+     * The {@code User} of a container: {@code uid:gid}, root included. An image's own non-root user
+     * cannot write into folders a root kernel mounts, and the job of the default is exactly that the
+     * container writes as the person who runs the notebook; {@code --user} chooses otherwise.
      */
     public String containerUser() {
-        return uid == 0 ? null : uid + ":" + gid;
+        return uid + ":" + gid;
     }
 }
