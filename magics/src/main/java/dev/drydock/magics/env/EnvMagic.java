@@ -37,12 +37,12 @@ import picocli.CommandLine.Parameters;
             "  %%env push train 127.0.0.1:5000/team/train"
         },
         subcommands = {EnvMagic.Build.class, EnvMagic.Ls.class, EnvMagic.Show.class, EnvMagic.Verify.class,
-            EnvMagic.Lock.class, EnvMagic.Diff.class, EnvMagic.Push.class})
+            EnvMagic.Lock.class, EnvMagic.Diff.class, EnvMagic.Push.class, EnvDevcontainer.class})
 public final class EnvMagic extends MagicCommand {
 
     @Override
     protected void run() throws MagicException {
-        throw MagicException.usage("Specify a subcommand: build, ls, show, verify, lock, diff or push."
+        throw MagicException.usage("Specify a subcommand: build, ls, show, verify, lock, diff, push or devcontainer."
                 + " %env --help says more.");
     }
 

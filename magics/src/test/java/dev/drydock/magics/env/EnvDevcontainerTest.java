@@ -1,0 +1,91 @@
+package dev.drydock.magics.env;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.drydock.magics.MagicCall;
+import dev.drydock.magics.Magics;
+import dev.drydock.magics.RecordingNotebook;
+import dev.drydock.magics.Session;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** What {@code %env devcontainer} writes, from an image's facts; no engine needed. */
+class EnvDevcontainerTest {
+
+    @TempDir
+    Path dir;
+
+    private static final Environments.Build TRAIN = new Environments.Build("drydock/train:0123456789ab",
+            "sha256:feedbeef", "train", "train", 1_000, "2026-11-23T09:00:00Z",
+            Map.of("dev.drydock.env", "train", "dev.drydock.stage", "train", "dev.drydock.spec-hash", "0123456789abcdef",
+                    "dev.drydock.dockerfile", "FROM x\nRUN y\n", "dev.drydock.gpu", "false",
+                    "org.opencontainers.image.created", "2026-11-23T09:00:00Z"));
+
+    private JsonNode render(Environments.Build build, Path output, Optional<String> postCreate, List<String> ports)
+            throws Exception {
+        Path notebooks = Files.createDirectories(dir.resolve("notebooks"));
+        return new ObjectMapper().readTree(new Devcontainer(build, "drydock", "/home/drydock/work", ports, notebooks,
+                output, postCreate).text());
+    }
+
+    @Test
+    void opensTheImageWithTheNotebookFolderMountedAtItsWorkdir() throws Exception {
+        JsonNode json = render(TRAIN, dir.resolve("notebooks/.devcontainer/devcontainer.json"), Optional.empty(),
+                List.of("8888/tcp", "5001/tcp", "53/udp"));
+        assertEquals("drydock/train:0123456789ab", json.get("image").asText());
+        assertEquals("Drydock environment train (train)", json.get("name").asText());
+        assertEquals("source=${localWorkspaceFolder},target=/home/drydock/work,type=bind", json.get("workspaceMount").asText());
+        assertEquals("/home/drydock/work", json.get("workspaceFolder").asText());
+        assertEquals("drydock", json.get("containerUser").asText());
+        assertEquals("[5001,8888]", json.get("forwardPorts").toString());
+        assertEquals("[\"--label\",\"dev.drydock.env=train\"]", json.get("runArgs").toString());
+        assertFalse(json.has("postCreateCommand"));
+        JsonNode labels = json.at("/customizations/drydock/labels");
+        assertEquals("0123456789abcdef", labels.get("dev.drydock.spec-hash").asText());
+        assertFalse(labels.has("dev.drydock.dockerfile"), "the long Dockerfile label stays out");
+        assertEquals("sha256:feedbeef", json.at("/customizations/drydock/imageId").asText());
+    }
+
+    @Test
+    void aFileAboveTheNotebookFolderMountsItRelativeToTheWorkspaceAndGpusAreAsked() throws Exception {
+        Map<String, String> labels = new java.util.HashMap<>(TRAIN.labels());
+        labels.put("dev.drydock.gpu", "true");
+        Environments.Build gpu = new Environments.Build(TRAIN.tag(), TRAIN.imageId(), "train", "train", 1, "now", labels);
+        JsonNode json = render(gpu, dir.resolve(".devcontainer/train/devcontainer.json"),
+                Optional.of("make setup"), List.of());
+        assertEquals("source=${localWorkspaceFolder}/notebooks,target=/home/drydock/work,type=bind",
+                json.get("workspaceMount").asText());
+        assertEquals("make setup", json.get("postCreateCommand").asText());
+        assertFalse(json.has("forwardPorts"));
+        assertEquals("[\"--label\",\"dev.drydock.env=train\",\"--gpus\",\"all\"]", json.get("runArgs").toString());
+
+        JsonNode elsewhere = render(TRAIN, Path.of("/elsewhere/.devcontainer.json"), Optional.empty(), List.of());
+        assertEquals("source=" + dir.resolve("notebooks") + ",target=/home/drydock/work,type=bind",
+                elsewhere.get("workspaceMount").asText());
+    }
+
+    @Test
+    void aPythonProjectNeedsAnEditableInstallAfterCreation() throws Exception {
+        assertEquals(Optional.empty(), Devcontainer.neededPostCreate(dir));
+        Files.writeString(dir.resolve("pyproject.toml"), "[project]\nname = \"demo\"\n");
+        assertTrue(Devcontainer.neededPostCreate(dir).orElseThrow().contains("pip install --user --no-deps"));
+        assertTrue(Devcontainer.neededPostCreate(dir).orElseThrow().endsWith("-e ."));
+    }
+
+    @Test
+    void answersHelpThroughTheEnvFamily() throws Exception {
+        RecordingNotebook notebook = new RecordingNotebook();
+        new Magics(new Session(dir)).run(new MagicCall("env", "devcontainer --help", null), notebook);
+        assertTrue(notebook.out().startsWith("Usage: %env devcontainer"), notebook.out());
+        assertTrue(notebook.out().contains("--output"), notebook.out());
+    }
+}
