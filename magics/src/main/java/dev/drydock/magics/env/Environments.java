@@ -74,13 +74,19 @@ public final class Environments {
     }
 
     /**
-     * The definition of {@code name}: from {@code environments.yml} beside the notebook, else the one the
-     * latest build of that name recorded in its labels.
+     * The definition of {@code name}: from {@code environments.yml} beside the notebook, else the one
+     * {@code %env build} used in this kernel, else the one the latest build of that name recorded in its
+     * labels. The label comes last because an identical environment built from another folder records
+     * that folder's files, which may be gone.
      */
     public EnvSpec resolve(String name) throws MagicException {
         EnvSpec fromFile = fromFile().get(name);
         if (fromFile != null) {
             return fromFile;
+        }
+        Optional<EnvSpec> builtHere = builder.builtHere(name);
+        if (builtHere.isPresent()) {
+            return builtHere.get();
         }
         Optional<Build> latest = latest(name);
         if (latest.isPresent() && latest.get().labels().containsKey(LABEL_SPEC)) {
@@ -98,6 +104,7 @@ public final class Environments {
      * the previous build of that name; the live progress goes to {@code notebook}.
      */
     public Built build(EnvSpec spec, Notebook notebook) throws MagicException {
+        builder.remember(spec);
         for (String value : spec.buildArgs().values()) {
             if (!session.masker().mask(value).equals(value)) {
                 throw MagicException.usage("A build argument of " + spec.name() + " holds a secret; the engine keeps"

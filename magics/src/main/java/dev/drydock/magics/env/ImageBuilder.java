@@ -22,8 +22,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Builds environment images, and is the kernel's one place that remembers what it learned about base
- * images (which conda front end each has). Without secrets a build goes through docker-java's build API
+ * Builds environment images, and is the kernel's one place that remembers what it learned: which conda
+ * front end each base image has, and the definition each environment was last built from here. Without secrets a build goes through docker-java's build API
  * (the engine's legacy builder, which must never see a secret); with secrets through the docker CLI with
  * BuildKit, which mounts them into single RUN steps and keeps them out of every layer.
  */
@@ -34,7 +34,18 @@ public class ImageBuilder {
             Map<String, String> secrets) {}
 
     private final Map<String, String> condaTools = new ConcurrentHashMap<>();
+    private final Map<String, EnvSpec> builtHere = new ConcurrentHashMap<>();
     private volatile Path cli;
+
+    /** Remembers the definition {@code %env build} just used (or found unchanged) in this kernel. */
+    public void remember(EnvSpec spec) {
+        builtHere.put(spec.name(), spec);
+    }
+
+    /** The definition of {@code name} last built in this kernel, if any. */
+    public java.util.Optional<EnvSpec> builtHere(String name) {
+        return java.util.Optional.ofNullable(builtHere.get(name));
+    }
 
     /**
      * Builds and returns the new image's id. Throws the {@link BuildLog#failure} of a failing step, or

@@ -437,4 +437,40 @@ class EnvBuildIT {
         }
         Files.write(folder.resolve("drydock_dummy-" + version + "-py3-none-any.whl"), zip.toByteArray());
     }
+
+    @Test
+    @Order(50)
+    void anotherKernelVerifiesTheSameEnvironmentFromItsOwnFolderAfterTheFirstIsGone() throws Exception {
+        // Two kernels in two folders define the same environment; the first folder is then deleted.
+        Path first = Files.createTempDirectory("drydock-env-first");
+        Path second = Files.createTempDirectory("drydock-env-second");
+        Session firstSession = new Session(first);
+        try {
+            for (Path folder : List.of(first, second)) {
+                Files.writeString(folder.resolve("requirements.txt"), "pip==23.0.1\n");
+            }
+            kernelIn(firstSession).run(new MagicCall("env", "build samedef --base " + PYTHON + " --pip requirements.txt", null),
+                    new RecordingNotebook(firstSession.masker()));
+            Files.delete(first.resolve("requirements.txt"));
+            Files.delete(first);
+
+            Session secondSession = new Session(second);
+            Magics secondKernel = kernelIn(secondSession);
+            RecordingNotebook build = new RecordingNotebook(secondSession.masker());
+            secondKernel.run(new MagicCall("env", "build samedef --base " + PYTHON + " --pip requirements.txt", null), build);
+            assertTrue(build.out().startsWith("samedef unchanged"), build.out());
+            RecordingNotebook verify = new RecordingNotebook(secondSession.masker());
+            secondKernel.run(new MagicCall("env", "verify samedef", null), verify);
+
+            assertTrue(verify.out().contains("All 1 pinned packages of samedef match"), verify.out());
+        } finally {
+            for (Image image : client.listImagesCmd().withLabelFilter(Map.of(Environments.LABEL_SESSION, firstSession.id())).exec()) {
+                client.removeImageCmd(image.getId()).withForce(true).exec();
+            }
+        }
+    }
+
+    private static Magics kernelIn(Session kernelSession) {
+        return new Magics(kernelSession, List.of(EnvMagic.class), List.of(docker, new ImageBuilder(), credentials));
+    }
 }
