@@ -42,7 +42,7 @@ public final class Magics {
     /** The kernel's services; the one lazy engine is shared by every family and the environment-name resolver. */
     private static List<Object> defaultServices(Session session, dev.drydock.magics.docker.Docker docker) {
         return List.of(docker, new dev.drydock.magics.aml.AmlRestClient(session),
-                new dev.drydock.magics.registry.RegistryCredentials(),
+                new dev.drydock.magics.registry.RegistryCredentials(new dev.drydock.magics.aml.AcrLogin(session)),
                 dev.drydock.magics.container.HostUser.current(), new dev.drydock.magics.env.EnvImageResolver(docker),
                 new dev.drydock.magics.env.ImageBuilder());
     }

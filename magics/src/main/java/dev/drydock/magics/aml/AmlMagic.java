@@ -10,6 +10,7 @@ import dev.drydock.magics.docker.Docker;
 import dev.drydock.magics.env.ImageBuilder;
 import dev.drydock.magics.registry.RegistryCredentials;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -398,8 +399,9 @@ public final class AmlMagic extends MagicCommand {
                 Optional.ofNullable(deployment.instanceCount()), deployment.environmentVariables());
     }
 
-    @Command(name = "invoke", description = "Send a scoring request (a JSON file) to an endpoint's /score and show the"
-            + " answer.")
+    @Command(name = "invoke", description = "Send a scoring request (a JSON file) to an endpoint and show the answer: a"
+            + " local endpoint's (runs/endpoints/ENDPOINT.json) /score, else the connected workspace's endpoint, with"
+            + " its key or AML token (masked in all output).")
     public static final class Invoke extends AmlCommand {
 
         @Parameters(index = "0", paramLabel = "ENDPOINT")
@@ -418,7 +420,19 @@ public final class AmlMagic extends MagicCommand {
 
         @Override
         protected void run() throws MagicException {
-            endpoints.invoke(endpoint, session.resolve(requestFile));
+            Path request = session.resolve(requestFile);
+            if (Files.isRegularFile(LocalEndpoints.record(session, endpoint)) || !remote.connected()) {
+                endpoints.invoke(endpoint, request);
+                return;
+            }
+            byte[] body;
+            try {
+                body = Files.readAllBytes(request);
+            } catch (java.io.IOException e) {
+                throw MagicException.failed("Cannot read the request file " + request + ": " + e.getMessage());
+            }
+            AmlRemote.Scored answer = remote.invoke(endpoint, body);
+            LocalEndpoints.show(notebook, endpoint, answer.status(), answer.body());
         }
     }
 

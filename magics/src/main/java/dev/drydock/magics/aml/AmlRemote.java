@@ -61,6 +61,12 @@ public interface AmlRemote {
     /** The job's current state ({@code GET jobs/{name}}). */
     AmlRemoteJob status(String name) throws MagicException;
 
+    /**
+     * The job's metrics from the workspace's run history ({@code RunMetrics_GetByQuery}, filtered to the job's
+     * run): one row per metric name, its last value and how many were logged. Empty when none were logged.
+     */
+    List<Metrics.Metric> metrics(AmlRemoteJob job) throws MagicException;
+
     /** The workspace's jobs, newest first, as many as the service lists in its first pages. */
     List<AmlRemoteJob> list() throws MagicException;
 
@@ -87,4 +93,15 @@ public interface AmlRemote {
      * the deployment when the endpoint had none, as {@code az ml online-deployment create --all-traffic} does.
      */
     AmlRemoteDeployment.Result deploy(AmlRemoteDeployment request, Notebook notebook) throws MagicException;
+
+    /** What an endpoint's scoring URI answered: the HTTP status and the body as text. */
+    record Scored(int status, String body) {}
+
+    /**
+     * Sends a scoring request to an online endpoint of the workspace, as {@code az ml online-endpoint invoke}
+     * does: the scoring URI from {@code GET onlineEndpoints/{name}}, the credential from {@code listKeys} (key
+     * auth) or {@code token} (AML token auth), added to the session's masker before it is used, then a POST of
+     * {@code request} with {@code Authorization: Bearer} it.
+     */
+    Scored invoke(String endpoint, byte[] request) throws MagicException;
 }

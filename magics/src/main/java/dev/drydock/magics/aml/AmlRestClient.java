@@ -510,6 +510,45 @@ public final class AmlRestClient implements AmlRemote {
         return new AmlRemoteDeployment.Result(request.endpoint(), request.deployment(), state, scoring, split);
     }
 
+    @Override
+    public Scored invoke(String endpointName, byte[] request) throws MagicException {
+        Workspace workspace = requireWorkspace();
+        String path = workspace.armId() + "/onlineEndpoints/" + segment(endpointName);
+        JsonNode properties = call(HttpMethod.GET, armUrl(path, Map.of()), null).body().path("properties");
+        String scoringUri = properties.path("scoringUri").asText("");
+        if (scoringUri.isEmpty()) {
+            throw MagicException.failed("Endpoint " + endpointName + " has no scoring URI yet (it is "
+                    + properties.path("provisioningState").asText("not provisioned") + ").");
+        }
+        String authMode = properties.path("authMode").asText("Key");
+        String secret = switch (authMode) {
+            case "AMLToken" -> call(HttpMethod.POST, armUrl(path + "/token", Map.of()), null).body()
+                    .path("accessToken").asText("");
+            case "Key" -> call(HttpMethod.POST, armUrl(path + "/listKeys", Map.of()), null).body()
+                    .path("primaryKey").asText("");
+            default -> throw MagicException.usage("Endpoint " + endpointName + " takes " + authMode + " auth;"
+                    + " %aml invoke sends keys and AML tokens (auth_mode: key or aml_token).");
+        };
+        if (secret.isEmpty()) {
+            throw MagicException.failed("Azure ML gave no " + (authMode.equals("Key") ? "key" : "token")
+                    + " for endpoint " + endpointName + ".");
+        }
+        // Masked before it can reach any output: an error message or a log line may echo it.
+        session.masker().add(secret);
+        HttpRequest post = new HttpRequest(HttpMethod.POST, scoringUri);
+        post.setHeader(HttpHeaderName.CONTENT_TYPE, "application/json");
+        post.setHeader(HttpHeaderName.ACCEPT, "application/json");
+        post.setHeader(HttpHeaderName.AUTHORIZATION, "Bearer " + secret);
+        post.setBody(request);
+        try (HttpResponse response = plain().sendSync(post, Context.NONE)) {
+            String body = response.getBodyAsBinaryData() == null ? "" : response.getBodyAsBinaryData().toString();
+            return new Scored(response.getStatusCode(), body);
+        } catch (RuntimeException e) {
+            throw MagicException.failed("Endpoint " + endpointName + " did not answer at " + scoringUri + ": "
+                    + firstLine(String.valueOf(rootCause(e).getMessage())));
+        }
+    }
+
     /** A local model registered as a version whose files went up with the code asset mechanism; else the asset's id. */
     private String model(Workspace workspace, AmlRemoteDeployment request, Progress progress) throws MagicException {
         String model = request.model().get();
@@ -569,6 +608,28 @@ public final class AmlRestClient implements AmlRemote {
             }
         }
         return job;
+    }
+
+    @Override
+    public List<Metrics.Metric> metrics(AmlRemoteJob job) throws MagicException {
+        Workspace workspace = requireWorkspace();
+        String url = runHistoryHost(workspace) + "/history/v1.0" + workspace.armId() + "/experiments/"
+                + segment(job.experimentName()) + "/metrics:query";
+        List<JsonNode> found = new ArrayList<>();
+        String continuation = null;
+        for (int page = 0; page < 20; page++) {
+            ObjectNode query = JSON.createObjectNode().put("filter", "RunId eq '" + job.name().replace("'", "''") + "'");
+            if (continuation != null) {
+                query.put("continuationToken", continuation);
+            }
+            JsonNode body = call(HttpMethod.POST, url, query).body();
+            body.path("value").forEach(found::add);
+            continuation = body.path("continuationToken").asText("");
+            if (continuation.isEmpty()) {
+                break;
+            }
+        }
+        return Metrics.fromRunHistory(found, "run history");
     }
 
     @Override

@@ -316,17 +316,22 @@ final class LocalEndpoints {
             Thread.currentThread().interrupt();
             throw MagicException.interrupted();
         }
-        String shown = answer.body();
+        show(notebook, endpoint, answer.statusCode(), answer.body());
+    }
+
+    /** An endpoint's answer, JSON pretty-printed (and as application/json); an HTTP error is the cell's error. */
+    static void show(Notebook notebook, String endpoint, int status, String body) throws MagicException {
+        String shown = body;
         JsonNode json = null;
         try {
-            json = JSON.readTree(answer.body());
+            json = JSON.readTree(body);
             shown = JSON.writeValueAsString(json);
         } catch (JsonProcessingException e) {
             // Not JSON: shown as it came.
         }
-        if (answer.statusCode() >= 300) {
+        if (status >= 300) {
             String error = json != null && json.hasNonNull("error") ? json.get("error").asText() : shown;
-            throw MagicException.failed("Endpoint " + endpoint + " answered HTTP " + answer.statusCode() + ": " + error);
+            throw MagicException.failed("Endpoint " + endpoint + " answered HTTP " + status + ": " + error);
         }
         Map<String, Object> bundle = new LinkedHashMap<>();
         bundle.put("text/plain", shown);

@@ -233,9 +233,7 @@ public final class LocalJobs {
             notebook.out("No metrics: write metrics.json into an output folder, or log lines like"
                     + " \"metric: accuracy=0.93\".\n");
         } else {
-            List<List<String>> rows = new ArrayList<>();
-            metrics.forEach(m -> rows.add(List.of(m.name(), m.value(), Integer.toString(m.steps()), m.source())));
-            notebook.display(new Table(List.of("metric", "value", "steps", "source"), rows).bundle(), null);
+            notebook.display(Metrics.table(metrics), null);
         }
     }
 

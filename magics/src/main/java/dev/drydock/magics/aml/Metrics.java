@@ -2,6 +2,7 @@ package dev.drydock.magics.aml;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.drydock.magics.container.Table;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -89,6 +90,43 @@ public final class Metrics {
             }
         }
         return metrics;
+    }
+
+    /**
+     * A remote run's metrics from the run history's {@code RunMetrics_GetByQuery} answer(s): each
+     * {@code RunMetric} has a name and cells, one per logged value ({@code {"accuracy": 0.93}}, the cell's key
+     * being the schema's property id, which is the metric's name for scalars). Metrics of one name split over
+     * several entries (one per logged value, the service's default merge) are one row: the last value, the
+     * number of values.
+     */
+    static List<Metric> fromRunHistory(List<JsonNode> runMetrics, String source) {
+        Map<String, String> last = new LinkedHashMap<>();
+        Map<String, Integer> steps = new LinkedHashMap<>();
+        for (JsonNode metric : runMetrics) {
+            String name = metric.path("name").asText("");
+            if (name.isEmpty()) {
+                continue;
+            }
+            String property = metric.path("schema").path("properties").path(0).path("propertyId").asText(name);
+            for (JsonNode cell : metric.path("cells")) {
+                JsonNode value = cell.has(property) ? cell.get(property) : cell.has(name) ? cell.get(name)
+                        : cell.elements().hasNext() ? cell.elements().next() : null;
+                if (value != null && value.isValueNode()) {
+                    last.put(name, value.asText());
+                    steps.merge(name, 1, Integer::sum);
+                }
+            }
+        }
+        List<Metric> metrics = new ArrayList<>();
+        last.forEach((name, value) -> metrics.add(new Metric(name, value, steps.get(name), source)));
+        return metrics;
+    }
+
+    /** The table {@code %aml status} shows, for local and remote jobs alike. */
+    public static Map<String, Object> table(List<Metric> metrics) {
+        List<List<String>> rows = new ArrayList<>();
+        metrics.forEach(m -> rows.add(List.of(m.name(), m.value(), Integer.toString(m.steps()), m.source())));
+        return new Table(List.of("metric", "value", "steps", "source"), rows).bundle();
     }
 
     static List<Metric> fromLog(String log, String source) {

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -112,6 +113,19 @@ final class RemoteJobs {
         line(text, "Studio", job.studioUrl().orElse(null));
         line(text, "Error", job.error().orElse(null));
         notebook.out(text.toString());
+        List<Metrics.Metric> metrics;
+        try {
+            metrics = remote.metrics(job);
+        } catch (MagicException e) {
+            // The job's state is what was asked for; metrics the run history cannot give are a note, not a failure.
+            notebook.err("Its metrics could not be read from the workspace's run history: " + e.getMessage() + "\n");
+            return;
+        }
+        if (metrics.isEmpty()) {
+            notebook.out("No metrics logged" + (job.terminal() ? "" : " yet") + " (mlflow.log_metric logs them).\n");
+        } else {
+            notebook.display(Metrics.table(metrics), null);
+        }
     }
 
     static void line(StringBuilder text, String label, String value) {

@@ -357,7 +357,8 @@ public final class EnvMagic extends MagicCommand {
 
     @Command(name = "push", description = {
         "Tag the newest image of an environment as REGISTRY/REPO[:TAG] (the tag defaults to its hash) and push",
-        "it, with one live progress display. Log in first with %%docker login REGISTRY."})
+        "it, with one live progress display. Log in first with %%docker login REGISTRY; an Azure Container",
+        "Registry (*.azurecr.io) without a login takes the Azure identity's token, as az acr login does."})
     public static final class Push extends EnvCommand {
 
         @Parameters(index = "0", paramLabel = "NAME")

@@ -218,7 +218,9 @@ public final class DockerMagic extends MagicCommand {
     }
 
     @Command(name = "push", description = {"Push an image to its registry, with one live progress display.",
-        "Log in first (%%docker login REGISTRY) unless the docker CLI is logged in there."})
+        "Log in first (%%docker login REGISTRY) unless the docker CLI is logged in there; without either,",
+        "an Azure Container Registry (*.azurecr.io) takes the Azure identity's token (az login, or",
+        "AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET), as az acr login does."})
     public static final class Push extends MagicCommand {
 
         @Parameters(index = "0", paramLabel = "IMAGE", description = "REGISTRY/REPO[:TAG]")

@@ -191,6 +191,13 @@ class AmlMagicRemoteTest {
         assertTrue(status.contains("Status:      Completed") && status.contains("Compute:     cpu-cluster")
                 && status.contains("Workspace:   my-aml-workspace"), status);
 
+        // The run history's metrics, as the local jobs' table shows them: the last value and how many were logged.
+        String metrics = shown(aml("status remote_1"));
+        assertTrue(metrics.matches("(?s).*accuracy\\s+0\\.93\\s+3\\s+run history.*"), metrics);
+        assertTrue(metrics.matches("(?s).*loss\\s+0\\.2\\s+3\\s+run history.*"), metrics);
+        assertTrue(server.requests().stream().anyMatch(r -> r.startsWith("POST /history/v1.0/subscriptions/")
+                && r.endsWith("/experiments/remote-tests/metrics:query")), server.requests()::toString);
+
         // A local job beside it keeps going to its run folder.
         JobSpec local = JobYaml.read(folder.resolve("job.yaml"), List.of("compute=local"), "local_1");
         JobRecord.created(local, "local_1", Map.of()).write(RunFolder.of(session, "local_1").root());
@@ -199,6 +206,8 @@ class AmlMagicRemoteTest {
         assertEquals(before, server.requests().size(), "a local job's status asks no one");
 
         aml("submit job.yaml --name remote_2");
+        String notYet = aml("status remote_2").out();
+        assertTrue(notYet.contains("No metrics logged yet"), notYet);
         String list = shown(aml("ls"));
         assertTrue(list.matches("(?s).*local_1\\s+local\\s.*"), list);
         assertTrue(list.matches("(?s).*remote_1\\s+my-aml-workspace\\s+Train remotely\\s+remote-tests\\s+Completed.*"),
@@ -289,6 +298,19 @@ class AmlMagicRemoteTest {
         assertEquals(Map.of("weights.json", "{\"scale\": 2}"), server.filesUnder(modelUri));
         String codeUri = server.asset(deployment.at("/codeConfiguration/codeId").asText()).at("/properties/codeUri").asText();
         assertEquals(Map.of("score.py", "def init(): pass\ndef run(raw): return raw\n"), server.filesUnder(codeUri));
+
+        // %aml invoke: the scoring URI from the endpoint, the key from listKeys, the answer pretty-printed.
+        write("request.json", "{\"data\": [1, 2, 3.5]}");
+        RecordingNotebook invoked = new RecordingNotebook(session.masker());
+        magics.run(new MagicCall("aml", "invoke sum-endpoint --request-file request.json", null), invoked);
+        Map<String, Object> answer = invoked.displays().get(invoked.displays().size() - 1).bundle();
+        assertEquals("{\n  \"endpoint\" : \"sum-endpoint\",\n  \"sum\" : 6.5\n}", answer.get("text/plain"));
+        assertEquals(Map.of("endpoint", "sum-endpoint", "sum", 6.5), answer.get("application/json"));
+        assertTrue(server.requests().stream().anyMatch(r -> r.startsWith("POST ") && r.endsWith(
+                "/onlineEndpoints/sum-endpoint/listKeys")), server.requests()::toString);
+        String key = server.key("sum-endpoint");
+        assertFalse(session.masker().mask("the key is " + key).contains(key), "the key is in the session's masker");
+        assertFalse(shown(invoked).contains(key) || invoked.out().contains(key) || invoked.err().contains(key));
 
         // An update keeps the endpoint's traffic and uploads nothing that is there already.
         int before = server.requests().size();

@@ -44,6 +44,8 @@ import java.util.stream.Stream;
  *   <li>{@code discriminator}s get a mapping from each subtype's {@code x-ms-discriminator-value} to its
  *       definition, which the converter drops, so a {@code jobType: Command} body is checked as a
  *       {@code CommandJob}.</li>
+ *   <li>a bare {@code {"type": "object"}} means any value, as AutoRest reads it (the run history's metric
+ *       cells hold numbers there).</li>
  * </ul>
  */
 final class AmlRestSpec {
@@ -53,6 +55,9 @@ final class AmlRestSpec {
     /** The run history data plane, where job details and log lists come from. */
     static final String RUN_HISTORY = "machinelearningservices/data-plane/Microsoft.MachineLearningServices/preview/"
             + "2019-09-30/runHistory.json";
+    /** Azure Container Registry's data plane, where an Azure AD token is exchanged for a registry token. */
+    static final String CONTAINER_REGISTRY = "containerregistry/data-plane/Azure.ContainerRegistry/stable/2021-07-01/"
+            + "containerregistry.json";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static volatile AmlRestSpec instance;
 
@@ -76,6 +81,8 @@ final class AmlRestSpec {
                         validators.add(OpenApiInteractionValidator.createFor(load(folder.resolve(file))).build());
                     }
                     validators.add(OpenApiInteractionValidator.createFor(load(azuremlSpecs().resolve(RUN_HISTORY))).build());
+                    validators.add(OpenApiInteractionValidator.createFor(load(azuremlSpecs().resolve(CONTAINER_REGISTRY)))
+                            .build());
                     instance = new AmlRestSpec(folder, validators);
                 }
                 current = instance;
@@ -192,6 +199,7 @@ final class AmlRestSpec {
             }
             ancestors.put(name, ancestors(definitions, name));
         }
+        anyForBareObjects(root);
         openObjects(root);
         Map<String, ObjectNode> flat = new LinkedHashMap<>();
         definitions.fieldNames().forEachRemaining(name -> flat.put(name, flatten(definitions, name)));
@@ -216,6 +224,8 @@ final class AmlRestSpec {
             throw new AssertionError("swagger-parser could not read " + file + ": " + result.getMessages());
         }
         Map<String, Schema> schemas = api.getComponents().getSchemas();
+        java.util.Set<Schema<?>> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        schemas.values().forEach(schema -> anyValues(schema, seen));
         discriminatorValues.forEach((sub, value) -> {
             for (String base : ancestors.get(sub)) {
                 Schema<?> schema = schemas.get(base);
@@ -271,6 +281,51 @@ final class AmlRestSpec {
             node.forEach(children::add);
             children.forEach(child -> inlineExternalRefs(root, rootFile, child, file, copied));
         }
+    }
+
+    /**
+     * AutoRest reads a bare {@code {"type": "object"}} (no properties, no additionalProperties) as "any"
+     * ({@code Dictionary<string, object>} values in the run history's metric cells hold numbers); JSON Schema
+     * would demand an object, so the type goes.
+     */
+    private static void anyForBareObjects(JsonNode node) {
+        if (node.isObject()) {
+            ObjectNode object = (ObjectNode) node;
+            if (object.path("type").isTextual() && object.get("type").asText().equals("object")
+                    && Set.of("type", "description").containsAll(toSet(object.fieldNames()))) {
+                object.remove("type");
+                return;
+            }
+            object.forEach(AmlRestSpec::anyForBareObjects);
+        } else if (node.isArray()) {
+            node.forEach(AmlRestSpec::anyForBareObjects);
+        }
+    }
+
+    /** swagger-parser's converter turns the emptied {@code additionalProperties: {}} back into an object schema. */
+    @SuppressWarnings({"rawtypes", "unchecked"})
+    private static void anyValues(Schema<?> schema, Set<Schema<?>> seen) {
+        if (schema == null || !seen.add(schema)) {
+            return;
+        }
+        if (schema.getAdditionalProperties() instanceof Schema<?> values) {
+            if ("object".equals(values.getType()) && values.getProperties() == null
+                    && values.getAdditionalProperties() == null && values.get$ref() == null) {
+                schema.setAdditionalProperties(Boolean.TRUE);
+            } else {
+                anyValues(values, seen);
+            }
+        }
+        if (schema.getProperties() != null) {
+            ((Map<String, Schema>) (Map) schema.getProperties()).values().forEach(p -> anyValues(p, seen));
+        }
+        anyValues(schema.getItems(), seen);
+    }
+
+    private static Set<String> toSet(Iterator<String> names) {
+        Set<String> set = new LinkedHashSet<>();
+        names.forEachRemaining(set::add);
+        return set;
     }
 
     /**

@@ -59,12 +59,16 @@ final class AmlRestTestServer implements AutoCloseable {
     private static final Pattern ASSET = Pattern.compile(WS + "/(codes|environments|models)/([^/]+)/versions/([^/]+)");
     private static final Pattern ENDPOINT = Pattern.compile(WS + "/onlineEndpoints/([^/]+)");
     private static final Pattern DEPLOYMENT = Pattern.compile(WS + "/onlineEndpoints/([^/]+)/deployments/([^/]+)");
+    private static final Pattern KEYS = Pattern.compile(WS + "/onlineEndpoints/([^/]+)/listKeys");
     private static final Pattern PENDING = Pattern.compile(WS + "/codes/([^/]+)/versions/([^/]+)/startPendingUpload");
     private static final Pattern JOBS = Pattern.compile(WS + "/jobs");
     private static final Pattern JOB = Pattern.compile(WS + "/jobs/([^/]+)");
     private static final Pattern CANCEL = Pattern.compile(WS + "/jobs/([^/]+)/cancel");
     private static final Pattern DETAILS = Pattern.compile("/history/v1\\.0" + WS
             + "/experiments/([^/]+)/runs/([^/]+)/details");
+    private static final Pattern METRICS = Pattern.compile("/history/v1\\.0" + WS
+            + "/experiments/([^/]+)/metrics:query");
+    private static final Pattern RUN_FILTER = Pattern.compile("RunId eq '([^']+)'");
     private static final List<String> WALK = List.of("NotStarted", "Queued", "Running", "Completed");
 
     private final HttpsServer server;
@@ -77,6 +81,10 @@ final class AmlRestTestServer implements AutoCloseable {
     private final Map<String, byte[]> blobs = new ConcurrentHashMap<>();
     /** Online endpoints and deployments by ARM path; each is Creating or Updating until its next read. */
     private final Map<String, ObjectNode> endpoints = new ConcurrentHashMap<>();
+    /** Each key-auth endpoint's primary key, by endpoint name; what its scoring URI takes as bearer. */
+    private final Map<String, String> keys = new ConcurrentHashMap<>();
+    /** The registries whose Azure AD token exchange succeeded, in order. */
+    private final List<String> acrExchanges = new CopyOnWriteArrayList<>();
 
     private static final class Job {
         final ObjectNode resource;
@@ -164,6 +172,15 @@ final class AmlRestTestServer implements AutoCloseable {
         return endpoints.get(path);
     }
 
+    List<String> acrExchanges() {
+        return acrExchanges;
+    }
+
+    /** The primary key of a key-auth endpoint; null when there is none. */
+    String key(String endpoint) {
+        return keys.get(endpoint);
+    }
+
     @Override
     public void close() {
         server.stop(0);
@@ -191,7 +208,8 @@ final class AmlRestTestServer implements AutoCloseable {
             String body = new String(raw, StandardCharsets.UTF_8);
             requests.add(method + " " + decoded);
             Answer answer;
-            boolean specified = decoded.startsWith("/subscriptions/") || decoded.startsWith("/history/");
+            boolean specified = decoded.startsWith("/subscriptions/") || decoded.startsWith("/history/")
+                    || decoded.startsWith("/oauth2/");
             if (specified) {
                 Map<String, List<String>> headers = new LinkedHashMap<>();
                 String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
@@ -208,7 +226,8 @@ final class AmlRestTestServer implements AutoCloseable {
                     violations.add(method + " " + decoded + " does not follow the spec:" + AmlRestSpec.describe(messages)
                             + "\n  body: " + body);
                     answer = Answer.json(400, error("InvalidRequest", String.join("; ", messages)));
-                } else if (!("Bearer " + TOKEN).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+                } else if (!decoded.startsWith("/oauth2/")
+                        && !("Bearer " + TOKEN).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
                     answer = Answer.json(401, error("AuthenticationFailed", "No valid bearer token."));
                 } else {
                     answer = route(method, decoded, body);
@@ -303,6 +322,9 @@ final class AmlRestTestServer implements AutoCloseable {
                     }
                 } else {
                     properties.put("scoringUri", endpoint() + "/score/" + m.group(4));
+                    if (properties.path("authMode").asText().equals("Key")) {
+                        keys.computeIfAbsent(m.group(4), name -> "key-" + UUID.randomUUID());
+                    }
                 }
                 boolean created = !endpoints.containsKey(path);
                 properties.put("provisioningState", created ? "Creating" : "Updating");
@@ -322,6 +344,27 @@ final class AmlRestTestServer implements AutoCloseable {
                 ((ObjectNode) found.get("properties")).put("provisioningState", "Succeeded");
                 return Answer.json(200, found);
             }
+        }
+        if (path.equals("/oauth2/exchange") && method.equals("POST")) {
+            // The token goes in the form, not a header: only the ARM token this server hands out is exchanged.
+            Map<String, List<String>> form = query(body);
+            if (!List.of("access_token").equals(form.get("grant_type"))
+                    || !List.of(TOKEN).equals(form.get("access_token"))) {
+                ObjectNode refused = JSON.createObjectNode();
+                refused.putArray("errors").addObject().put("code", "UNAUTHORIZED").put("message", "invalid token");
+                return Answer.json(401, refused);
+            }
+            String refresh = "acr-refresh-" + form.get("service").get(0) + "-" + UUID.randomUUID();
+            acrExchanges.add(form.get("service").get(0));
+            return Answer.json(200, JSON.createObjectNode().put("refresh_token", refresh));
+        }
+        if ((m = KEYS.matcher(path)).matches() && method.equals("POST")) {
+            String key = keys.get(m.group(4));
+            if (key == null) {
+                return Answer.json(404, error("UserError", "No key-auth endpoint " + m.group(4)));
+            }
+            return Answer.json(200, JSON.createObjectNode().put("primaryKey", key)
+                    .put("secondaryKey", new StringBuilder(key).reverse().toString()));
         }
         if ((m = CANCEL.matcher(path)).matches() && method.equals("POST")) {
             Job job = jobs.get(m.group(4));
@@ -366,6 +409,14 @@ final class AmlRestTestServer implements AutoCloseable {
         }
         if ((m = DETAILS.matcher(path)).matches() && method.equals("GET")) {
             return details(m.group(5));
+        }
+        if ((m = METRICS.matcher(path)).matches() && method.equals("POST")) {
+            Matcher run = RUN_FILTER.matcher(read(body).path("filter").asText(""));
+            if (!run.matches()) {
+                return Answer.json(400, error("UserError", "The test server answers metrics for one run: filter"
+                        + " RunId eq 'NAME'."));
+            }
+            return metrics(run.group(1));
         }
         return Answer.json(404, error("NotFound", "The test server has no " + method + " " + path));
     }
@@ -420,10 +471,67 @@ final class AmlRestTestServer implements AutoCloseable {
         return Answer.json(200, details);
     }
 
+    /**
+     * A completed job's metrics as the run history lists them with the default merge: accuracy logged three
+     * times (one RunMetric per value) and loss as one RunMetric holding three cells. None before it completes.
+     */
+    private Answer metrics(String name) {
+        Job job = jobs.get(name);
+        ObjectNode list = JSON.createObjectNode();
+        ArrayNode value = list.putArray("value");
+        if (job != null && job.status().equals("Completed")) {
+            for (double accuracy : new double[] {0.81, 0.88, 0.93}) {
+                value.add(runMetric(name, "accuracy", accuracy));
+            }
+            ObjectNode loss = runMetric(name, "loss", 0.5);
+            ((ArrayNode) loss.get("cells")).add(JSON.createObjectNode().put("loss", 0.3))
+                    .add(JSON.createObjectNode().put("loss", 0.2));
+            loss.put("numCells", 3);
+            value.add(loss);
+        }
+        return Answer.json(200, list);
+    }
+
+    private static double sum(JsonNode numbers) {
+        double total = 0;
+        for (JsonNode number : numbers) {
+            total += number.asDouble();
+        }
+        return total;
+    }
+
+    private static ObjectNode runMetric(String run, String name, double value) {
+        ObjectNode metric = JSON.createObjectNode();
+        metric.put("runId", run);
+        metric.put("metricId", UUID.randomUUID().toString());
+        metric.put("dataContainerId", "dcid." + run);
+        metric.put("metricType", "azureml.v1.scalar");
+        metric.put("createdUtc", OffsetDateTime.now().toString());
+        metric.put("name", name);
+        metric.put("numCells", 1);
+        metric.putArray("cells").addObject().put(name, value);
+        ObjectNode schema = metric.putObject("schema");
+        schema.put("numProperties", 1);
+        schema.putArray("properties").addObject().put("propertyId", name).put("name", name).put("type", "float");
+        return metric;
+    }
+
     private Answer unspecified(HttpExchange exchange, String method, String path, Map<String, List<String>> query,
             byte[] body) {
         if (path.equals("/discovery") && method.equals("GET")) {
             return Answer.json(200, JSON.createObjectNode().put("api", endpoint()).put("catalog", endpoint()));
+        }
+        if (path.startsWith("/score/") && method.equals("POST")) {
+            // The scoring URI of an online endpoint: the request must carry the endpoint's key as bearer.
+            String key = keys.get(path.substring("/score/".length()));
+            if (key == null || !("Bearer " + key).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+                return Answer.json(401, JSON.createObjectNode().put("error", "No valid key."));
+            }
+            JsonNode request = read(new String(body, StandardCharsets.UTF_8));
+            ObjectNode answer = JSON.createObjectNode();
+            answer.put("endpoint", path.substring("/score/".length()));
+            answer.set("sum", JSON.getNodeFactory().numberNode(sum(request.path("data"))));
+            return Answer.json(200, answer);
         }
         if (path.startsWith("/operations/cancel/") && method.equals("GET")) {
             return new Answer(200, Map.of(), "");
