@@ -230,8 +230,11 @@ public final class Magics {
                 + (nearest == null ? "" : " Did you mean " + nearest + "?") + " %lsmagic lists every magic.");
     }
 
-    /** Levenshtein distance: few names, short strings, so the plain table is plenty. */
-    static int editDistance(String a, String b) {
+    /**
+     * Levenshtein distance, for naming the nearest valid magic, option or YAML key: few names, short
+     * strings, so the plain table is plenty.
+     */
+    public static int editDistance(String a, String b) {
         int[] previous = new int[b.length() + 1];
         int[] current = new int[b.length() + 1];
         for (int j = 0; j <= b.length(); j++) {

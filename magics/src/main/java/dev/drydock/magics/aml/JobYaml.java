@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.drydock.magics.MagicException;
+import dev.drydock.magics.Magics;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -258,7 +259,7 @@ public final class JobYaml {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String candidate : new TreeSet<>(known)) {
-            int distance = editDistance(typed.toLowerCase(), candidate);
+            int distance = Magics.editDistance(typed.toLowerCase(), candidate);
             if (distance < bestDistance) {
                 bestDistance = distance;
                 best = candidate;
@@ -271,26 +272,6 @@ public final class JobYaml {
 
     private static String end(String hint) {
         return hint.isEmpty() ? "." : hint;
-    }
-
-    /** Levenshtein distance; keys are short and few. */
-    static int editDistance(String a, String b) {
-        int[] previous = new int[b.length() + 1];
-        int[] current = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            previous[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            current[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
-            }
-            int[] swap = previous;
-            previous = current;
-            current = swap;
-        }
-        return previous[b.length()];
     }
 
     // ---------------------------------------------------------------- typed
