@@ -51,9 +51,7 @@ class AcrLoginTest {
 
     @AfterEach
     void noViolations() {
-        List<String> violations = List.copyOf(server.violations());
-        server.violations().clear();
-        assertEquals(List.of(), violations, () -> String.join("\n", violations));
+        server.assertNoViolations();
     }
 
     private AcrLogin acr(Session session, com.azure.core.credential.TokenCredential credential) {

@@ -104,10 +104,7 @@ class AmlMagicRemoteTest {
 
     @AfterEach
     void noViolations() {
-        List<String> violations = List.copyOf(server.violations());
-        server.violations().clear();
-        assertEquals(List.of(), violations, () -> "The test server found requests or answers outside the spec:\n"
-                + String.join("\n", violations));
+        server.assertNoViolations();
     }
 
     private void write(String path, String text) throws Exception {

@@ -51,10 +51,7 @@ class AmlRestClientTest {
 
     @AfterEach
     void noViolations() {
-        List<String> violations = List.copyOf(server.violations());
-        server.violations().clear();
-        assertEquals(List.of(), violations, () -> "The test server found requests or answers outside the spec:\n"
-                + String.join("\n", violations));
+        server.assertNoViolations();
     }
 
     private AmlRestClient client(TokenCredential credential) {

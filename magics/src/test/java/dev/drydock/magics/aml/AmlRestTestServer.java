@@ -135,6 +135,14 @@ final class AmlRestTestServer implements AutoCloseable {
         return violations;
     }
 
+    /** Fails when any request or answer since the last call was outside the spec, then starts afresh. */
+    void assertNoViolations() {
+        List<String> found = List.copyOf(violations);
+        violations.clear();
+        org.junit.jupiter.api.Assertions.assertEquals(List.of(), found,
+                () -> "The test server found requests or answers outside the spec:\n" + String.join("\n", found));
+    }
+
     List<String> requests() {
         return requests;
     }
