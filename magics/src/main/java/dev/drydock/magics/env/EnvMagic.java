@@ -234,7 +234,7 @@ public final class EnvMagic extends MagicCommand {
             Environments environments = environments();
             EnvSpec spec = environments.resolve(name);
             Environments.Build build = environments.latestOrFail(name);
-            List<Pin> pins = SpecFiles.pins(spec.locked() ? spec : spec);
+            List<Pin> pins = SpecFiles.pins(spec);
             if (pins.isEmpty()) {
                 notebook.out(name + " pins no packages: nothing to verify.\n");
                 return;
