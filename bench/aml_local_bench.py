@@ -21,6 +21,8 @@ import time
 
 from jupyter_client.manager import KernelManager
 
+from cells import run_cell
+
 BASE = "drydock/python:bookworm"
 TRAIN = "import sys\nprint('trained', sys.argv[1:])\n"
 JOB = """\
@@ -31,27 +33,6 @@ environment: {image}
 compute: local
 """
 SNAPSHOT = re.compile(r"Snapshot of .*?: (\d+) files, .*? in ([\d.]+) s")
-
-
-def run_cell(kc, code, timeout=600):
-    """Returns (seconds to idle, the cell's stream text)."""
-    started = time.perf_counter()
-    msg_id = kc.execute(code)
-    text = []
-    while True:
-        msg = kc.get_iopub_msg(timeout=timeout)
-        if msg["parent_header"].get("msg_id") != msg_id:
-            continue
-        if msg["msg_type"] == "stream":
-            text.append(msg["content"]["text"])
-        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            elapsed = time.perf_counter() - started
-            while True:
-                reply = kc.get_shell_msg(timeout=timeout)
-                if reply["parent_header"].get("msg_id") == msg_id:
-                    if reply["content"]["status"] != "ok":
-                        raise SystemExit("cell failed: %s\n%s\n%s" % (code, "".join(text), reply["content"]))
-                    return elapsed, "".join(text)
 
 
 def write(path, text):
@@ -89,7 +70,7 @@ def main():
         for i in range(args.rounds):
             elapsed, text = run_cell(kc, "%%aml submit job.yaml --stream --name round_%d" % i)
             aml.append(elapsed)
-            snapshots.append(float(SNAPSHOT.search(text).group(2)))
+            snapshots.append(float(SNAPSHOT.search("".join(text)).group(2)))
             plain.append(run_cell(kc, container)[0])
         overhead = statistics.median(aml) - statistics.median(plain)
         rows.append(("%aml submit --stream, compute: local (s)", statistics.median(aml), ""))
@@ -101,7 +82,7 @@ def main():
         big = []
         for i in range(args.rounds):
             _, text = run_cell(kc, "%%aml submit big.yaml --stream --name big_%d" % i)
-            match = SNAPSHOT.search(text)
+            match = SNAPSHOT.search("".join(text))
             files = int(match.group(1))
             big.append(float(match.group(2)))
         rows.append(("snapshot of a code folder of %d files (s)" % files, statistics.median(big), ""))

@@ -23,32 +23,13 @@ import time
 import psutil
 from jupyter_client.manager import KernelManager
 
+from cells import run_cell
+
 BASE = "drydock/python:bookworm"
 SMALL = "drydock/busybox:1"
 DOCKERFILE_LABEL = "dev.drydock.dockerfile"
 # Debian's 20.10 CLI drives the legacy builder, the one docker-java's build API uses too.
 DOCKER = shutil.which("docker", path="/usr/bin") or "docker"
-
-
-def run_cell(kc, code, timeout=600):
-    """Returns (seconds to idle, stream messages, reply status)."""
-    started = time.perf_counter()
-    msg_id = kc.execute(code)
-    streams = 0
-    while True:
-        msg = kc.get_iopub_msg(timeout=timeout)
-        if msg["parent_header"].get("msg_id") != msg_id:
-            continue
-        if msg["msg_type"] == "stream":
-            streams += 1
-        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            elapsed = time.perf_counter() - started
-            while True:
-                reply = kc.get_shell_msg(timeout=timeout)
-                if reply["parent_header"].get("msg_id") == msg_id:
-                    if reply["content"]["status"] != "ok":
-                        raise SystemExit("cell failed: %s\n%s" % (code, reply["content"]))
-                    return elapsed, streams
 
 
 def timed(command, env=None):
@@ -119,7 +100,8 @@ def main():
         watcher = PeakMemory(km.provisioner.process.pid)
         watcher.start()
         line = "0123456789" * 9 + "012345678"
-        elapsed, streams = run_cell(kc, "%%container run --rm %s sh -c 'yes %s | head -c 100000000'" % (SMALL, line))
+        elapsed, stream_texts = run_cell(kc, "%%container run --rm %s sh -c 'yes %s | head -c 100000000'" % (SMALL, line))
+        streams = len(stream_texts)
         watcher.done.set()
         watcher.join()
         started = time.perf_counter()

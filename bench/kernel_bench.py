@@ -17,35 +17,13 @@ import time
 import psutil
 from jupyter_client.manager import KernelManager
 
+from cells import run_cell, wait_reply
+
 CELLS = {
     # kernel name: (trivial cell, 100,000-line cell, sleeping cell)
     "drydock": ("1", 'for (int i = 0; i < 100_000; i++) System.out.println("line " + i);', "Thread.sleep(60_000);"),
     "python3": ("1", 'for i in range(100_000): print("line", i)', "import time; time.sleep(60)"),
 }
-
-
-def wait_reply(kc, msg_id, timeout=120):
-    while True:
-        reply = kc.get_shell_msg(timeout=timeout)
-        if reply["parent_header"].get("msg_id") == msg_id:
-            return reply
-
-
-def run_cell(kc, code, timeout=300):
-    """Returns (seconds to idle, number of stream messages)."""
-    started = time.perf_counter()
-    msg_id = kc.execute(code)
-    streams = 0
-    while True:
-        msg = kc.get_iopub_msg(timeout=timeout)
-        if msg["parent_header"].get("msg_id") != msg_id:
-            continue
-        if msg["msg_type"] == "stream":
-            streams += 1
-        if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-            elapsed = time.perf_counter() - started
-            wait_reply(kc, msg_id)
-            return elapsed, streams
 
 
 def tree_rss_mib(pid):
@@ -77,7 +55,8 @@ def measure(name, rounds):
             infos.append((time.perf_counter() - started_info) * 1000)
         info_p50 = statistics.median(infos)
 
-        lines_time, lines_messages = run_cell(kc, many_lines)
+        lines_time, lines_streams = run_cell(kc, many_lines)
+        lines_messages = len(lines_streams)
         rss = tree_rss_mib(km.provisioner.process.pid)
 
         msg_id = kc.execute(sleeping)
