@@ -136,7 +136,7 @@ public final class ContainerJupyter extends MagicCommand {
             } catch (MagicException e) {
                 if (e.getMessage().contains("executable file not found")) {
                     throw MagicException.failed(resolved + " has no jupyter command. Use an image with Jupyter "
-                            + "(jupyter/base-notebook, or an %env environment with notebook or jupyterlab in it).");
+                            + "(jupyter/base-notebook, or an %env environment of --stage eo, which checks for Jupyter).");
                 }
                 throw e;
             }

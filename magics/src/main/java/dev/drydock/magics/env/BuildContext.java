@@ -6,11 +6,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
- * The folder sent to the builder: the rendered Dockerfile and the spec files, nothing else from the
- * notebook's folder (no data, no {@code .env}). Deleted when closed.
+ * The folder sent to the builder: the rendered Dockerfile, the spec files and, for the eo stage, the Drydock
+ * jar; nothing else from the notebook's folder (no data, no {@code .env}). Deleted when closed.
  */
 public final class BuildContext implements AutoCloseable {
 
@@ -26,6 +27,12 @@ public final class BuildContext implements AutoCloseable {
 
     /** Assembles the context in a new temporary folder. */
     public static BuildContext assemble(EnvSpec spec, String dockerfile, boolean explicitConda) throws MagicException {
+        return assemble(spec, dockerfile, explicitConda, Optional.empty());
+    }
+
+    /** The same, with the Drydock jar for a stage that installs the kernel. */
+    public static BuildContext assemble(EnvSpec spec, String dockerfile, boolean explicitConda, Optional<KernelJar> kernel)
+            throws MagicException {
         Path dir;
         try {
             dir = Files.createTempDirectory("drydock-build-");
@@ -45,6 +52,9 @@ public final class BuildContext implements AutoCloseable {
                 Path pip = Files.createDirectories(dir.resolve("pip"));
                 Files.copy(spec.pip(), pip.resolve("requirements.txt"));
                 copyFindLinks(spec.pip(), pip);
+            }
+            if (kernel.isPresent()) {
+                Files.copy(kernel.get().path(), dir.resolve(KernelJar.CONTEXT_NAME));
             }
         } catch (IOException e) {
             context.close();

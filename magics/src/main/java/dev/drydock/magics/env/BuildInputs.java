@@ -12,6 +12,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
@@ -32,6 +33,7 @@ public final class BuildInputs {
         DESCRIPTIONS.put("pip", "the pip requirements");
         DESCRIPTIONS.put("args", "the build arguments");
         DESCRIPTIONS.put("template", "the stage template");
+        DESCRIPTIONS.put("kernel", "the Drydock kernel");
         DESCRIPTIONS.put("dockerfile", "the rendered Dockerfile");
     }
 
@@ -44,6 +46,12 @@ public final class BuildInputs {
      */
     public static Map<String, String> of(EnvSpec spec, String baseId, String template, String dockerfile)
             throws MagicException {
+        return of(spec, baseId, template, dockerfile, Optional.empty());
+    }
+
+    /** The same, for a stage that installs the Drydock kernel from {@code kernel}: a new Drydock is a new image. */
+    public static Map<String, String> of(EnvSpec spec, String baseId, String template, String dockerfile,
+            Optional<KernelJar> kernel) throws MagicException {
         Map<String, String> inputs = new LinkedHashMap<>();
         inputs.put("base", sha256(spec.base() + "@" + baseId));
         inputs.put("apt", spec.apt() == null ? "none" : sha256(read(spec.apt())));
@@ -54,6 +62,7 @@ public final class BuildInputs {
         inputs.put("args", sha256(args.toString()));
         inputs.put("template", sha256(DockerfileRenderer.VERSION + "\n" + template));
         inputs.put("dockerfile", sha256(dockerfile));
+        kernel.ifPresent(jar -> inputs.put("kernel", jar.sha256()));
         return inputs;
     }
 

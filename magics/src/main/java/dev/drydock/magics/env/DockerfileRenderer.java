@@ -24,7 +24,18 @@ public final class DockerfileRenderer {
     /** Conda front ends in the order they are preferred when a base image has several. */
     public static final List<String> CONDA_TOOLS = List.of("micromamba", "mamba", "conda");
 
+    /** Where a stage template wants the Drydock kernel installed (the eo stage's does). */
+    static final String KERNEL_PLACEHOLDER = "{{kernel}}";
+
+    /** Jupyter finds kernels under /usr/local/share/jupyter whatever Python or conda installed it. */
+    static final String KERNEL_DIR = "/usr/local/share/jupyter/kernels/drydock";
+
     private DockerfileRenderer() {}
+
+    /** Whether {@code template} installs the Drydock kernel, so the build needs {@link KernelJar}. */
+    public static boolean installsKernel(String template) {
+        return template.contains(KERNEL_PLACEHOLDER);
+    }
 
     /** The stage's template as shipped in the jar. */
     public static String template(Stage stage) throws MagicException {
@@ -94,7 +105,25 @@ public final class DockerfileRenderer {
                 + ", stage " + spec.stage().label() + ". Change the spec files, not this file.\n";
         return header + template.replace("{{base}}", spec.base())
                 .replace("{{dependencies}}", deps.toString().stripTrailing())
+                .replace(KERNEL_PLACEHOLDER, kernel(spec.stage()))
                 .replace("{{user}}", user);
+    }
+
+    /**
+     * Copies the jar straight into its kernelspec folder (the installer leaves a jar already in place alone,
+     * so the image holds it once) and installs it, which also records the class-data-sharing archive for the
+     * image's own JVM. Missing Jupyter or Java fails here, with what to add, rather than when the container starts.
+     */
+    private static String kernel(Stage stage) {
+        String jar = KERNEL_DIR + "/" + KernelJar.CONTEXT_NAME;
+        return "# The Drydock kernel that built this image, so the orchestration notebooks run inside it too\n"
+                + "COPY " + KernelJar.CONTEXT_NAME + " " + jar + "\n"
+                + "RUN if ! command -v java > /dev/null; then echo 'The " + stage.label() + " stage installs the Drydock"
+                + " kernel, which needs Java 17: add openjdk-17-jre-headless to the apt list (or a JDK to the conda"
+                + " file).' >&2; exit 1; fi \\\n"
+                + " && if ! command -v jupyter > /dev/null; then echo 'The " + stage.label() + " stage runs Jupyter:"
+                + " add jupyter-notebook to the apt list (or notebook to the pip or conda file).' >&2; exit 1; fi \\\n"
+                + " && java -jar " + jar + " install --prefix /usr/local";
     }
 
     private static String condaInstall(String tool, String file, boolean explicit) {

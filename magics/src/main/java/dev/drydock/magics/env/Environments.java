@@ -120,7 +120,9 @@ public final class Environments {
             SpecFiles.conda(spec.conda()); // a malformed file fails here, naming its line, not deep in the build
         }
         String dockerfile = DockerfileRenderer.render(spec, template, tool, explicit);
-        Map<String, String> inputs = BuildInputs.of(spec, base.getId(), template, dockerfile);
+        Optional<KernelJar> kernel = DockerfileRenderer.installsKernel(template) ? Optional.of(KernelJar.running())
+                : Optional.empty();
+        Map<String, String> inputs = BuildInputs.of(spec, base.getId(), template, dockerfile, kernel);
         String hash = BuildInputs.hash(inputs);
         String tag = BuildInputs.tag(spec, hash);
 
@@ -148,7 +150,7 @@ public final class Environments {
                     + spec.name() + " needs the secret " + name + ", which is not set: load it with %dotenv.")));
         }
         Map<String, String> labels = labels(spec, base, hash, inputs, dockerfile);
-        try (BuildContext context = BuildContext.assemble(spec, dockerfile, explicit);
+        try (BuildContext context = BuildContext.assemble(spec, dockerfile, explicit, kernel);
                 BuildLog log = new BuildLog(spec.name() + " (" + tag + ")", notebook)) {
             String imageId = builder.build(engine,
                     new ImageBuilder.Request(context.dir(), tag, labels, spec.buildArgs(), secrets), log,

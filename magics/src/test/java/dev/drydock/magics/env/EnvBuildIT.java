@@ -371,7 +371,7 @@ class EnvBuildIT {
         RecordingNotebook notebook = new RecordingNotebook(session.masker());
         CompletableFuture<Void> build = CompletableFuture.runAsync(() -> {
             try {
-                magics.run(new MagicCall("env", "build itslow --base drydock-it/onbuild:1 --stage eo", null), notebook);
+                magics.run(new MagicCall("env", "build itslow --base drydock-it/onbuild:1 --stage score", null), notebook);
             } catch (MagicException e) {
                 throw new java.util.concurrent.CompletionException(e);
             }

@@ -158,4 +158,52 @@ class EnvRenderingTest {
                 () -> BuildContext.assemble(spec(null, pip, null, false, List.of()), "FROM x\n", false));
         assertTrue(outside.getMessage().contains("outside a folder of its own"), outside.getMessage());
     }
+
+    @Test
+    void theEoStageInstallsTheKernelAfterTheDependenciesAndBeforeTheUser() throws Exception {
+        Path apt = Files.writeString(dir.resolve("apt.txt"), "jupyter-notebook\nopenjdk-17-jre-headless\n");
+        EnvSpec eo = new EnvSpec("eo", "drydock/python:bookworm", Stage.EO, null, null, apt, false, List.of(), Map.of(),
+                dir, false);
+        String template = DockerfileRenderer.template(Stage.EO);
+        assertTrue(DockerfileRenderer.installsKernel(template));
+        assertFalse(DockerfileRenderer.installsKernel(DockerfileRenderer.template(Stage.TRAIN)));
+        String dockerfile = DockerfileRenderer.render(eo, template, Optional.empty(), false);
+        int aptLayer = dockerfile.indexOf("COPY apt.txt");
+        int kernel = dockerfile.indexOf("COPY drydock.jar /usr/local/share/jupyter/kernels/drydock/drydock.jar\n");
+        int install = dockerfile.indexOf(" && java -jar /usr/local/share/jupyter/kernels/drydock/drydock.jar install --prefix /usr/local\n");
+        int user = dockerfile.indexOf("USER drydock");
+        assertTrue(aptLayer > 0 && aptLayer < kernel && kernel < install && install < user, dockerfile);
+        assertTrue(dockerfile.contains("add openjdk-17-jre-headless to the apt list"), dockerfile);
+        assertTrue(dockerfile.contains("add jupyter-notebook to the apt list"), dockerfile);
+        assertTrue(dockerfile.contains("CMD [\"jupyter\", \"notebook\""), dockerfile);
+    }
+
+    @Test
+    void aNewDrydockJarIsANewEoImageAndGoesIntoTheContext() throws Exception {
+        Path jar = Files.write(dir.resolve("drydock.jar"), new byte[] {1, 2, 3});
+        Path other = Files.createDirectories(dir.resolve("next")).resolve("drydock.jar");
+        Files.write(other, new byte[] {1, 2, 4});
+        EnvSpec eo = new EnvSpec("eo", "drydock/python:bookworm", Stage.EO, null, null, null, false, List.of(), Map.of(),
+                dir, false);
+        String template = DockerfileRenderer.template(Stage.EO);
+        KernelJar first = KernelJar.of(jar);
+        assertEquals("039058c6f2c0cb492c533b0a4d14ef77cc0f78abccced5287d84a1a2011cfb81", first.sha256());
+        Map<String, String> inputs = BuildInputs.of(eo, "sha256:aaa", template, "FROM x\n", Optional.of(first));
+        assertChanged(inputs, BuildInputs.of(eo, "sha256:aaa", template, "FROM x\n", Optional.of(KernelJar.of(other))),
+                "the Drydock kernel changed");
+        try (BuildContext context = BuildContext.assemble(eo, "FROM x\n", false, Optional.of(first))) {
+            assertEquals(3, Files.size(context.dir().resolve("drydock.jar")));
+        }
+    }
+
+    @Test
+    void drydockRunFromClassesCannotBuildAnEoImageAndSaysWhy() {
+        // Unit tests load Drydock from target/classes, as a development build would.
+        MagicException error = org.junit.jupiter.api.Assertions.assertThrows(MagicException.class, KernelJar::running);
+        assertTrue(error.getMessage().contains("not a jar") && error.getMessage().contains("drydock.jar install"),
+                error.getMessage());
+        MagicException missing = org.junit.jupiter.api.Assertions.assertThrows(MagicException.class,
+                () -> KernelJar.of(dir.resolve("gone.jar")));
+        assertTrue(missing.getMessage().contains("gone.jar"), missing.getMessage());
+    }
 }
