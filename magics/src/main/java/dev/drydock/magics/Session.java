@@ -20,6 +20,13 @@ public final class Session {
     /** A portable environment variable name, as POSIX shells accept it. */
     public static final Pattern VARIABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
+    /**
+     * The one built-in variable: the notebook's folder as an absolute path. Mounting it at the same path
+     * ({@code -v ${NOTEBOOK_DIR}:${NOTEBOOK_DIR}}) lets a kernel inside a container hand the host's engine
+     * paths that mean the same there.
+     */
+    public static final String NOTEBOOK_DIR = "NOTEBOOK_DIR";
+
     private static final Pattern REFERENCE = Pattern.compile("\\$\\$\\{|\\$\\{([^}]*)}");
 
     private final Path workingDirectory;
@@ -52,10 +59,16 @@ public final class Session {
         return masker;
     }
 
-    /** The value of a session variable, else of the process environment variable. */
+    /** The value of a session variable, else of the process environment variable, else {@link #NOTEBOOK_DIR}. */
     public Optional<String> variable(String name) {
         String value = variables.get(name);
-        return Optional.ofNullable(value != null ? value : processEnvironment.get(name));
+        if (value == null) {
+            value = processEnvironment.get(name);
+        }
+        if (value == null && name.equals(NOTEBOOK_DIR)) {
+            value = workingDirectory.toString();
+        }
+        return Optional.ofNullable(value);
     }
 
     /** Sets a variable that is not secret ({@code %setenv}). */
@@ -106,6 +119,7 @@ public final class Session {
     public Map<String, String> subprocessEnvironment() {
         Map<String, String> env = new HashMap<>(processEnvironment);
         env.putAll(variables);
+        env.putIfAbsent(NOTEBOOK_DIR, workingDirectory.toString());
         return env;
     }
 

@@ -80,4 +80,13 @@ class SessionTest {
         assertEquals(Path.of("/abs"), session.resolve("/abs"));
         assertEquals(Path.of(System.getProperty("user.home"), "f"), session.resolve("~/f"));
     }
+
+    @Test
+    void notebookDirIsTheNotebooksFolderUnlessSetOtherwise() throws MagicException {
+        assertEquals("-v /work/nb:/work/nb", session.expand("-v ${NOTEBOOK_DIR}:${NOTEBOOK_DIR}"));
+        assertEquals("/work/nb", session.subprocessEnvironment().get("NOTEBOOK_DIR"));
+        session.setVariable("NOTEBOOK_DIR", "/elsewhere");
+        assertEquals(Optional.of("/elsewhere"), session.variable("NOTEBOOK_DIR"));
+        assertEquals("/elsewhere", session.subprocessEnvironment().get("NOTEBOOK_DIR"));
+    }
 }

@@ -36,7 +36,8 @@ public final class LsMagic extends MagicCommand {
             }
         }
         text.append("\n!command runs a line with /bin/sh. ${NAME} in magic arguments expands from %dotenv and")
-                .append(" %setenv variables, then the environment; $${NAME} is a literal ${NAME}.")
+                .append(" %setenv variables, then the environment; ${NOTEBOOK_DIR} is the notebook's folder and")
+                .append(" $${NAME} a literal ${NAME}.")
                 .append(" Every magic takes --help.\n");
         return text.toString();
     }

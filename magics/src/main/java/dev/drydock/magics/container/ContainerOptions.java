@@ -34,6 +34,11 @@ public final class ContainerOptions {
             description = "Run as this user; by default the kernel's uid:gid, so bind-mounted files stay yours.")
     String user;
 
+    @Option(names = "--group-add", paramLabel = "GROUP",
+            description = "Add a supplementary group (a gid or a name in the image). A bind-mounted socket, such as "
+                    + "the engine's docker.sock, adds its own group by itself.")
+    List<String> groups = new ArrayList<>();
+
     @Option(names = "--gpus", paramLabel = "all|N|device=ID",
             description = "Give the container GPUs (needs the NVIDIA Container Toolkit on the engine's host).")
     String gpus;

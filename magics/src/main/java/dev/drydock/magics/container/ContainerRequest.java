@@ -13,6 +13,7 @@ import dev.drydock.magics.Session;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -60,6 +61,13 @@ public final class ContainerRequest {
             volume(spec, binds, anonymous);
         }
         host.withPortBindings(bindings).withBinds(binds);
+        List<String> groups = new ArrayList<>(options.groups);
+        if (options.user == null) {
+            socketGroups(groups);
+        }
+        if (!groups.isEmpty()) {
+            host.withGroupAdd(groups);
+        }
         if (options.gpus != null) {
             host.withDeviceRequests(List.of(GpuRequest.parse(options.gpus)));
         }
@@ -102,6 +110,26 @@ public final class ContainerRequest {
                 } catch (IOException e) {
                     throw MagicException.failed("Cannot create the folder " + source + " to mount: " + e.getMessage());
                 }
+            }
+        }
+    }
+
+    /**
+     * The owning group of each bind-mounted socket: the container runs as the person's uid, which reaches
+     * the host's docker.sock through the socket's group, not through a group the image knows by name.
+     */
+    private void socketGroups(List<String> groups) {
+        for (Path source : bindSources) {
+            try {
+                PosixFileAttributes attributes = Files.readAttributes(source, PosixFileAttributes.class);
+                if (attributes.isOther()) {
+                    String gid = String.valueOf(Files.getAttribute(source, "unix:gid"));
+                    if (!groups.contains(gid)) {
+                        groups.add(gid);
+                    }
+                }
+            } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+                // Not there yet (created as a folder later) or not a POSIX file system: no socket to share.
             }
         }
     }

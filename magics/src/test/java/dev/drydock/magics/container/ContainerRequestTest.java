@@ -174,4 +174,23 @@ class ContainerRequestTest {
         assertEquals(512, ContainerRequest.bytes("512", "--shm-size"));
         assertThrows(MagicException.class, () -> ContainerRequest.bytes("lots", "--shm-size"));
     }
+
+    @Test
+    void aMountedSocketAddsItsGroupSoTheMappedUserCanUseIt() throws Exception {
+        Path socket = folder.resolve("engine.sock");
+        try (var server = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            server.bind(java.net.UnixDomainSocketAddress.of(socket));
+            String gid = String.valueOf(Files.getAttribute(socket, "unix:gid"));
+            ContainerOptions options = options();
+            options.volumes = List.of("./engine.sock:/var/run/docker.sock", "./data:/data");
+            options.groups = List.of("video");
+            assertEquals(List.of("video", gid), JSON.convertValue(
+                    body(options, new HostUser(1000, 1000)).path("HostConfig").path("GroupAdd"), List.class));
+
+            options.user = "1000:1000";
+            assertEquals(List.of("video"), JSON.convertValue(
+                    body(options, new HostUser(1000, 1000)).path("HostConfig").path("GroupAdd"), List.class),
+                    "an explicit --user chooses its groups itself");
+        }
+    }
 }
