@@ -30,6 +30,8 @@ public record Devcontainer(Environments.Build image, String user, String workdir
     /** Where the notebook folder is mounted when the image names no WORKDIR. */
     static final String DEFAULT_TARGET = "/workspace";
 
+    private static final String DOCKER_SOCKET = "/var/run/docker.sock";
+
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /**
@@ -72,7 +74,18 @@ public record Devcontainer(Environments.Build image, String user, String workdir
     }
 
     String target() {
+        if (orchestrates()) {
+            return mountSource();
+        }
         return workdir == null || workdir.isBlank() ? DEFAULT_TARGET : workdir;
+    }
+
+    /**
+     * An EO image runs the Drydock kernel, which drives the host's engine through its socket and hands it
+     * paths: the folder is mounted at the same path, so those paths mean the same on the host.
+     */
+    private boolean orchestrates() {
+        return Stage.EO.label().equals(image.stage());
     }
 
     public ObjectNode json() {
@@ -91,6 +104,9 @@ public record Devcontainer(Environments.Build image, String user, String workdir
                 .map(Integer::valueOf).sorted().forEach(ports::add);
         if (ports.isEmpty()) {
             root.remove("forwardPorts");
+        }
+        if (orchestrates()) {
+            root.putArray("mounts").add("source=" + DOCKER_SOCKET + ",target=" + DOCKER_SOCKET + ",type=bind");
         }
         ArrayNode runArgs = root.putArray("runArgs");
         runArgs.add("--label").add(Environments.LABEL_ENV + "=" + image.name());

@@ -70,8 +70,10 @@ public final class EnvDevcontainer extends EnvMagic.EnvCommand {
         } catch (IOException e) {
             throw MagicException.failed("Cannot write " + file + ": " + e.getMessage());
         }
+        String where = devcontainer.target().equals(devcontainer.mountSource()) ? "the same path, with the engine's socket"
+                : devcontainer.target();
         notebook.out("Wrote " + file + ": it opens " + build.tag() + " with " + folder + " at "
-                + devcontainer.target() + command.map(c -> ", then runs " + c).orElse("") + ".\n"
+                + where + command.map(c -> ", then runs " + c).orElse("") + ".\n"
                 + "In VS Code: open " + Devcontainer.workspace(file) + ", then \"Dev Containers: Reopen in Container\".\n");
     }
 }

@@ -88,4 +88,18 @@ class EnvDevcontainerTest {
         assertTrue(notebook.out().startsWith("Usage: %env devcontainer"), notebook.out());
         assertTrue(notebook.out().contains("--output"), notebook.out());
     }
+
+    @Test
+    void anEoImageGetsTheEnginesSocketAndTheFolderAtTheSamePath() throws Exception {
+        Environments.Build eo = new Environments.Build("drydock/eo:0123456789ab", "sha256:feedbeef", "eo", "eo", 1_000,
+                "2026-11-23T09:00:00Z", TRAIN.labels());
+        JsonNode json = render(eo, dir.resolve("notebooks/.devcontainer/devcontainer.json"), Optional.empty(),
+                List.of("8888/tcp"));
+        assertEquals("source=${localWorkspaceFolder},target=${localWorkspaceFolder},type=bind",
+                json.get("workspaceMount").asText());
+        assertEquals("${localWorkspaceFolder}", json.get("workspaceFolder").asText());
+        assertEquals("[\"source=/var/run/docker.sock,target=/var/run/docker.sock,type=bind\"]", json.get("mounts").toString());
+        assertFalse(render(TRAIN, dir.resolve("notebooks/.devcontainer/devcontainer.json"), Optional.empty(), List.of())
+                .has("mounts"));
+    }
 }
