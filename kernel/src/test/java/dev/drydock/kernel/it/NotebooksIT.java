@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Executes the lifecycle notebooks of notebooks/ through nbconvert with the packaged drydock kernel, against
  * the real Docker engine, the local base images and the local registry (bin/setup-docker --python-base
  * --ml-base), in file order and in one shared folder, so a later stage finds what an earlier one left (the
- * scoring notebook serves the training notebook's model). A copy of the repository's docker/ folder sits
+ * scoring notebook serves the training notebook's model). The EO notebook's image installs apt packages, so
+ * the engine's builds must reach a Debian mirror. A copy of the repository's docker/ folder sits
  * beside them, as in the repository. The executed notebooks are kept under target/notebooks/.
  * 00-quickstart.ipynb has its own test ({@link QuickstartNotebookIT}).
  */
@@ -37,8 +38,8 @@ class NotebooksIT {
     private static final Path REPOSITORY = Path.of("..").toAbsolutePath().normalize();
     private static final Path NOTEBOOKS = REPOSITORY.resolve("notebooks");
     private static final Path EXECUTED = Path.of("target", "notebooks").toAbsolutePath();
-    /** The base image the training and scoring notebooks build on. */
-    private static final String ML_BASE = "drydock/ml:bookworm";
+    /** The base images the notebooks build on: EO on the plain Python one, training and scoring on the ML one. */
+    private static final List<String> BASES = List.of("drydock/python:bookworm", "drydock/ml:bookworm");
     private static final String COVERED_ELSEWHERE = "00-quickstart.ipynb";
     /** {@code %%writefile some/.env} cells: their KEY=VALUE lines are secrets the outputs must never show. */
     private static final Pattern ENV_CELL = Pattern.compile("\\A%%writefile\\s+(?:-a\\s+)?(\\S*\\.env)\\s*\\n(.*)\\z", Pattern.DOTALL);
@@ -55,10 +56,12 @@ class NotebooksIT {
         JupyterHarness.requirePythonModule("nbconvert", "jupyter-nbconvert");
         // A missing engine or base image would surface as some cell's error; say what to run instead.
         try (Docker docker = new Docker()) {
-            docker.engine().client().inspectImageCmd(ML_BASE).exec();
+            for (String base : BASES) {
+                docker.engine().client().inspectImageCmd(base).exec();
+            }
         } catch (Exception e) {
-            fail("The lifecycle notebooks need a Docker engine and " + ML_BASE + ": run bin/setup-docker --ml-base. "
-                    + e.getMessage(), e);
+            fail("The lifecycle notebooks need a Docker engine and " + BASES + ": run bin/setup-docker --python-base"
+                    + " --ml-base. " + e.getMessage(), e);
         }
         work = Files.createDirectories(temp.resolve("repo/notebooks"));
         copyTree(REPOSITORY.resolve("docker"), temp.resolve("repo/docker"));
