@@ -112,7 +112,11 @@ class AmlDeployIT {
         if (client != null) {
             for (Container container : client.listContainersCmd().withShowAll(true)
                     .withLabelFilter(Map.of(ContainerRequest.SESSION_LABEL, session.id())).exec()) {
-                client.removeContainerCmd(container.getId()).withForce(true).exec();
+                try {
+                    client.removeContainerCmd(container.getId()).withForce(true).exec();
+                } catch (com.github.dockerjava.api.exception.NotFoundException gone) {
+                    // A --rm container removes itself between the listing and this call.
+                }
             }
         }
     }
