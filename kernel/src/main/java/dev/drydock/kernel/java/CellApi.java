@@ -2,6 +2,7 @@ package dev.drydock.kernel.java;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.drydock.magics.MagicException;
 import dev.drydock.magics.Notebook;
 import java.util.Collections;
 import java.util.Locale;
@@ -11,7 +12,8 @@ import java.util.UUID;
 
 /**
  * What Java cells call to show things: {@code display(chart)}, {@code display("text/html", html)},
- * {@code updateDisplay(id, ...)}, {@code clearOutput()}. Every cell imports these statically.
+ * {@code updateDisplay(id, ...)}, {@code clearOutput()}; and to run magics from Java: {@code magic("%env
+ * build train")}. Every cell imports these statically.
  *
  * <p>The runtime connects them to the notebook with {@link #bind(Notebook)} before cells run, and may
  * bind again at any time (per cell, or once with a notebook that routes to whichever cell is running).
@@ -21,8 +23,51 @@ public final class CellApi {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static volatile Notebook notebook;
+    private static volatile MagicLines magicLines;
 
     private CellApi() {}
+
+    /** Runs magic and shell lines as a cell would run them, in the cell that is running. */
+    @FunctionalInterface
+    public interface MagicLines {
+        void run(String lines) throws MagicException;
+    }
+
+    /** Routes {@link #magic(String)} to {@code runner}; {@code null} unbinds. */
+    public static void bindMagics(MagicLines runner) {
+        magicLines = runner;
+    }
+
+    /**
+     * Runs magic lines ({@code %name ...}), a cell magic ({@code %%name ...} and its body on the next lines)
+     * or shell lines ({@code !command}) from Java, exactly as the same lines in a cell: {@code ${NAME}}
+     * expands, output goes to this cell, secrets are masked. So a loop can drive them:
+     * <pre>
+     * for (String c : List.of("0.5", "1", "2")) {
+     *     magic("%container run --rm -e SVM_C=" + c + " train python3 train.py");
+     * }
+     * </pre>
+     *
+     * @throws MagicFailure when a magic fails, with its one-paragraph message; the lines after it do not run
+     */
+    public static void magic(String lines) {
+        Objects.requireNonNull(lines, "lines");
+        MagicLines runner = magicLines;
+        if (runner == null) {
+            throw new IllegalStateException("No kernel is bound: magic() works only in cells run by the Drydock kernel");
+        }
+        MagicException[] failure = new MagicException[1];
+        CellExecutionControl.shielded(() -> {
+            try {
+                runner.run(lines);
+            } catch (MagicException e) {
+                failure[0] = e;
+            }
+        });
+        if (failure[0] != null) {
+            throw new MagicFailure(failure[0]);
+        }
+    }
 
     /** Routes the display calls of cells to {@code target}; {@code null} unbinds. */
     public static void bind(Notebook target) {

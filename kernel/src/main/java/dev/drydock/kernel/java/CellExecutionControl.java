@@ -2,7 +2,9 @@ package dev.drydock.kernel.java;
 
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import jdk.jshell.execution.DirectExecutionControl;
 
@@ -25,6 +27,13 @@ final class CellExecutionControl extends DirectExecutionControl {
     private static final long RESTOP_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     private static final long ABANDON_NANOS = TimeUnit.SECONDS.toNanos(2);
 
+    /**
+     * Cell threads inside a magic a cell called ({@code magic(...)}): a stop only interrupts them. The
+     * magic stops its own work on the interrupt (a build, a container) and cleans up; Thread.stop there
+     * could leave a container running or a file half-written.
+     */
+    private static final Set<Thread> IN_MAGIC = ConcurrentHashMap.newKeySet();
+
     private final ClassLoader cellLoader;
     private final Object lock = new Object();
     private Thread running; // guarded by lock
@@ -35,6 +44,19 @@ final class CellExecutionControl extends DirectExecutionControl {
     CellExecutionControl(SnippetLoaderDelegate loaderDelegate) {
         super(loaderDelegate);
         this.cellLoader = loaderDelegate.classLoader();
+    }
+
+    /** Runs {@code magic} on this cell thread so that a stop interrupts it but never kills it. */
+    static void shielded(Runnable magic) {
+        Thread self = Thread.currentThread();
+        boolean outermost = IN_MAGIC.add(self);
+        try {
+            magic.run();
+        } finally {
+            if (outermost) {
+                IN_MAGIC.remove(self);
+            }
+        }
     }
 
     /** Forgets a stop request of the previous cell. */
@@ -141,7 +163,7 @@ final class CellExecutionControl extends DirectExecutionControl {
             }
             long since;
             synchronized (lock) {
-                if (!cancelled) {
+                if (!cancelled || IN_MAGIC.contains(worker)) {
                     continue;
                 }
                 since = System.nanoTime() - cancelledAt;

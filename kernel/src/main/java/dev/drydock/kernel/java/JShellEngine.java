@@ -61,7 +61,9 @@ public final class JShellEngine implements JavaEngine {
             "import java.util.stream.*;",
             "import static dev.drydock.kernel.java.CellApi.display;",
             "import static dev.drydock.kernel.java.CellApi.updateDisplay;",
-            "import static dev.drydock.kernel.java.CellApi.clearOutput;");
+            "import static dev.drydock.kernel.java.CellApi.clearOutput;",
+            "import static dev.drydock.kernel.java.CellApi.magic;",
+            "import dev.drydock.kernel.java.MagicFailure;");
 
     private static final Set<Snippet.SubKind> VALUE_KINDS = Set.of(
             Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND,

@@ -194,10 +194,8 @@ final class Execution {
                             current.inJava = false;
                         }
                     }
-                } else if (part instanceof CellPart.Magic magic) {
-                    magics.run(magic.call(), cell);
-                } else if (part instanceof CellPart.Shell shell) {
-                    magics.shell(shell.command(), cell);
+                } else {
+                    runMagicPart(part, cell);
                 }
             }
             if (cell.cancellation().isCancelled()) {
@@ -220,6 +218,38 @@ final class Execution {
             error = new ErrorInfo(INTERRUPTED, "Interrupted.", List.of(RED + INTERRUPTED + RESET + ": Interrupted."));
         }
         return new Outcome(error, null, null);
+    }
+
+    private void runMagicPart(CellPart part, CellNotebook cell) throws MagicException {
+        if (part instanceof CellPart.Magic magic) {
+            magics.run(magic.call(), cell);
+        } else if (part instanceof CellPart.Shell shell) {
+            magics.shell(shell.command(), cell);
+        }
+    }
+
+    /**
+     * Magic and shell lines a Java cell runs with {@code magic(...)}: the same parts as in a cell, in the
+     * cell that is running (its output, its interrupt). Java in them is refused rather than evaluated
+     * inside the evaluation that called it.
+     */
+    public void runMagicLines(String lines) throws MagicException {
+        CellNotebook cell = kernel.router().target();
+        if (cell == null) {
+            throw MagicException.failed("magic() runs inside a cell; no cell is running.");
+        }
+        for (CellPart part : CellSplitter.split(lines)) {
+            if (part instanceof CellPart.Java java) {
+                if (!java.source().isBlank()) {
+                    throw MagicException.usage("magic() runs magic lines (%name, %%name) and shell lines (!command);"
+                            + " this is Java: " + java.source().strip().lines().findFirst().orElse("")
+                            + ". Write it in the cell itself.");
+                }
+                continue;
+            }
+            cell.cancellation().throwIfCancelled();
+            runMagicPart(part, cell);
+        }
     }
 
     /** {@code name?}: the documentation goes to the pager as a payload, as IPython does. */

@@ -108,6 +108,7 @@ public final class Kernel implements AutoCloseable {
         Logger.getLogger("").getHandlers();
         router.install();
         CellApi.bind(router.notebook());
+        CellApi.bindMagics(execution::runMagicLines);
         shellThread = new Thread(this::serveShell, "drydock-shell");
         controlThread = new Thread(this::serveControl, "drydock-control");
         shellThread.setDaemon(true);
@@ -153,6 +154,7 @@ public final class Kernel implements AutoCloseable {
             LOG.log(Level.WARNING, "The Java engine did not close cleanly", ex);
         }
         CellApi.bind(null);
+        CellApi.bindMagics(null);
         router.uninstall();
         shutdown.countDown();
     }

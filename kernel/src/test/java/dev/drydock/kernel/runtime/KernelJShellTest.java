@@ -153,6 +153,63 @@ class KernelJShellTest {
         assertTrue(iopub.stream().anyMatch(m -> m.msgType().equals("error")));
     }
 
+    @Test
+    void javaRunsMagicsInALoopWithTheCellsOutputAndVariables() throws Exception {
+        String id = client.execute("""
+                for (String n : List.of("one", "two")) {
+                    magic("%setenv ITEM=" + n);
+                    magic("!echo item $ITEM");
+                }
+                magic("%%writefile from-java.txt\\nwritten by a loop");
+                """);
+        Message reply = client.reply(Channel.SHELL, id, WAIT);
+        String out = streams(client.iopubUntilIdle(id, WAIT)).stream().map(m -> m.content().path("text").asText())
+                .collect(Collectors.joining());
+
+        assertEquals("ok", reply.content().path("status").asText(), reply.content().toString());
+        assertTrue(out.indexOf("item one\n") < out.indexOf("item two\n") && out.contains("item one\n"), out);
+        assertEquals("written by a loop", java.nio.file.Files.readString(folder.resolve("from-java.txt")).strip());
+    }
+
+    @Test
+    void aFailingMagicIsAMagicFailureThatJavaCanCatch() {
+        String id = client.execute("magic(\"%contaner ls\");");
+        Message reply = client.reply(Channel.SHELL, id, WAIT);
+        assertEquals("dev.drydock.kernel.java.MagicFailure", reply.content().path("ename").asText(), reply.content().toString());
+        assertTrue(reply.content().path("evalue").asText().contains("%container"), reply.content().toString());
+
+        String caught = client.execute("""
+                String kind;
+                try { magic("%contaner ls"); kind = "none"; } catch (MagicFailure e) { kind = e.kind().name(); }
+                kind""");
+        assertEquals("ok", client.reply(Channel.SHELL, caught, WAIT).content().path("status").asText());
+        assertEquals("UsageError", client.iopubUntilIdle(caught, WAIT).stream()
+                .filter(m -> m.msgType().equals("execute_result")).findFirst().orElseThrow()
+                .content().path("data").path("text/plain").asText());
+
+        String java = client.execute("magic(\"int y = 1;\");");
+        Message javaReply = client.reply(Channel.SHELL, java, WAIT);
+        assertTrue(javaReply.content().path("evalue").asText().contains("this is Java"), javaReply.content().toString());
+    }
+
+    @Test
+    void interruptStopsAShellCommandAJavaLoopStartedAndTheNextCellRuns() {
+        String running = client.execute("magic(\"%%bash\\nsleep 60\");");
+        assertNotNull(client.await(Channel.IOPUB, m -> m.msgType().equals("execute_input")
+                && m.parentHeader().path("msg_id").asText().equals(running), WAIT));
+        sleepQuietly(500);
+
+        long start = System.nanoTime();
+        client.reply(Channel.CONTROL, client.send(Channel.CONTROL, "interrupt_request", client.object()), WAIT);
+        Message cellReply = client.reply(Channel.SHELL, running, WAIT);
+        long ended = System.nanoTime();
+
+        assertEquals("KeyboardInterrupt", cellReply.content().path("ename").asText(), cellReply.content().toString());
+        assertTrue(ended - start < 1_500_000_000L, "the cell took " + (ended - start) / 1_000_000 + " ms to end");
+        String next = client.execute("40 + 2");
+        assertEquals("ok", client.reply(Channel.SHELL, next, WAIT).content().path("status").asText());
+    }
+
     private static List<Message> streams(List<Message> iopub) {
         return iopub.stream().filter(m -> m.msgType().equals("stream")).toList();
     }
