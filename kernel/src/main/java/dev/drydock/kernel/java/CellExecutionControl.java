@@ -34,6 +34,9 @@ final class CellExecutionControl extends DirectExecutionControl {
      */
     private static final Set<Thread> IN_MAGIC = ConcurrentHashMap.newKeySet();
 
+    /** The thread running the current snippet, of any engine: the one thread that may call magic(). */
+    private static volatile Thread cellThread;
+
     private final ClassLoader cellLoader;
     private final Object lock = new Object();
     private Thread running; // guarded by lock
@@ -46,9 +49,18 @@ final class CellExecutionControl extends DirectExecutionControl {
         this.cellLoader = loaderDelegate.classLoader();
     }
 
-    /** Runs {@code magic} on this cell thread so that a stop interrupts it but never kills it. */
+    /**
+     * Runs {@code magic} on this cell thread so that a stop interrupts it but never kills it.
+     *
+     * @throws IllegalStateException on any other thread: a thread the cell started, or a stopped cell's
+     *     thread that was abandoned, would run the magic in whichever cell runs now
+     */
     static void shielded(Runnable magic) {
         Thread self = Thread.currentThread();
+        if (self != cellThread) {
+            throw new IllegalStateException("magic() runs on the cell's own thread, not on a thread the cell started"
+                    + " or one that outlived its cell: call it from the cell's code.");
+        }
         boolean outermost = IN_MAGIC.add(self);
         try {
             magic.run();
@@ -126,6 +138,7 @@ final class CellExecutionControl extends DirectExecutionControl {
                 throw new StoppedException();
             }
             running = worker;
+            cellThread = worker;
             worker.start();
         }
         try {
@@ -133,6 +146,9 @@ final class CellExecutionControl extends DirectExecutionControl {
         } finally {
             synchronized (lock) {
                 running = null;
+                if (cellThread == worker) {
+                    cellThread = null;
+                }
             }
         }
         if (cancelled()) {

@@ -187,6 +187,17 @@ class KernelJShellTest {
                 .filter(m -> m.msgType().equals("execute_result")).findFirst().orElseThrow()
                 .content().path("data").path("text/plain").asText());
 
+        String fromThread = client.execute("""
+                String[] outcome = new String[1];
+                Thread t = new Thread(() -> { try { magic("%lsmagic"); outcome[0] = "ran"; }
+                                              catch (IllegalStateException e) { outcome[0] = e.getMessage(); } });
+                t.start(); t.join();
+                outcome[0]""");
+        client.reply(Channel.SHELL, fromThread, WAIT);
+        assertTrue(client.iopubUntilIdle(fromThread, WAIT).stream().filter(m -> m.msgType().equals("execute_result"))
+                .findFirst().orElseThrow().content().path("data").path("text/plain").asText()
+                .contains("the cell's own thread"));
+
         String java = client.execute("magic(\"int y = 1;\");");
         Message javaReply = client.reply(Channel.SHELL, java, WAIT);
         assertTrue(javaReply.content().path("evalue").asText().contains("this is Java"), javaReply.content().toString());

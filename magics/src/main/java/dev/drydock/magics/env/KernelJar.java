@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -54,12 +53,7 @@ public record KernelJar(Path path, String sha256) {
         if (known != null) {
             return known;
         }
-        MessageDigest digest;
-        try {
-            digest = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("Every Java runtime has SHA-256", e);
-        }
+        MessageDigest digest = BuildInputs.digest();
         try (InputStream in = new DigestInputStream(Files.newInputStream(path), digest)) {
             in.transferTo(OutputStream.nullOutputStream());
         } catch (IOException e) {
