@@ -177,6 +177,9 @@ class KernelJShellTest {
         Message reply = client.reply(Channel.SHELL, id, WAIT);
         assertEquals("dev.drydock.kernel.java.MagicFailure", reply.content().path("ename").asText(), reply.content().toString());
         assertTrue(reply.content().path("evalue").asText().contains("%container"), reply.content().toString());
+        String traceback = reply.content().path("traceback").toString();
+        assertTrue(traceback.contains("cell line 1") && !traceback.contains("picocli") && !traceback.contains("Caused by")
+                && !traceback.contains("CellApi"), "only the cell's frames: " + traceback);
 
         String caught = client.execute("""
                 String kind;
