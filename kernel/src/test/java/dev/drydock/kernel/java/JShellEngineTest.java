@@ -55,6 +55,19 @@ class JShellEngineTest {
     }
 
     @Test
+    void expressionsShownLeaveNothingBehindThatWouldSlowLaterCells() throws Exception {
+        eval("1 + 1");
+        long before = engine.activeSnippets();
+        for (int i = 0; i < 20; i++) {
+            assertEquals(String.valueOf(i * 2), eval(i + " * 2"));
+        }
+        assertEquals(before, engine.activeSnippets());
+        assertNull(engine.eval("int kept = 7;", 1));
+        assertEquals(before + 1, engine.activeSnippets(), "declarations stay");
+        assertEquals("8", eval("kept + 1"));
+    }
+
+    @Test
     void definitionsPersistAcrossEvals() throws Exception {
         assertNull(engine.eval("int persisted = 40;\nint twice(int n) { return 2 * n; }", 1));
         assertEquals("42", eval("persisted + 2"));
