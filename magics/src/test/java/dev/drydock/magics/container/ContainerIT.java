@@ -121,6 +121,29 @@ class ContainerIT {
     }
 
     @Test
+    void aPersonsContainerReachesAMountedEngineSocketThroughItsGroup() throws Exception {
+        URI host = docker.engine().config().host();
+        assertEquals("unix", host.getScheme(), "these tests expect the local engine of bin/setup-docker");
+        // What the Drydock kernel inside an EO container does first: ask the host's engine through the socket.
+        Files.writeString(folder.resolve("ping.py"), """
+                import socket
+                s = socket.socket(socket.AF_UNIX)
+                s.connect("/run/engine.sock")
+                s.sendall(b"GET /_ping HTTP/1.0\\r\\n\\r\\n")
+                print(s.recv(4096).split()[1].decode())
+                """);
+        String mounts = " -v " + host.getPath() + ":/run/engine.sock -v ./ping.py:/ping.py:ro drydock/python:bookworm";
+        Magics asAnotherPerson = magics(session, new HostUser(4321, 4321));
+        RecordingNotebook allowed = run(asAnotherPerson, "run --rm" + mounts + " python3 /ping.py");
+        assertEquals("200", allowed.out().strip(), "the socket's group lets uid 4321 in");
+
+        MagicException denied = assertThrows(MagicException.class,
+                () -> run(asAnotherPerson, "run --rm -u 4321:4321" + mounts + " python3 /ping.py"));
+        assertTrue(denied.getMessage().contains("exited with status"), "an explicit --user gets no group: "
+                + denied.getMessage());
+    }
+
+    @Test
     void aNonZeroExitIsAnErrorNamingTheStatus() {
         MagicException e = assertThrows(MagicException.class, () -> run("run --rm " + IMAGE + " sh -c 'exit 3'"));
         assertEquals(MagicException.Kind.MagicError, e.kind());
