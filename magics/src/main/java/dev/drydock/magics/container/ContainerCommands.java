@@ -127,7 +127,7 @@ public final class ContainerCommands {
     }
 
     @Command(name = "exec", modelTransformer = StopAtImage.class,
-            description = {"Run a command in a running container; its output streams into the cell.",
+            description = {"Run a command in a running container; its output streams into the cell, and an interrupt stops it.",
                 "Example: %%container exec web ls -l /srv"})
     public static final class Exec extends MagicCommand {
 
@@ -171,9 +171,21 @@ public final class ContainerCommands {
                     create.withEnv(env);
                 }
                 execId = create.exec().getId();
+            } catch (DockerException e) {
+                throw Containers.failed("Running a command in", container, e);
+            }
+            try {
                 DockerEngine.await(client.execStartCmd(execId).exec(new FrameOutput(notebook)), notebook.cancellation());
             } catch (DockerException e) {
                 throw Containers.failed("Running a command in", container, e);
+            } catch (MagicException e) {
+                if (e.kind() == MagicException.Kind.KeyboardInterrupt) {
+                    // Closing the stream would leave the command running in the container.
+                    ExecProcess.stop(client, docker.engine().config().host(), execId).ifPresent(why -> notebook.err(
+                            "The command may still be running in " + container + ": " + why + ". Stop it there, or"
+                                    + " stop the container with %container stop " + container + ".\n"));
+                }
+                throw e;
             }
             Long status = client.inspectExecCmd(execId).exec().getExitCodeLong();
             if (status != null && status != 0) {

@@ -175,6 +175,33 @@ class ContainerIT {
         assertTrue(client.listContainersCmd().withShowAll(true).withNameFilter(List.of(name)).exec().isEmpty());
     }
 
+    @Test
+    void anInterruptedExecStopsItsCommandInTheContainer() throws Exception {
+        String name = unique("exec-interrupt");
+        run("run -d --name " + name + " " + IMAGE + " sleep 120");
+        RecordingNotebook notebook = new RecordingNotebook();
+        CompletableFuture<Void> cell = CompletableFuture.runAsync(() -> {
+            try {
+                magics.run(new MagicCall("container", "exec " + name + " sh -c 'echo working; exec sleep 97'", null),
+                        notebook);
+            } catch (MagicException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!notebook.out().contains("working")) {
+            assertTrue(System.nanoTime() < deadline, "the exec never printed");
+            Thread.sleep(20);
+        }
+        notebook.cancellation().cancel();
+        assertThrows(Exception.class, () -> cell.get(10, TimeUnit.SECONDS));
+        assertEquals("", notebook.err(), "nothing says the command may still run");
+        String processes = client.topContainerCmd(name).exec().toString();
+        assertFalse(processes.contains("sleep 97"), "the exec'd command is gone: " + processes);
+        assertTrue(processes.contains("sleep 120"), "the container itself runs on: " + processes);
+        run("rm -f " + name);
+    }
+
     private static void awaitLog(String name, String text) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!run("logs " + name).out().contains(text)) {
