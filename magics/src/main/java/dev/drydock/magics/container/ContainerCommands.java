@@ -156,7 +156,8 @@ public final class ContainerCommands {
 
         @Override
         protected void run() throws MagicException {
-            DockerClient client = docker.engine().client();
+            DockerEngine engine = docker.engine();
+            DockerClient client = engine.client();
             String execId;
             try {
                 ExecCreateCmd create = client.execCreateCmd(container).withAttachStdout(true).withAttachStderr(true)
@@ -174,18 +175,20 @@ public final class ContainerCommands {
             } catch (DockerException e) {
                 throw Containers.failed("Running a command in", container, e);
             }
+            boolean ended = false;
             try {
                 DockerEngine.await(client.execStartCmd(execId).exec(new FrameOutput(notebook)), notebook.cancellation());
+                ended = true;
             } catch (DockerException e) {
                 throw Containers.failed("Running a command in", container, e);
-            } catch (MagicException e) {
-                if (e.kind() == MagicException.Kind.KeyboardInterrupt) {
-                    // Closing the stream would leave the command running in the container.
-                    ExecProcess.stop(client, docker.engine().config().host(), execId).ifPresent(why -> notebook.err(
+            } finally {
+                // However the interrupt surfaced (the cancellation, or the thread's interrupt inside the client),
+                // closing the stream alone would leave the command running in the container.
+                if (!ended && notebook.cancellation().isCancelled()) {
+                    ExecProcess.stop(client, engine.config().host(), execId).ifPresent(why -> notebook.err(
                             "The command may still be running in " + container + ": " + why + ". Stop it there, or"
                                     + " stop the container with %container stop " + container + ".\n"));
                 }
-                throw e;
             }
             Long status = client.inspectExecCmd(execId).exec().getExitCodeLong();
             if (status != null && status != 0) {

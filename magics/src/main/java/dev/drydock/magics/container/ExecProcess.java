@@ -2,7 +2,6 @@ package dev.drydock.magics.container;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectExecResponse;
-import com.github.dockerjava.api.exception.DockerException;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -24,10 +23,23 @@ final class ExecProcess {
 
     /** Stops the exec's process if it still runs; returns why it could not, or empty when it is gone. */
     static Optional<String> stop(DockerClient client, URI engine, String execId) {
+        // The kernel interrupts the cell's thread too; the engine call and the grace period must not see that.
+        boolean interrupted = Thread.interrupted();
+        try {
+            return stopUninterrupted(client, engine, execId);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private static Optional<String> stopUninterrupted(DockerClient client, URI engine, String execId) {
         InspectExecResponse exec;
         try {
             exec = client.inspectExecCmd(execId).exec();
-        } catch (DockerException e) {
+        } catch (RuntimeException e) {
+            // Any failure here must not hide the interrupt the person asked for; it only changes the advice.
             return Optional.of("the engine could not say whether it still runs (" + e.getMessage() + ")");
         }
         if (!Boolean.TRUE.equals(exec.isRunning())) {

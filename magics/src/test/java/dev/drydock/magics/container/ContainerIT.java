@@ -180,21 +180,28 @@ class ContainerIT {
         String name = unique("exec-interrupt");
         run("run -d --name " + name + " " + IMAGE + " sleep 120");
         RecordingNotebook notebook = new RecordingNotebook();
-        CompletableFuture<Void> cell = CompletableFuture.runAsync(() -> {
+        java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread cell = new Thread(() -> {
             try {
                 magics.run(new MagicCall("container", "exec " + name + " sh -c 'echo working; exec sleep 97'", null),
                         notebook);
-            } catch (MagicException e) {
-                throw new RuntimeException(e);
+            } catch (Throwable e) {
+                thrown.set(e);
             }
         });
+        cell.start();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!notebook.out().contains("working")) {
             assertTrue(System.nanoTime() < deadline, "the exec never printed");
             Thread.sleep(20);
         }
+        // As the kernel interrupts a magic: the cell's cancellation, then its thread.
         notebook.cancellation().cancel();
-        assertThrows(Exception.class, () -> cell.get(10, TimeUnit.SECONDS));
+        cell.interrupt();
+        cell.join(10_000);
+        assertFalse(cell.isAlive(), "the exec returned");
+        assertTrue(thrown.get() instanceof MagicException magic && magic.kind() == MagicException.Kind.KeyboardInterrupt,
+                String.valueOf(thrown.get()));
         assertEquals("", notebook.err(), "nothing says the command may still run");
         String processes = client.topContainerCmd(name).exec().toString();
         assertFalse(processes.contains("sleep 97"), "the exec'd command is gone: " + processes);
