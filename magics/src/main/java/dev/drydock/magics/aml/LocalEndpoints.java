@@ -370,12 +370,14 @@ final class LocalEndpoints {
 
     /** Removes the endpoint's container; true when there was one. */
     private static boolean remove(DockerClient client, String endpoint) {
-        try {
-            client.removeContainerCmd(containerName(endpoint)).withForce(true).exec();
-            return true;
-        } catch (NotFoundException e) {
-            return false;
-        }
+        return DockerEngine.cleanUp(() -> {
+            try {
+                client.removeContainerCmd(containerName(endpoint)).withForce(true).exec();
+                return true;
+            } catch (NotFoundException e) {
+                return false;
+            }
+        });
     }
 
     private static void write(Path file, JsonNode record) throws MagicException {

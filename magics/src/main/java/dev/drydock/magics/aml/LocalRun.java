@@ -13,6 +13,7 @@ import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Volume;
 import dev.drydock.magics.MagicException;
+import dev.drydock.magics.container.Containers;
 import dev.drydock.magics.Notebook;
 import dev.drydock.magics.SecretMasker;
 import dev.drydock.magics.Session;
@@ -423,19 +424,11 @@ public final class LocalRun {
     // ---------------------------------------------------------------- engine helpers
 
     static void stopQuietly(DockerClient client, String container) {
-        try {
-            client.stopContainerCmd(container).withTimeout(STOP_SECONDS).exec();
-        } catch (RuntimeException ignored) {
-            // Gone or stopped already: the goal is reached.
-        }
+        Containers.stopQuietly(client, container, STOP_SECONDS);
     }
 
     static void removeQuietly(DockerClient client, String container) {
-        try {
-            client.removeContainerCmd(container).withForce(true).exec();
-        } catch (RuntimeException ignored) {
-            // Gone already.
-        }
+        Containers.removeQuietly(client, container);
     }
 
     /** {@code 8g}, {@code 512m}, {@code 2GB}: powers of 1024, as the docker CLI reads sizes. */

@@ -5,17 +5,17 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.Ports;
 import dev.drydock.magics.MagicException;
+import dev.drydock.magics.docker.DockerEngine;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /** What the container subcommands share: starting with readable errors, stopping, and the engine's messages. */
-final class Containers {
+public final class Containers {
 
     /** How long a stop waits for SIGTERM before SIGKILL; short, since an interrupt should be felt at once. */
     static final int INTERRUPT_STOP_SECONDS = 1;
@@ -38,23 +38,29 @@ final class Containers {
         }
     }
 
-    /** Stops a container, killing it after {@code seconds}; one that is gone or stopped already is fine. */
-    static void stopQuietly(DockerClient client, String id, int seconds) {
-        try {
-            client.stopContainerCmd(id).withTimeout(seconds).exec();
-        } catch (NotFoundException | NotModifiedException ignored) {
-            // Already stopped or removed: the goal is reached.
-        } catch (RuntimeException ignored) {
-            // Best effort on the way out of an interrupt; the person can still %container rm -f it.
-        }
+    /**
+     * Stops a container, killing it after {@code seconds}; one that is gone or stopped already is fine. Safe
+     * on the way out of an interrupt ({@link DockerEngine#cleanUp}).
+     */
+    public static void stopQuietly(DockerClient client, String id, int seconds) {
+        DockerEngine.cleanUp(() -> {
+            try {
+                client.stopContainerCmd(id).withTimeout(seconds).exec();
+            } catch (RuntimeException ignored) {
+                // Gone or stopped already, or the engine is unreachable: the person can still %container rm -f it.
+            }
+        });
     }
 
-    static void removeQuietly(DockerClient client, String id) {
-        try {
-            client.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec();
-        } catch (RuntimeException ignored) {
-            // Gone already, or the engine is busy removing it (AutoRemove): nothing left to do.
-        }
+    /** Removes a container and its anonymous volumes, also a running one; safe on the way out of an interrupt. */
+    public static void removeQuietly(DockerClient client, String id) {
+        DockerEngine.cleanUp(() -> {
+            try {
+                client.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec();
+            } catch (RuntimeException ignored) {
+                // Gone already, or the engine is busy removing it (AutoRemove): nothing left to do.
+            }
+        });
     }
 
     /** The engine's own sentence out of docker-java's "Status 500: {"message":"..."}". */

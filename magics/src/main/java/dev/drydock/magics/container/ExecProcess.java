@@ -2,6 +2,7 @@ package dev.drydock.magics.container;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectExecResponse;
+import dev.drydock.magics.docker.DockerEngine;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -24,14 +25,7 @@ final class ExecProcess {
     /** Stops the exec's process if it still runs; returns why it could not, or empty when it is gone. */
     static Optional<String> stop(DockerClient client, URI engine, String execId) {
         // The kernel interrupts the cell's thread too; the engine call and the grace period must not see that.
-        boolean interrupted = Thread.interrupted();
-        try {
-            return stopUninterrupted(client, engine, execId);
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        return DockerEngine.cleanUp(() -> stopUninterrupted(client, engine, execId));
     }
 
     private static Optional<String> stopUninterrupted(DockerClient client, URI engine, String execId) {

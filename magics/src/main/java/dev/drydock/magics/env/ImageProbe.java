@@ -8,6 +8,7 @@ import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.StreamType;
 import dev.drydock.magics.Cancellation;
 import dev.drydock.magics.MagicException;
+import dev.drydock.magics.container.Containers;
 import dev.drydock.magics.docker.DockerEngine;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -81,11 +82,7 @@ final class ImageProbe {
         } catch (DockerException e) {
             throw MagicException.failed("Looking inside " + image + " failed: " + e.getMessage().strip());
         } finally {
-            try {
-                docker.removeContainerCmd(id).withForce(true).exec();
-            } catch (DockerException ignored) {
-                // Already gone; nothing is left to clean up.
-            }
+            Containers.removeQuietly(docker, id);
         }
     }
 }

@@ -28,7 +28,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -179,30 +178,9 @@ class ContainerIT {
     void anInterruptedExecStopsItsCommandInTheContainer() throws Exception {
         String name = unique("exec-interrupt");
         run("run -d --name " + name + " " + IMAGE + " sleep 120");
-        RecordingNotebook notebook = new RecordingNotebook();
-        java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
-        Thread cell = new Thread(() -> {
-            try {
-                magics.run(new MagicCall("container", "exec " + name + " sh -c 'echo working; exec sleep 97'", null),
-                        notebook);
-            } catch (Throwable e) {
-                thrown.set(e);
-            }
-        });
-        cell.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!notebook.out().contains("working")) {
-            assertTrue(System.nanoTime() < deadline, "the exec never printed");
-            Thread.sleep(20);
-        }
-        // As the kernel interrupts a magic: the cell's cancellation, then its thread.
-        notebook.cancellation().cancel();
-        cell.interrupt();
-        cell.join(10_000);
-        assertFalse(cell.isAlive(), "the exec returned");
-        assertTrue(thrown.get() instanceof MagicException magic && magic.kind() == MagicException.Kind.KeyboardInterrupt,
-                String.valueOf(thrown.get()));
-        assertEquals("", notebook.err(), "nothing says the command may still run");
+        Cell cell = Cell.start("exec " + name + " sh -c 'echo working; exec sleep 97'", "working");
+        assertEquals(MagicException.Kind.KeyboardInterrupt, cell.interrupt().kind());
+        assertEquals("", cell.notebook().err(), "nothing says the command may still run");
         String processes = client.topContainerCmd(name).exec().toString();
         assertFalse(processes.contains("sleep 97"), "the exec'd command is gone: " + processes);
         assertTrue(processes.contains("sleep 120"), "the container itself runs on: " + processes);
@@ -276,26 +254,12 @@ class ContainerIT {
     void anInterruptStopsAnAttachedContainerWithinTwoSecondsAndRmRemovesIt() throws Exception {
         for (boolean remove : List.of(false, true)) {
             String name = unique("sleeper");
-            RecordingNotebook notebook = new RecordingNotebook();
-            CompletableFuture<Void> cell = CompletableFuture.runAsync(() -> {
-                try {
-                    magics.run(new MagicCall("container", "run " + (remove ? "--rm " : "") + "--name " + name + " "
-                            + IMAGE + " sh -c 'echo sleeping; sleep 60'", null), notebook);
-                } catch (MagicException e) {
-                    throw new RuntimeException(e);
-                }
-            });
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!notebook.out().contains("sleeping")) {
-                assertTrue(System.nanoTime() < deadline, "the container never printed");
-                Thread.sleep(20);
-            }
+            Cell cell = Cell.start("run " + (remove ? "--rm " : "") + "--name " + name + " " + IMAGE
+                    + " sh -c 'echo sleeping; sleep 60'", "sleeping");
             long start = System.nanoTime();
-            notebook.cancellation().cancel();
-            Throwable thrown = assertThrows(Exception.class, () -> cell.get(10, TimeUnit.SECONDS)).getCause();
+            MagicException thrown = cell.interrupt();
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            assertTrue(thrown.getCause() instanceof MagicException magic
-                    && magic.kind() == MagicException.Kind.KeyboardInterrupt, String.valueOf(thrown));
+            assertEquals(MagicException.Kind.KeyboardInterrupt, thrown.kind(), thrown.getMessage());
             assertTrue(millis < 2500, "stopping took " + millis + " ms");
             List<Container> left = client.listContainersCmd().withShowAll(true).withNameFilter(List.of(name)).exec();
             if (remove) {
@@ -304,6 +268,38 @@ class ContainerIT {
                 assertEquals(1, left.size());
                 assertFalse(client.inspectContainerCmd(name).exec().getState().getRunning());
             }
+        }
+    }
+
+    /** A magic running on its own thread, interrupted as the kernel interrupts one: cancellation, then the thread. */
+    private record Cell(Thread thread, RecordingNotebook notebook, java.util.concurrent.atomic.AtomicReference<Throwable> thrown) {
+
+        static Cell start(String args, String startedWhenPrinted) throws InterruptedException {
+            RecordingNotebook notebook = new RecordingNotebook();
+            java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread thread = new Thread(() -> {
+                try {
+                    magics.run(new MagicCall("container", args, null), notebook);
+                } catch (Throwable e) {
+                    thrown.set(e);
+                }
+            });
+            thread.start();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!notebook.out().contains(startedWhenPrinted)) {
+                assertTrue(System.nanoTime() < deadline, "the magic never printed " + startedWhenPrinted);
+                Thread.sleep(20);
+            }
+            return new Cell(thread, notebook, thrown);
+        }
+
+        MagicException interrupt() throws InterruptedException {
+            notebook.cancellation().cancel();
+            thread.interrupt();
+            thread.join(10_000);
+            assertFalse(thread.isAlive(), "the magic returned");
+            assertTrue(thrown.get() instanceof MagicException, String.valueOf(thrown.get()));
+            return (MagicException) thrown.get();
         }
     }
 
