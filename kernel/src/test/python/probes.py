@@ -2,6 +2,7 @@
 signatures, interrupts, bad input and secrets. Run like conformance.py.
 """
 import os
+import subprocess
 import tempfile
 import time
 import unittest
@@ -105,6 +106,28 @@ class DrydockProbes(unittest.TestCase):
 
     def test_interrupt_kills_bash_sleep(self):
         self.interrupt_during("%%bash\nsleep 60")
+
+    def test_interrupt_stops_a_container_and_rm_removes_it(self):
+        # The kernel interrupts a magic's thread as well as its cancellation; the clean-up must survive that.
+        name = "drydock-probe-" + uuid.uuid4().hex[:8]
+        msg_id = self.kc.execute("%%container run --rm --name %s drydock/busybox:1 sh -c 'echo ready; sleep 60'" % name)
+        deadline = time.time() + TIMEOUT
+        while True:  # wait until the container runs and has printed
+            msg = self.kc.get_iopub_msg(timeout=TIMEOUT)
+            if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "stream" \
+                    and "ready" in msg["content"]["text"]:
+                break
+            self.assertLess(time.time(), deadline)
+        started = time.time()
+        self.km.interrupt_kernel()
+        reply = self.reply_to(msg_id, timeout=10)
+        elapsed = time.time() - started
+        self.assertEqual("KeyboardInterrupt", reply["content"]["ename"])
+        self.assertLess(elapsed, 2.5, "stopping the container took %.2f s" % elapsed)
+        left = subprocess.run(["docker", "ps", "-a", "-q", "--filter", "name=" + name],
+                              capture_output=True, text=True, check=True).stdout
+        self.assertEqual("", left.strip(), "the interrupted --rm container is still there")
+        self.assert_alive()
 
     def assert_clear_error(self, code, *expected):
         content, outputs = self.run_cell(code)
