@@ -231,15 +231,38 @@ final class LocalEndpoints {
         return Integer.parseInt(bindings[0].getHostPortSpec());
     }
 
+    /**
+     * Waits for /health. An interrupt, however it arrives (the cancellation, a sleep, an engine call on the
+     * interrupted thread), removes the container and its record.
+     */
     private void awaitHealthy(DockerClient client, String id, String endpoint, URI health) throws MagicException {
+        boolean settled = false;
+        try {
+            pollHealth(client, id, endpoint, health);
+            settled = true;
+        } catch (MagicException e) {
+            settled = e.kind() != MagicException.Kind.KeyboardInterrupt;
+            throw e;
+        } finally {
+            if (!settled && (notebook.cancellation().isCancelled() || Thread.currentThread().isInterrupted())) {
+                // Nothing of the interrupted deployment stays: no container, no record that %aml invoke would follow.
+                remove(client, endpoint);
+                try {
+                    Files.deleteIfExists(record(session, endpoint));
+                } catch (IOException e) {
+                    notebook.err("The record " + record(session, endpoint) + " of the interrupted deployment could"
+                            + " not be deleted: " + e.getMessage() + "\n");
+                }
+            }
+        }
+    }
+
+    private void pollHealth(DockerClient client, String id, String endpoint, URI health) throws MagicException {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         long deadline = System.nanoTime() + healthTimeout.toNanos();
         String last = "no answer yet";
         while (System.nanoTime() < deadline) {
-            if (notebook.cancellation().isCancelled()) {
-                remove(client, endpoint);
-                throw MagicException.interrupted();
-            }
+            notebook.cancellation().throwIfCancelled();
             InspectContainerResponse.ContainerState state = client.inspectContainerCmd(id).exec().getState();
             if (!Boolean.TRUE.equals(state.getRunning())) {
                 throw MagicException.failed("The scoring container of " + endpoint + " exited (code "
@@ -261,7 +284,6 @@ final class LocalEndpoints {
                 last = e instanceof ConnectException ? "not listening yet" : String.valueOf(e.getMessage());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                remove(client, endpoint);
                 throw MagicException.interrupted();
             }
             sleep(200);

@@ -197,4 +197,41 @@ class AmlDeployIT {
                 && e.getMessage().contains("RuntimeError: no model here"), e.getMessage());
         aml("deploy --delete broken-endpoint");
     }
+
+    @Test
+    void anInterruptWhileInitRunsLeavesNoContainerAndNoRecord() throws Exception {
+        write("slow/score.py", "import time\ndef init():\n    time.sleep(120)\ndef run(raw):\n    return 1\n");
+        write("slow.yml", """
+                name: blue
+                endpoint_name: slow-endpoint
+                code_configuration: {code: ./slow, scoring_script: score.py}
+                environment: %s
+                """.formatted(BASE));
+        write("slow-endpoint.yml", "name: slow-endpoint\n");
+        RecordingNotebook notebook = new RecordingNotebook();
+        java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread cell = new Thread(() -> {
+            try {
+                magics.run(new MagicCall("aml", "deploy slow-endpoint.yml slow.yml --local", null), notebook);
+            } catch (Throwable e) {
+                thrown.set(e);
+            }
+        });
+        cell.start();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (!notebook.out().contains("waiting for init()")) {
+            assertTrue(System.nanoTime() < deadline, "the deployment never started: " + notebook.out());
+            Thread.sleep(50);
+        }
+        Thread.sleep(500);
+        // As the kernel interrupts a magic: the cell's cancellation, then its thread.
+        notebook.cancellation().cancel();
+        cell.interrupt();
+        cell.join(10_000);
+        assertTrue(thrown.get() instanceof MagicException e && e.kind() == MagicException.Kind.KeyboardInterrupt,
+                String.valueOf(thrown.get()));
+        assertTrue(client.listContainersCmd().withShowAll(true)
+                .withLabelFilter(Map.of(LocalEndpoints.LABEL_ENDPOINT, "slow-endpoint")).exec().isEmpty());
+        assertFalse(Files.exists(folder.resolve("runs/endpoints/slow-endpoint.json")), "no record to invoke");
+    }
 }
