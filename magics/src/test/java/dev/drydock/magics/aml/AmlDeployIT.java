@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.ContainerPort;
+import dev.drydock.magics.InterruptedMagic;
 import dev.drydock.magics.MagicCall;
 import dev.drydock.magics.MagicException;
 import dev.drydock.magics.Magics;
@@ -209,27 +210,11 @@ class AmlDeployIT {
                 """.formatted(BASE));
         write("slow-endpoint.yml", "name: slow-endpoint\n");
         RecordingNotebook notebook = new RecordingNotebook();
-        java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
-        Thread cell = new Thread(() -> {
-            try {
-                magics.run(new MagicCall("aml", "deploy slow-endpoint.yml slow.yml --local", null), notebook);
-            } catch (Throwable e) {
-                thrown.set(e);
-            }
-        });
-        cell.start();
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-        while (!notebook.out().contains("waiting for init()")) {
-            assertTrue(System.nanoTime() < deadline, "the deployment never started: " + notebook.out());
-            Thread.sleep(50);
-        }
+        InterruptedMagic deploy = InterruptedMagic.start(magics,
+                new MagicCall("aml", "deploy slow-endpoint.yml slow.yml --local", null), notebook,
+                () -> notebook.out().contains("waiting for init()"), java.time.Duration.ofSeconds(30));
         Thread.sleep(500);
-        // As the kernel interrupts a magic: the cell's cancellation, then its thread.
-        notebook.cancellation().cancel();
-        cell.interrupt();
-        cell.join(10_000);
-        assertTrue(thrown.get() instanceof MagicException e && e.kind() == MagicException.Kind.KeyboardInterrupt,
-                String.valueOf(thrown.get()));
+        assertEquals(MagicException.Kind.KeyboardInterrupt, deploy.interrupt().kind());
         assertTrue(client.listContainersCmd().withShowAll(true)
                 .withLabelFilter(Map.of(LocalEndpoints.LABEL_ENDPOINT, "slow-endpoint")).exec().isEmpty());
         assertFalse(Files.exists(folder.resolve("runs/endpoints/slow-endpoint.json")), "no record to invoke");

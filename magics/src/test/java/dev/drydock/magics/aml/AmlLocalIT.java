@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Image;
+import dev.drydock.magics.InterruptedMagic;
 import dev.drydock.magics.MagicCall;
 import dev.drydock.magics.MagicException;
 import dev.drydock.magics.Magics;
@@ -288,33 +289,23 @@ class AmlLocalIT {
     @Order(8)
     void anInterruptWhileStreamingCancelsTheJob() throws Exception {
         RecordingNotebook notebook = new RecordingNotebook();
-        Thread cell = Thread.currentThread();
-        Thread interrupter = new Thread(() -> {
-            try {
-                Path log = RunFolder.of(session, "interrupted_1").log();
-                while (!Files.exists(log) || !Files.readString(log).contains("started")) {
-                    Thread.sleep(50);
-                }
-                // As the kernel interrupts a magic: the cell's cancellation, then its thread.
-                notebook.cancellation().cancel();
-                cell.interrupt();
-            } catch (Exception ignored) {
-                // The assertion below says what went wrong.
-            }
-        });
-        interrupter.start();
-        MagicException e;
-        try {
-            e = assertThrows(MagicException.class, () -> magics.run(new MagicCall("aml",
-                    "submit job.yaml --name interrupted_1 --stream --set environment=" + BASE
-                            + " --set \"command=echo started; sleep 60\"", null), notebook));
-        } finally {
-            interrupter.join(5000);
-            Thread.interrupted();
-        }
+        Path log = RunFolder.of(session, "interrupted_1").log();
+        InterruptedMagic submit = InterruptedMagic.start(magics, new MagicCall("aml",
+                "submit job.yaml --name interrupted_1 --stream --set environment=" + BASE
+                        + " --set \"command=echo started; sleep 60\"", null), notebook,
+                () -> logSays(log, "started"), java.time.Duration.ofSeconds(60));
+        MagicException e = submit.interrupt();
         assertEquals(MagicException.Kind.KeyboardInterrupt, e.kind(), e.getMessage());
         assertEquals(JobRecord.State.Canceled, RunFolder.of(session, "interrupted_1").record().status());
         assertTrue(client.listContainersCmd().withShowAll(true)
                 .withLabelFilter(Map.of(LocalRun.LABEL_JOB, "interrupted_1")).exec().isEmpty(), "its container is gone");
+    }
+
+    private static boolean logSays(Path log, String text) {
+        try {
+            return Files.exists(log) && Files.readString(log).contains(text);
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 }

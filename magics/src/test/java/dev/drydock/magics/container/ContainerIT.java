@@ -13,6 +13,7 @@ import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.Ports;
 import dev.drydock.magics.MagicCall;
 import dev.drydock.magics.MagicException;
+import dev.drydock.magics.InterruptedMagic;
 import dev.drydock.magics.Magics;
 import dev.drydock.magics.RecordingNotebook;
 import dev.drydock.magics.Session;
@@ -178,7 +179,7 @@ class ContainerIT {
     void anInterruptedExecStopsItsCommandInTheContainer() throws Exception {
         String name = unique("exec-interrupt");
         run("run -d --name " + name + " " + IMAGE + " sleep 120");
-        Cell cell = Cell.start("exec " + name + " sh -c 'echo working; exec sleep 97'", "working");
+        InterruptedMagic cell = startInterruptible("exec " + name + " sh -c 'echo working; exec sleep 97'", "working");
         assertEquals(MagicException.Kind.KeyboardInterrupt, cell.interrupt().kind());
         assertEquals("", cell.notebook().err(), "nothing says the command may still run");
         String processes = client.topContainerCmd(name).exec().toString();
@@ -254,7 +255,7 @@ class ContainerIT {
     void anInterruptStopsAnAttachedContainerWithinTwoSecondsAndRmRemovesIt() throws Exception {
         for (boolean remove : List.of(false, true)) {
             String name = unique("sleeper");
-            Cell cell = Cell.start("run " + (remove ? "--rm " : "") + "--name " + name + " " + IMAGE
+            InterruptedMagic cell = startInterruptible("run " + (remove ? "--rm " : "") + "--name " + name + " " + IMAGE
                     + " sh -c 'echo sleeping; sleep 60'", "sleeping");
             long start = System.nanoTime();
             MagicException thrown = cell.interrupt();
@@ -271,36 +272,11 @@ class ContainerIT {
         }
     }
 
-    /** A magic running on its own thread, interrupted as the kernel interrupts one: cancellation, then the thread. */
-    private record Cell(Thread thread, RecordingNotebook notebook, java.util.concurrent.atomic.AtomicReference<Throwable> thrown) {
-
-        static Cell start(String args, String startedWhenPrinted) throws InterruptedException {
-            RecordingNotebook notebook = new RecordingNotebook();
-            java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
-            Thread thread = new Thread(() -> {
-                try {
-                    magics.run(new MagicCall("container", args, null), notebook);
-                } catch (Throwable e) {
-                    thrown.set(e);
-                }
-            });
-            thread.start();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (!notebook.out().contains(startedWhenPrinted)) {
-                assertTrue(System.nanoTime() < deadline, "the magic never printed " + startedWhenPrinted);
-                Thread.sleep(20);
-            }
-            return new Cell(thread, notebook, thrown);
-        }
-
-        MagicException interrupt() throws InterruptedException {
-            notebook.cancellation().cancel();
-            thread.interrupt();
-            thread.join(10_000);
-            assertFalse(thread.isAlive(), "the magic returned");
-            assertTrue(thrown.get() instanceof MagicException, String.valueOf(thrown.get()));
-            return (MagicException) thrown.get();
-        }
+    /** Starts a %container magic and waits until it printed {@code ready}. */
+    private static InterruptedMagic startInterruptible(String args, String ready) throws InterruptedException {
+        RecordingNotebook notebook = new RecordingNotebook();
+        return InterruptedMagic.start(magics, new MagicCall("container", args, null), notebook,
+                () -> notebook.out().contains(ready), java.time.Duration.ofSeconds(10));
     }
 
     @Test

@@ -13,6 +13,7 @@ import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Image;
 import com.sun.net.httpserver.HttpServer;
 import dev.drydock.magics.Cancellation;
+import dev.drydock.magics.InterruptedMagic;
 import dev.drydock.magics.MagicCall;
 import dev.drydock.magics.MagicException;
 import dev.drydock.magics.Magics;
@@ -368,28 +369,11 @@ class EnvBuildIT {
                 .exec(new BuildImageResultCallback()).awaitImageId(60, TimeUnit.SECONDS);
 
         RecordingNotebook notebook = new RecordingNotebook(session.masker());
-        java.util.concurrent.atomic.AtomicReference<Throwable> thrown = new java.util.concurrent.atomic.AtomicReference<>();
-        Thread build = new Thread(() -> {
-            try {
-                magics.run(new MagicCall("env", "build itslow --base drydock-it/onbuild:1 --stage score", null), notebook);
-            } catch (Throwable e) {
-                thrown.set(e);
-            }
-        });
-        build.start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (sleepers().isEmpty()) {
-            assertTrue(System.nanoTime() < deadline, "the build never started its sleeping step");
-            Thread.sleep(100);
-        }
+        InterruptedMagic build = InterruptedMagic.start(magics,
+                new MagicCall("env", "build itslow --base drydock-it/onbuild:1 --stage score", null), notebook,
+                () -> !sleepers().isEmpty(), java.time.Duration.ofSeconds(30));
         long start = System.nanoTime();
-        // As the kernel interrupts a magic: the cell's cancellation, then its thread.
-        notebook.cancellation().cancel();
-        build.interrupt();
-        build.join(10_000);
-        assertFalse(build.isAlive(), "the build returned");
-        assertTrue(thrown.get() instanceof MagicException magic && magic.kind() == MagicException.Kind.KeyboardInterrupt,
-                String.valueOf(thrown.get()));
+        assertEquals(MagicException.Kind.KeyboardInterrupt, build.interrupt().kind());
         while (!sleepers().isEmpty()) {
             assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(15), "the engine kept building: " + sleepers());
             Thread.sleep(200);
