@@ -49,4 +49,36 @@ public final class Cancellation {
             throw MagicException.interrupted();
         }
     }
+
+    /** Work that may throw a checked exception, for {@link #uninterruptibly}. */
+    @FunctionalInterface
+    public interface Work<T, E extends Exception> {
+        T run() throws E;
+    }
+
+    /**
+     * Runs work that must finish even on a thread the kernel interrupted: clean-up after an interrupt (stop
+     * and remove a container) and short writes of state (a job record). The kernel interrupts a magic's
+     * thread to end blocking waits, and on an interrupted thread NIO channels and docker-java's transport
+     * fail at once, which would leave a container running or a record unwritten. The flag is cleared for
+     * the work and set again after it.
+     */
+    public static <T, E extends Exception> T uninterruptibly(Work<T, E> work) throws E {
+        boolean interrupted = Thread.interrupted();
+        try {
+            return work.run();
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** {@link #uninterruptibly(Work)} for work without a result or checked exception. */
+    public static void uninterruptibly(Runnable work) {
+        uninterruptibly(() -> {
+            work.run();
+            return null;
+        });
+    }
 }

@@ -18,6 +18,7 @@ import com.github.dockerjava.api.model.PortBinding;
 import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.Volume;
 import com.github.dockerjava.api.async.ResultCallback;
+import dev.drydock.magics.Cancellation;
 import dev.drydock.magics.MagicException;
 import dev.drydock.magics.Notebook;
 import dev.drydock.magics.Session;
@@ -392,7 +393,7 @@ final class LocalEndpoints {
 
     /** Removes the endpoint's container; true when there was one. */
     private static boolean remove(DockerClient client, String endpoint) {
-        return DockerEngine.cleanUp(() -> {
+        return Cancellation.uninterruptibly(() -> {
             try {
                 client.removeContainerCmd(containerName(endpoint)).withForce(true).exec();
                 return true;

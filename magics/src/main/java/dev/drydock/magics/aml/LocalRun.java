@@ -243,13 +243,15 @@ public final class LocalRun {
         if (state == JobRecord.State.Canceled) {
             error = "Canceled.";
         }
+        // Before the final record: whoever sees the job ended (%aml submit --stream follows the record) must
+        // find nothing of it left on the engine.
+        removeQuietly(client, container);
         try {
             record = record.to(state, status, error);
             record.write(folder.root());
         } catch (MagicException | RuntimeException e) {
             // Nothing to tell: the cell may be gone; %aml status reconciles from the engine.
         } finally {
-            removeQuietly(client, container);
             RUNNING.remove(folder.root());
             done.countDown();
         }

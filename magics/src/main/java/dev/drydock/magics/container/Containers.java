@@ -7,8 +7,8 @@ import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.Ports;
+import dev.drydock.magics.Cancellation;
 import dev.drydock.magics.MagicException;
-import dev.drydock.magics.docker.DockerEngine;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,10 +40,10 @@ public final class Containers {
 
     /**
      * Stops a container, killing it after {@code seconds}; one that is gone or stopped already is fine. Safe
-     * on the way out of an interrupt ({@link DockerEngine#cleanUp}).
+     * on the way out of an interrupt ({@link Cancellation#uninterruptibly}).
      */
     public static void stopQuietly(DockerClient client, String id, int seconds) {
-        DockerEngine.cleanUp(() -> {
+        Cancellation.uninterruptibly(() -> {
             try {
                 client.stopContainerCmd(id).withTimeout(seconds).exec();
             } catch (RuntimeException ignored) {
@@ -54,7 +54,7 @@ public final class Containers {
 
     /** Removes a container and its anonymous volumes, also a running one; safe on the way out of an interrupt. */
     public static void removeQuietly(DockerClient client, String id) {
-        DockerEngine.cleanUp(() -> {
+        Cancellation.uninterruptibly(() -> {
             try {
                 client.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec();
             } catch (RuntimeException ignored) {

@@ -2,7 +2,7 @@ package dev.drydock.magics.container;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectExecResponse;
-import dev.drydock.magics.docker.DockerEngine;
+import dev.drydock.magics.Cancellation;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -25,7 +25,7 @@ final class ExecProcess {
     /** Stops the exec's process if it still runs; returns why it could not, or empty when it is gone. */
     static Optional<String> stop(DockerClient client, URI engine, String execId) {
         // The kernel interrupts the cell's thread too; the engine call and the grace period must not see that.
-        return DockerEngine.cleanUp(() -> stopUninterrupted(client, engine, execId));
+        return Cancellation.uninterruptibly(() -> stopUninterrupted(client, engine, execId));
     }
 
     private static Optional<String> stopUninterrupted(DockerClient client, URI engine, String execId) {

@@ -182,31 +182,6 @@ public final class DockerEngine implements Closeable {
         return callback;
     }
 
-    /**
-     * Runs engine calls that clean up after an interrupt (stop, remove, kill). {@link #await} leaves the
-     * thread's interrupt set, as it should, and docker-java's transport fails every call on an interrupted
-     * thread at once: a container an interrupt should stop would run on. The flag is cleared for the calls
-     * and set again after.
-     */
-    public static <T> T cleanUp(java.util.function.Supplier<T> calls) {
-        boolean interrupted = Thread.interrupted();
-        try {
-            return calls.get();
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    /** {@link #cleanUp(java.util.function.Supplier)} for calls without a result. */
-    public static void cleanUp(Runnable calls) {
-        cleanUp(() -> {
-            calls.run();
-            return null;
-        });
-    }
-
     private static void closeQuietly(AutoCloseable closeable) {
         try {
             closeable.close();

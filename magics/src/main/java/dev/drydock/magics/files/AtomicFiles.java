@@ -1,5 +1,6 @@
 package dev.drydock.magics.files;
 
+import dev.drydock.magics.Cancellation;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -36,6 +37,15 @@ public final class AtomicFiles {
      *     new one the process's defaults (umask)
      */
     public static void write(Path target, byte[] content, boolean append, Set<PosixFilePermission> permissions)
+            throws IOException {
+        // An interrupt of the cell's thread would abort the channel midway; the write is short, so it finishes.
+        Cancellation.uninterruptibly(() -> {
+            replace(target, content, append, permissions);
+            return null;
+        });
+    }
+
+    private static void replace(Path target, byte[] content, boolean append, Set<PosixFilePermission> permissions)
             throws IOException {
         if (Files.isSymbolicLink(target) && Files.exists(target)) {
             target = target.toRealPath();

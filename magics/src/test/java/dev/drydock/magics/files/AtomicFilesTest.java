@@ -74,4 +74,18 @@ class AtomicFilesTest {
         assertThrows(IOException.class, () -> AtomicFiles.write(target, bytes("new"), false, null));
         assertEquals(List.of(), Files.list(parent).toList());
     }
+
+    @Test
+    void aWriteOnAThreadTheKernelInterruptedFinishesAndKeepsTheInterrupt() throws Exception {
+        Path target = dir.resolve("runs/job.json");
+        Thread.currentThread().interrupt();
+        try {
+            AtomicFiles.write(target, "{\"status\": \"Canceled\"}".getBytes(StandardCharsets.UTF_8), false, null);
+            org.junit.jupiter.api.Assertions.assertTrue(Thread.currentThread().isInterrupted(),
+                    "the interrupt is still there for the magic to act on");
+        } finally {
+            Thread.interrupted();
+        }
+        assertEquals("{\"status\": \"Canceled\"}", Files.readString(target));
+    }
 }
