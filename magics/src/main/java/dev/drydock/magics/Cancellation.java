@@ -1,6 +1,8 @@
 package dev.drydock.magics;
 
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -8,6 +10,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * stops it (kills a process, closes a docker-java callback) the moment the person interrupts.
  */
 public final class Cancellation {
+
+    /** Threads inside {@link #uninterruptibly}, and those of them an interrupt is waiting for; guarded by SHIELDED. */
+    private static final Set<Thread> SHIELDED = new HashSet<>();
+    private static final Set<Thread> DEFERRED = new HashSet<>();
 
     private volatile boolean cancelled;
     private final List<Runnable> hooks = new CopyOnWriteArrayList<>();
@@ -57,21 +63,46 @@ public final class Cancellation {
     }
 
     /**
-     * Runs work that must finish even on a thread the kernel interrupted: clean-up after an interrupt (stop
-     * and remove a container) and short writes of state (a job record). The kernel interrupts a magic's
-     * thread to end blocking waits, and on an interrupted thread NIO channels and docker-java's transport
-     * fail at once, which would leave a container running or a record unwritten. The flag is cleared for
-     * the work and set again after it.
+     * Runs work that must finish even when the kernel interrupts the thread: clean-up after an interrupt
+     * (stop and remove a container) and short writes of state (a job record). On an interrupted thread NIO
+     * channels and docker-java's transport fail at once, which would leave a container running or a record
+     * unwritten. An interrupt already set is held for the work's duration, and one sent with
+     * {@link #interrupt(Thread)} meanwhile is delivered when the work ends.
      */
     public static <T, E extends Exception> T uninterruptibly(Work<T, E> work) throws E {
+        Thread self = Thread.currentThread();
+        boolean outermost;
+        synchronized (SHIELDED) {
+            outermost = SHIELDED.add(self);
+        }
         boolean interrupted = Thread.interrupted();
         try {
             return work.run();
         } finally {
+            if (outermost) {
+                synchronized (SHIELDED) {
+                    SHIELDED.remove(self);
+                    interrupted |= DEFERRED.remove(self);
+                }
+            }
             if (interrupted) {
-                Thread.currentThread().interrupt();
+                self.interrupt();
             }
         }
+    }
+
+    /**
+     * Interrupts {@code thread} to end a blocking wait, as the kernel does to a cell's thread; inside
+     * {@link #uninterruptibly} the interrupt waits until that work is done.
+     */
+    public static void interrupt(Thread thread) {
+        synchronized (SHIELDED) {
+            if (SHIELDED.contains(thread)) {
+                DEFERRED.add(thread);
+                return;
+            }
+        }
+        thread.interrupt();
     }
 
     /** {@link #uninterruptibly(Work)} for work without a result or checked exception. */

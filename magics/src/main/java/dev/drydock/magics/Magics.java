@@ -84,6 +84,10 @@ public final class Magics {
         }
         int status = commandLine.execute(args);
         if (failure[0] != null) {
+            if (notebook.cancellation().isCancelled() && failure[0].kind() != MagicException.Kind.KeyboardInterrupt) {
+                // What the interrupted work threw on its way out (a read cut short) is not the person's problem.
+                throw new MagicException(MagicException.Kind.KeyboardInterrupt, "Interrupted.", failure[0]);
+            }
             throw failure[0];
         }
         if (status != 0) {

@@ -50,7 +50,7 @@ public final class InterruptedMagic {
     /** Interrupts as the kernel does and returns what the magic threw, which must be a {@link MagicException}. */
     public MagicException interrupt() throws InterruptedException {
         notebook.cancellation().cancel();
-        thread.interrupt();
+        Cancellation.interrupt(thread);
         thread.join(15_000);
         assertFalse(thread.isAlive(), "the interrupted magic did not return");
         assertTrue(thrown.get() instanceof MagicException, "expected a MagicException, got " + thrown.get());

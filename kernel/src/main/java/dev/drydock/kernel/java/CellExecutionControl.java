@@ -1,5 +1,6 @@
 package dev.drydock.kernel.java;
 
+import dev.drydock.magics.Cancellation;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.util.Set;
@@ -207,7 +208,8 @@ final class CellExecutionControl extends DirectExecutionControl {
                 cancelledAt = System.nanoTime();
             }
             if (running != null) {
-                running.interrupt();
+                // Through Cancellation: a magic the cell called may be cleaning up, which must not be cut short.
+                Cancellation.interrupt(running);
             }
         }
     }

@@ -10,6 +10,7 @@ import dev.drydock.kernel.java.JavaEngine.JavaException;
 import dev.drydock.kernel.protocol.Channel;
 import dev.drydock.kernel.protocol.Message;
 import dev.drydock.kernel.runtime.CellNotebook.ErrorInfo;
+import dev.drydock.magics.Cancellation;
 import dev.drydock.magics.MagicException;
 import dev.drydock.magics.Magics;
 import java.time.OffsetDateTime;
@@ -85,7 +86,8 @@ final class Execution {
             engine.stop();
             if (!cell.inJava) {
                 // The engine is not on this thread; a magic may be blocked in a wait only an interrupt ends.
-                cell.thread.interrupt();
+                // Through Cancellation, so clean-up the magic is doing meanwhile is not cut short.
+                Cancellation.interrupt(cell.thread);
             }
         }
     }

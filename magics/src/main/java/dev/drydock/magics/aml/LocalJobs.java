@@ -93,12 +93,16 @@ public final class LocalJobs {
             engine = docker.engine();
             environment = new LocalEnvironment(session, engine, builder, credentials, notebook)
                     .resolve(spec.environment(), folder.environment());
-        } catch (MagicException e) {
-            boolean interrupted = e.kind() == MagicException.Kind.KeyboardInterrupt;
+        } catch (MagicException | RuntimeException e) {
+            boolean interrupted = e instanceof MagicException m && m.kind() == MagicException.Kind.KeyboardInterrupt
+                    || notebook.cancellation().isCancelled();
             record.to(interrupted ? JobRecord.State.Canceled : JobRecord.State.Failed, null,
                     interrupted ? "Canceled." : "The environment did not build: " + e.getMessage()).write(folder.root());
-            throw interrupted ? e : new MagicException(e.kind(), "Job " + name + " failed before it started: "
-                    + e.getMessage(), e);
+            if (interrupted) {
+                throw MagicException.interrupted();
+            }
+            throw new MagicException(e instanceof MagicException m ? m.kind() : MagicException.Kind.MagicError,
+                    "Job " + name + " failed before it started: " + e.getMessage(), e);
         }
         record = record.withEnvironment(environment.description(), environment.image(), environment.built());
         record.write(folder.root());
@@ -106,8 +110,10 @@ public final class LocalJobs {
         try {
             run = LocalRun.start(engine.client(), session, user, spec, folder, record, environment.image(), plan);
         } catch (MagicException e) {
-            record.to(e.kind() == MagicException.Kind.KeyboardInterrupt ? JobRecord.State.Canceled
-                    : JobRecord.State.Failed, null, e.getMessage()).write(folder.root());
+            // The record must end too, or the job would read NotStarted for ever.
+            boolean interrupted = e.kind() == MagicException.Kind.KeyboardInterrupt || notebook.cancellation().isCancelled();
+            record.to(interrupted ? JobRecord.State.Canceled : JobRecord.State.Failed, null,
+                    interrupted ? "Canceled." : e.getMessage()).write(folder.root());
             throw e;
         }
         notebook.out("Job " + name + " is Running in " + environment.image() + "; outputs go to "

@@ -12,12 +12,13 @@ import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Volume;
+import dev.drydock.magics.Cancellation;
 import dev.drydock.magics.MagicException;
-import dev.drydock.magics.container.Containers;
 import dev.drydock.magics.Notebook;
 import dev.drydock.magics.SecretMasker;
 import dev.drydock.magics.Session;
 import dev.drydock.magics.container.ContainerRequest;
+import dev.drydock.magics.container.Containers;
 import dev.drydock.magics.container.HostUser;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -200,7 +201,8 @@ public final class LocalRun {
             log.closeQuietly();
             removeQuietly(client, id);
             throw MagicException.interrupted();
-        } catch (DockerException | MagicException e) {
+        } catch (RuntimeException | MagicException e) {
+            // Any failure, including docker-java's on a thread the kernel interrupted: no container outlives it.
             log.closeQuietly();
             removeQuietly(client, id);
             throw e instanceof MagicException m ? m : MagicException.failed("The container of job " + name
@@ -389,6 +391,11 @@ public final class LocalRun {
     }
 
     private static long printNew(Path log, long offset, Utf8 decoder, Notebook notebook) throws MagicException {
+        // Read whole even when the cell is interrupted: the interrupt's next step is to cancel the job.
+        return Cancellation.uninterruptibly(() -> readNew(log, offset, decoder, notebook));
+    }
+
+    private static long readNew(Path log, long offset, Utf8 decoder, Notebook notebook) throws MagicException {
         if (!Files.isRegularFile(log)) {
             return offset;
         }
