@@ -18,6 +18,7 @@ import dev.drydock.magics.Magics;
 import dev.drydock.magics.RecordingNotebook;
 import dev.drydock.magics.Session;
 import dev.drydock.magics.container.ContainerRequest;
+import dev.drydock.magics.container.Containers;
 import dev.drydock.magics.container.HostUser;
 import dev.drydock.magics.docker.Docker;
 import dev.drydock.magics.env.ImageBuilder;
@@ -113,11 +114,7 @@ class AmlDeployIT {
         if (client != null) {
             for (Container container : client.listContainersCmd().withShowAll(true)
                     .withLabelFilter(Map.of(ContainerRequest.SESSION_LABEL, session.id())).exec()) {
-                try {
-                    client.removeContainerCmd(container.getId()).withForce(true).exec();
-                } catch (com.github.dockerjava.api.exception.NotFoundException gone) {
-                    // A --rm container removes itself between the listing and this call.
-                }
+                Containers.removeQuietly(client, container.getId());
             }
         }
     }

@@ -17,6 +17,7 @@ import dev.drydock.magics.RecordingNotebook;
 import dev.drydock.magics.Session;
 import dev.drydock.magics.commands.MagicFamilies;
 import dev.drydock.magics.container.ContainerRequest;
+import dev.drydock.magics.container.Containers;
 import dev.drydock.magics.container.HostUser;
 import dev.drydock.magics.docker.Docker;
 import dev.drydock.magics.env.EnvImageResolver;
@@ -135,11 +136,7 @@ class AmlLocalIT {
         if (client != null) {
             for (Container container : client.listContainersCmd().withShowAll(true)
                     .withLabelFilter(Map.of(ContainerRequest.SESSION_LABEL, session.id())).exec()) {
-                try {
-                    client.removeContainerCmd(container.getId()).withForce(true).exec();
-                } catch (com.github.dockerjava.api.exception.NotFoundException gone) {
-                    // A --rm container removes itself between the listing and this call.
-                }
+                Containers.removeQuietly(client, container.getId());
             }
             removeImages();
         }

@@ -72,11 +72,7 @@ class ContainerIT {
         if (client != null) {
             for (Container container : client.listContainersCmd().withShowAll(true)
                     .withLabelFilter(Map.of(ContainerRequest.SESSION_LABEL, session.id())).exec()) {
-                try {
-                    client.removeContainerCmd(container.getId()).withForce(true).exec();
-                } catch (com.github.dockerjava.api.exception.NotFoundException gone) {
-                    // A --rm container removes itself between the listing and this call.
-                }
+                Containers.removeQuietly(client, container.getId());
             }
             for (String image : List.of(COMMITTED + ":1", FAKE_JUPYTER)) {
                 try {
