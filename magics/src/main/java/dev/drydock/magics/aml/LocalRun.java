@@ -184,7 +184,7 @@ public final class LocalRun {
         try {
             log = new LogFile(folder.log(), session.masker());
         } catch (IOException e) {
-            removeQuietly(client, id);
+            Containers.removeQuietly(client, id);
             throw MagicException.failed("Cannot write " + folder.log() + ": " + e.getMessage());
         }
         LocalRun run = new LocalRun(client, folder, id, spec.timeout(), log,
@@ -199,12 +199,12 @@ public final class LocalRun {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             log.closeQuietly();
-            removeQuietly(client, id);
+            Containers.removeQuietly(client, id);
             throw MagicException.interrupted();
         } catch (RuntimeException | MagicException e) {
             // Any failure, including docker-java's on a thread the kernel interrupted: no container outlives it.
             log.closeQuietly();
-            removeQuietly(client, id);
+            Containers.removeQuietly(client, id);
             throw e instanceof MagicException m ? m : MagicException.failed("The container of job " + name
                     + " did not start: " + e.getMessage());
         }
@@ -228,7 +228,7 @@ public final class LocalRun {
             status = await(timeout);
             if (status == null) {
                 error = "The job ran longer than its limits.timeout of " + timeout.toSeconds() + " s and was stopped.";
-                stopQuietly(client, container);
+                Containers.stopQuietly(client, container, STOP_SECONDS);
                 status = await(null);
             }
         } catch (RuntimeException e) {
@@ -247,7 +247,7 @@ public final class LocalRun {
         }
         // Before the final record: whoever sees the job ended (%aml submit --stream follows the record) must
         // find nothing of it left on the engine.
-        removeQuietly(client, container);
+        Containers.removeQuietly(client, container);
         try {
             record = record.to(state, status, error);
             record.write(folder.root());
@@ -275,7 +275,7 @@ public final class LocalRun {
     /** Stops the job; the watcher records Canceled. Returns once the record is written (or after 30 s). */
     void cancel() {
         canceled = true;
-        stopQuietly(client, container);
+        Containers.stopQuietly(client, container, STOP_SECONDS);
         try {
             done.await(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -308,8 +308,8 @@ public final class LocalRun {
         if (record.status().terminal()) {
             return record;
         }
-        stopQuietly(client, containerName(record.name()));
-        removeQuietly(client, containerName(record.name()));
+        Containers.stopQuietly(client, containerName(record.name()), STOP_SECONDS);
+        Containers.removeQuietly(client, containerName(record.name()));
         JobRecord canceled = record.to(JobRecord.State.Canceled, null, "Canceled.");
         canceled.write(folder.root());
         return canceled;
@@ -341,7 +341,7 @@ public final class LocalRun {
                 status == 0 ? null : "The command exited with status " + status + " (the kernel that ran it stopped"
                         + " first; the log may be incomplete).");
         ended.write(folder.root());
-        removeQuietly(client, containerName(record.name()));
+        Containers.removeQuietly(client, containerName(record.name()));
         return ended;
     }
 
@@ -431,14 +431,6 @@ public final class LocalRun {
     }
 
     // ---------------------------------------------------------------- engine helpers
-
-    static void stopQuietly(DockerClient client, String container) {
-        Containers.stopQuietly(client, container, STOP_SECONDS);
-    }
-
-    static void removeQuietly(DockerClient client, String container) {
-        Containers.removeQuietly(client, container);
-    }
 
     /** {@code 8g}, {@code 512m}, {@code 2GB}: powers of 1024, as the docker CLI reads sizes. */
     static long bytes(String size) throws MagicException {
