@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.drydock.magics.api.Magics;
 
 /** How an interrupt reaches work that must finish: held back, then delivered. */
 class CancellationTest {

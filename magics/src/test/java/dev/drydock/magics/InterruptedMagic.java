@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import dev.drydock.magics.api.Magics;
 
 /**
  * A magic on its own thread, interrupted the way the kernel interrupts one: the cell's cancellation first,

@@ -6,7 +6,7 @@ import dev.drydock.kernel.protocol.ConnectionInfo;
 import dev.drydock.kernel.runtime.Kernel;
 import dev.drydock.magics.Cancellation;
 import dev.drydock.magics.MagicCall;
-import dev.drydock.magics.Magics;
+import dev.drydock.magics.api.Magics;
 import dev.drydock.magics.Notebook;
 import dev.drydock.magics.Session;
 import java.nio.file.Files;

@@ -12,7 +12,7 @@ import dev.drydock.kernel.protocol.Message;
 import dev.drydock.kernel.runtime.CellNotebook.ErrorInfo;
 import dev.drydock.magics.Cancellation;
 import dev.drydock.magics.MagicException;
-import dev.drydock.magics.Magics;
+import dev.drydock.magics.api.Magics;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Iterator;

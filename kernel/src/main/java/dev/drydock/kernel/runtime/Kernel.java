@@ -13,7 +13,7 @@ import dev.drydock.kernel.protocol.Outbox;
 import dev.drydock.kernel.protocol.Signer;
 import dev.drydock.kernel.protocol.Transport;
 import dev.drydock.kernel.protocol.WireCodec;
-import dev.drydock.magics.Magics;
+import dev.drydock.magics.api.Magics;
 import dev.drydock.magics.SecretMasker;
 import dev.drydock.magics.Session;
 import java.nio.file.Path;

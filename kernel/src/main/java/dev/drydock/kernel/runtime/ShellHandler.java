@@ -10,7 +10,7 @@ import dev.drydock.kernel.java.JavaEngine;
 import dev.drydock.kernel.protocol.Channel;
 import dev.drydock.kernel.protocol.Message;
 import dev.drydock.magics.Completion;
-import dev.drydock.magics.Magics;
+import dev.drydock.magics.api.Magics;
 import dev.drydock.magics.SecretMasker;
 import java.util.List;
 import java.util.Map;

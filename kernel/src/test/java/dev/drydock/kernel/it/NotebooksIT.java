@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.drydock.magics.docker.Docker;
+import dev.drydock.magics.engine.Docker;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -9,7 +9,7 @@ import dev.drydock.kernel.protocol.Channel;
 import dev.drydock.kernel.protocol.ConnectionInfo;
 import dev.drydock.kernel.protocol.Message;
 import dev.drydock.kernel.protocol.WireClient;
-import dev.drydock.magics.Magics;
+import dev.drydock.magics.api.Magics;
 import dev.drydock.magics.Session;
 import java.nio.file.Path;
 import java.time.Duration;

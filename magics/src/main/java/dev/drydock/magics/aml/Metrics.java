@@ -2,7 +2,7 @@ package dev.drydock.magics.aml;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.drydock.magics.container.Table;
+import dev.drydock.magics.render.Table;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;

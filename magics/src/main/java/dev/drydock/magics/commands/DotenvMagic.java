@@ -14,6 +14,7 @@ import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import dev.drydock.magics.MagicCommand;
 
 /** {@code %dotenv [FILE] [--override]}: loads secrets; says which names, never which values. */
 @Command(name = "dotenv",

@@ -1,10 +1,11 @@
 package dev.drydock.magics.commands;
 
 import dev.drydock.magics.MagicInfo;
-import dev.drydock.magics.Magics;
+import dev.drydock.magics.api.Magics;
 import dev.drydock.magics.Notebook;
 import java.util.List;
 import picocli.CommandLine.Command;
+import dev.drydock.magics.MagicCommand;
 
 /** {@code %lsmagic}: every magic with its one-line description. */
 @Command(name = "lsmagic", description = "List every magic with a one-line description.")

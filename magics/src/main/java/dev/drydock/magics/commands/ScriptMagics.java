@@ -7,6 +7,7 @@ import dev.drydock.magics.process.ProcessRunner;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import dev.drydock.magics.CellMagicCommand;
 
 /**
  * {@code %%bash} and {@code %%sh}: the body runs as a script, with the session's variables in its

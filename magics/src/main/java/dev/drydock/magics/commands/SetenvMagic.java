@@ -5,6 +5,7 @@ import dev.drydock.magics.Notebook;
 import dev.drydock.magics.Session;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
+import dev.drydock.magics.MagicCommand;
 
 /** {@code %setenv NAME=VALUE} or {@code %setenv NAME VALUE}: a session variable that is not a secret. */
 @Command(name = "setenv",

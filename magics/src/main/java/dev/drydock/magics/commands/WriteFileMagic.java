@@ -19,6 +19,7 @@ import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import dev.drydock.magics.CellMagicCommand;
 
 /** {@code %%writefile [-a] FILE}: IPython's magic, written atomically and careful with secrets. */
 @Command(name = "writefile",

@@ -12,9 +12,9 @@ import com.github.dockerjava.api.model.ContainerPort;
 import dev.drydock.magics.MagicException;
 import dev.drydock.magics.Notebook;
 import dev.drydock.magics.Session;
-import dev.drydock.magics.commands.MagicCommand;
-import dev.drydock.magics.docker.Docker;
-import dev.drydock.magics.docker.DockerEngine;
+import dev.drydock.magics.MagicCommand;
+import dev.drydock.magics.engine.Docker;
+import dev.drydock.magics.engine.DockerEngine;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,6 +24,7 @@ import java.util.TreeSet;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import dev.drydock.magics.render.Table;
 
 /** The {@code %container} subcommands that manage containers: ls, logs, exec, stop, start, rm, commit. */
 public final class ContainerCommands {

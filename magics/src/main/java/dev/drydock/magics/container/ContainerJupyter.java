@@ -11,8 +11,8 @@ import com.github.dockerjava.api.model.Ports;
 import dev.drydock.magics.MagicException;
 import dev.drydock.magics.Notebook;
 import dev.drydock.magics.Session;
-import dev.drydock.magics.commands.MagicCommand;
-import dev.drydock.magics.docker.Docker;
+import dev.drydock.magics.MagicCommand;
+import dev.drydock.magics.engine.Docker;
 import java.io.IOException;
 import java.net.HttpURLConnection;
 import java.net.URI;
@@ -28,6 +28,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import dev.drydock.magics.render.Table;
 
 /**
  * {@code %container jupyter}: a Jupyter server in a container, published on 127.0.0.1 only and guarded by a

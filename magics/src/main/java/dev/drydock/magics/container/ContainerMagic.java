@@ -1,7 +1,7 @@
 package dev.drydock.magics.container;
 
 import dev.drydock.magics.MagicException;
-import dev.drydock.magics.commands.MagicCommand;
+import dev.drydock.magics.MagicCommand;
 import picocli.CommandLine.Command;
 
 /** {@code %container}: run and manage containers on the Docker engine, with the docker CLI's flags. */

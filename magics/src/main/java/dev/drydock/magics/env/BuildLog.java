@@ -14,6 +14,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import dev.drydock.magics.render.Tables;
 
 /**
  * The output of one build: the full log, the step it is at, and one live display in the notebook that

@@ -6,7 +6,7 @@ import com.github.dockerjava.api.model.ExposedPort;
 import dev.drydock.magics.MagicException;
 import dev.drydock.magics.Notebook;
 import dev.drydock.magics.Session;
-import dev.drydock.magics.docker.Docker;
+import dev.drydock.magics.engine.Docker;
 import dev.drydock.magics.files.AtomicFiles;
 import dev.drydock.magics.registry.RegistryCredentials;
 import java.io.IOException;

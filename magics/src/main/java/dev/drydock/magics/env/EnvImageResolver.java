@@ -3,7 +3,7 @@ package dev.drydock.magics.env;
 import dev.drydock.magics.MagicException;
 import dev.drydock.magics.Session;
 import dev.drydock.magics.container.ImageResolver;
-import dev.drydock.magics.docker.Docker;
+import dev.drydock.magics.engine.Docker;
 import java.util.Optional;
 
 /**

@@ -3,11 +3,11 @@ package dev.drydock.magics.env;
 import dev.drydock.magics.MagicException;
 import dev.drydock.magics.Notebook;
 import dev.drydock.magics.Session;
-import dev.drydock.magics.commands.MagicCommand;
-import dev.drydock.magics.docker.Docker;
-import dev.drydock.magics.docker.DockerEngine;
+import dev.drydock.magics.MagicCommand;
+import dev.drydock.magics.engine.Docker;
+import dev.drydock.magics.engine.DockerEngine;
 import dev.drydock.magics.files.AtomicFiles;
-import dev.drydock.magics.registry.DockerMagic;
+import dev.drydock.magics.docker.DockerMagic;
 import dev.drydock.magics.registry.RegistryCredentials;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +23,7 @@ import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import dev.drydock.magics.render.Tables;
 
 /** {@code %env}: pinned environments as content-addressed Docker images, one per lifecycle stage. */
 @Command(name = "env",

@@ -6,7 +6,7 @@ import com.github.dockerjava.api.model.BuildResponseItem;
 import dev.drydock.magics.Cancellation;
 import dev.drydock.magics.MagicException;
 import dev.drydock.magics.Notebook;
-import dev.drydock.magics.docker.DockerEngine;
+import dev.drydock.magics.engine.DockerEngine;
 import dev.drydock.magics.process.ProcessRunner;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

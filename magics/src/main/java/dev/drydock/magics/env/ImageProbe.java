@@ -9,7 +9,7 @@ import com.github.dockerjava.api.model.StreamType;
 import dev.drydock.magics.Cancellation;
 import dev.drydock.magics.MagicException;
 import dev.drydock.magics.container.Containers;
-import dev.drydock.magics.docker.DockerEngine;
+import dev.drydock.magics.engine.DockerEngine;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;

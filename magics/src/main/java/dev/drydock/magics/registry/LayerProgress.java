@@ -82,7 +82,7 @@ public final class LayerProgress<T extends ResponseItem> extends ResultCallback.
         show(true);
     }
 
-    synchronized String render() {
+    public synchronized String render() {
         long seconds = (System.nanoTime() - start) / 1_000_000_000L;
         StringBuilder text = new StringBuilder(title).append(" (").append(seconds).append(" s)");
         long done = layers.values().stream().filter(LayerProgress::isDone).count();
@@ -126,7 +126,7 @@ public final class LayerProgress<T extends ResponseItem> extends ResultCallback.
         }
     }
 
-    static String size(long bytes) {
+    public static String size(long bytes) {
         if (bytes < 1000) {
             return bytes + "B";
         }

@@ -2,8 +2,8 @@ package dev.drydock.magics.registry;
 
 import com.github.dockerjava.api.model.AuthConfig;
 import dev.drydock.magics.MagicException;
-import dev.drydock.magics.docker.DockerConfig;
-import dev.drydock.magics.docker.DockerEngine;
+import dev.drydock.magics.engine.DockerConfig;
+import dev.drydock.magics.engine.DockerEngine;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;

@@ -7,11 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.drydock.magics.MagicCall;
 import dev.drydock.magics.MagicException;
-import dev.drydock.magics.Magics;
+import dev.drydock.magics.api.Magics;
 import dev.drydock.magics.RecordingNotebook;
 import dev.drydock.magics.Session;
 import dev.drydock.magics.container.HostUser;
-import dev.drydock.magics.docker.Docker;
+import dev.drydock.magics.engine.Docker;
 import dev.drydock.magics.env.ImageBuilder;
 import dev.drydock.magics.registry.RegistryCredentials;
 import java.nio.file.Files;

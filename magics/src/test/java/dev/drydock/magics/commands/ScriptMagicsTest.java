@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.drydock.magics.MagicCall;
 import dev.drydock.magics.MagicException;
-import dev.drydock.magics.Magics;
+import dev.drydock.magics.api.Magics;
 import dev.drydock.magics.RecordingNotebook;
 import dev.drydock.magics.RecordingNotebook.Chunk;
 import dev.drydock.magics.RecordingNotebook.Stream;

@@ -9,13 +9,13 @@ import com.github.dockerjava.api.model.ContainerPort;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.drydock.magics.MagicCall;
 import dev.drydock.magics.MagicException;
-import dev.drydock.magics.Magics;
+import dev.drydock.magics.api.Magics;
 import dev.drydock.magics.RecordingNotebook;
 import dev.drydock.magics.Session;
-import dev.drydock.magics.commands.MagicFamilies;
-import dev.drydock.magics.docker.Docker;
-import dev.drydock.magics.docker.DockerConfig;
-import dev.drydock.magics.docker.DockerEngine;
+import dev.drydock.magics.api.MagicFamilies;
+import dev.drydock.magics.engine.Docker;
+import dev.drydock.magics.engine.DockerConfig;
+import dev.drydock.magics.engine.DockerEngine;
 import dev.drydock.magics.registry.RegistryCredentials;
 import java.lang.reflect.Constructor;
 import java.nio.file.Path;
@@ -25,6 +25,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
+import dev.drydock.magics.render.Table;
 
 /** Argument parsing of %container, and what it shows, without an engine. */
 class ContainerMagicTest {

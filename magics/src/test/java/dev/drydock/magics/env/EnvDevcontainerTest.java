@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.drydock.magics.MagicCall;
-import dev.drydock.magics.Magics;
+import dev.drydock.magics.api.Magics;
 import dev.drydock.magics.RecordingNotebook;
 import dev.drydock.magics.Session;
 import java.nio.file.Files;

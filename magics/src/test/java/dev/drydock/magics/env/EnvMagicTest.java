@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.drydock.magics.MagicCall;
 import dev.drydock.magics.MagicException;
-import dev.drydock.magics.Magics;
+import dev.drydock.magics.api.Magics;
 import dev.drydock.magics.RecordingNotebook;
 import dev.drydock.magics.Session;
-import dev.drydock.magics.docker.Docker;
+import dev.drydock.magics.engine.Docker;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -8,6 +8,7 @@ import dev.drydock.magics.RecordingNotebook;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import dev.drydock.magics.render.Tables;
 
 /** Verification tables, package diffs, the package listing from inside an image and the build progress. */
 class EnvReportsTest {

@@ -1,4 +1,4 @@
-package dev.drydock.magics.registry;
+package dev.drydock.magics.docker;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,15 +7,15 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.drydock.magics.MagicCall;
 import dev.drydock.magics.MagicException;
-import dev.drydock.magics.Magics;
+import dev.drydock.magics.api.Magics;
 import dev.drydock.magics.RecordingNotebook;
 import dev.drydock.magics.Session;
-import dev.drydock.magics.commands.MagicFamilies;
+import dev.drydock.magics.api.MagicFamilies;
 import dev.drydock.magics.container.HostUser;
 import dev.drydock.magics.container.ImageResolver;
-import dev.drydock.magics.docker.Docker;
-import dev.drydock.magics.docker.DockerConfig;
-import dev.drydock.magics.docker.DockerEngine;
+import dev.drydock.magics.engine.Docker;
+import dev.drydock.magics.engine.DockerConfig;
+import dev.drydock.magics.engine.DockerEngine;
 import java.io.Reader;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.drydock.magics.registry.RegistryCredentials;
 
 /**
  * %docker against the real engine and the authenticated registry on 127.0.0.1:5000 from bin/setup-docker,

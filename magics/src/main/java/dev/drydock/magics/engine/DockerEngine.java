@@ -1,4 +1,4 @@
-package dev.drydock.magics.docker;
+package dev.drydock.magics.engine;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallbackTemplate;

@@ -1,4 +1,4 @@
-package dev.drydock.magics.docker;
+package dev.drydock.magics.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;

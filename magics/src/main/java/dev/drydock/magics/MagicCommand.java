@@ -1,4 +1,4 @@
-package dev.drydock.magics.commands;
+package dev.drydock.magics;
 
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Option;

@@ -1,4 +1,4 @@
-package dev.drydock.magics.commands;
+package dev.drydock.magics;
 
 /**
  * A cell magic ({@code %%name args} on the first line): the rest of the cell is its {@link #body()}.

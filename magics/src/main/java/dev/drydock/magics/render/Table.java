@@ -1,4 +1,4 @@
-package dev.drydock.magics.container;
+package dev.drydock.magics.render;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -63,7 +63,7 @@ public record Table(List<String> headers, List<List<String>> rows) {
         return text + " ".repeat(Math.max(0, width - text.length()));
     }
 
-    static String escape(String text) {
+    public static String escape(String text) {
         return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 

@@ -1,4 +1,4 @@
-package dev.drydock.magics.docker;
+package dev.drydock.magics.engine;
 
 import dev.drydock.magics.MagicException;
 import java.io.Closeable;

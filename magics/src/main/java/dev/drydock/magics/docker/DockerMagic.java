@@ -1,4 +1,4 @@
-package dev.drydock.magics.registry;
+package dev.drydock.magics.docker;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -13,11 +13,11 @@ import com.github.dockerjava.api.model.PushResponseItem;
 import dev.drydock.magics.MagicException;
 import dev.drydock.magics.Notebook;
 import dev.drydock.magics.Session;
-import dev.drydock.magics.commands.MagicCommand;
-import dev.drydock.magics.container.Table;
-import dev.drydock.magics.docker.Docker;
-import dev.drydock.magics.docker.DockerConfig;
-import dev.drydock.magics.docker.DockerEngine;
+import dev.drydock.magics.MagicCommand;
+import dev.drydock.magics.render.Table;
+import dev.drydock.magics.engine.Docker;
+import dev.drydock.magics.engine.DockerConfig;
+import dev.drydock.magics.engine.DockerEngine;
 import dev.drydock.magics.files.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -31,6 +31,8 @@ import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import dev.drydock.magics.registry.LayerProgress;
+import dev.drydock.magics.registry.RegistryCredentials;
 
 /** {@code %docker}: registry logins and images: login, pull, push, images, tag, rmi. */
 @Command(name = "docker",

@@ -1,8 +1,8 @@
-package dev.drydock.magics;
+package dev.drydock.magics.api;
 
-import dev.drydock.magics.commands.CellMagicCommand;
-import dev.drydock.magics.commands.MagicCommand;
-import dev.drydock.magics.commands.MagicFamilies;
+import dev.drydock.magics.CellMagicCommand;
+import dev.drydock.magics.MagicCommand;
+import dev.drydock.magics.api.MagicFamilies;
 import dev.drydock.magics.commands.ScriptMagics;
 import java.io.PrintWriter;
 import java.io.Writer;
@@ -18,6 +18,14 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.UnmatchedArgumentException;
+import dev.drydock.magics.Cancellation;
+import dev.drydock.magics.Completion;
+import dev.drydock.magics.MagicCall;
+import dev.drydock.magics.MagicException;
+import dev.drydock.magics.MagicInfo;
+import dev.drydock.magics.Notebook;
+import dev.drydock.magics.Session;
+import dev.drydock.magics.ShellWords;
 
 /**
  * The registry of magic families and the one entry point the kernel calls. Each family is a picocli
@@ -36,11 +44,11 @@ public final class Magics {
     private final Map<String, Class<? extends MagicCommand>> families = new LinkedHashMap<>();
 
     public Magics(Session session) {
-        this(session, MagicFamilies.ALL, defaultServices(session, new dev.drydock.magics.docker.Docker()));
+        this(session, MagicFamilies.ALL, defaultServices(session, new dev.drydock.magics.engine.Docker()));
     }
 
     /** The kernel's services; the one lazy engine is shared by every family and the environment-name resolver. */
-    private static List<Object> defaultServices(Session session, dev.drydock.magics.docker.Docker docker) {
+    private static List<Object> defaultServices(Session session, dev.drydock.magics.engine.Docker docker) {
         return List.of(docker, new dev.drydock.magics.aml.AmlRestClient(session),
                 new dev.drydock.magics.registry.RegistryCredentials(new dev.drydock.magics.aml.AcrLogin(session)),
                 dev.drydock.magics.container.HostUser.current(), new dev.drydock.magics.env.EnvImageResolver(docker),

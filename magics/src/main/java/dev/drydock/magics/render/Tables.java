@@ -1,4 +1,4 @@
-package dev.drydock.magics.env;
+package dev.drydock.magics.render;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -55,7 +55,7 @@ public final class Tables {
         return out.append("</tbody>\n</table>").toString();
     }
 
-    static String escape(String text) {
+    public static String escape(String text) {
         return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 

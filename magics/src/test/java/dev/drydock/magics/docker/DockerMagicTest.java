@@ -1,4 +1,4 @@
-package dev.drydock.magics.registry;
+package dev.drydock.magics.docker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,10 +12,10 @@ import com.github.dockerjava.api.model.Image;
 import com.github.dockerjava.api.model.PushResponseItem;
 import dev.drydock.magics.MagicCall;
 import dev.drydock.magics.MagicException;
-import dev.drydock.magics.Magics;
+import dev.drydock.magics.api.Magics;
 import dev.drydock.magics.RecordingNotebook;
 import dev.drydock.magics.Session;
-import dev.drydock.magics.docker.DockerConfig;
+import dev.drydock.magics.engine.DockerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -24,6 +24,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.drydock.magics.registry.LayerProgress;
+import dev.drydock.magics.registry.RegistryCredentials;
 
 /** %docker without an engine: the progress display, the images table, names, and where logins come from. */
 class DockerMagicTest {

@@ -1,4 +1,4 @@
-package dev.drydock.magics;
+package dev.drydock.magics.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.drydock.magics.commands.CellMagicCommand;
-import dev.drydock.magics.commands.MagicCommand;
-import dev.drydock.magics.commands.MagicFamilies;
+import dev.drydock.magics.CellMagicCommand;
+import dev.drydock.magics.MagicCommand;
+import dev.drydock.magics.api.MagicFamilies;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +18,13 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import dev.drydock.magics.Completion;
+import dev.drydock.magics.MagicCall;
+import dev.drydock.magics.MagicException;
+import dev.drydock.magics.MagicInfo;
+import dev.drydock.magics.Notebook;
+import dev.drydock.magics.RecordingNotebook;
+import dev.drydock.magics.Session;
 
 class MagicsTest {
 

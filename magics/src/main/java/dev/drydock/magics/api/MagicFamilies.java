@@ -1,6 +1,12 @@
-package dev.drydock.magics.commands;
+package dev.drydock.magics.api;
 
 import java.util.List;
+import dev.drydock.magics.commands.DotenvMagic;
+import dev.drydock.magics.commands.LsMagic;
+import dev.drydock.magics.MagicCommand;
+import dev.drydock.magics.commands.ScriptMagics;
+import dev.drydock.magics.commands.SetenvMagic;
+import dev.drydock.magics.commands.WriteFileMagic;
 
 /**
  * The one place that lists the magic families. A later family ({@code %container}, {@code %env},
@@ -18,7 +24,7 @@ public final class MagicFamilies {
             ScriptMagics.Sh.class,
             LsMagic.class,
             dev.drydock.magics.container.ContainerMagic.class,
-            dev.drydock.magics.registry.DockerMagic.class,
+            dev.drydock.magics.docker.DockerMagic.class,
             dev.drydock.magics.env.EnvMagic.class,
             dev.drydock.magics.aml.AmlMagic.class);
 

@@ -1,4 +1,4 @@
-package dev.drydock.magics.docker;
+package dev.drydock.magics.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.DeserializationFeature;
