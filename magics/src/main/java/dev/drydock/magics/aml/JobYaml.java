@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.drydock.magics.MagicException;
-import dev.drydock.magics.api.Magics;
+import dev.drydock.magics.EditDistance;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -259,7 +259,7 @@ public final class JobYaml {
         String best = null;
         int bestDistance = Integer.MAX_VALUE;
         for (String candidate : new TreeSet<>(known)) {
-            int distance = Magics.editDistance(typed.toLowerCase(), candidate);
+            int distance = EditDistance.between(typed.toLowerCase(), candidate);
             if (distance < bestDistance) {
                 bestDistance = distance;
                 best = candidate;

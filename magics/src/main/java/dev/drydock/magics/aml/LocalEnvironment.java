@@ -15,7 +15,7 @@ import dev.drydock.magics.env.Environments;
 import dev.drydock.magics.env.ImageBuilder;
 import dev.drydock.magics.env.Stage;
 import dev.drydock.magics.files.AtomicFiles;
-import dev.drydock.magics.docker.DockerMagic;
+import dev.drydock.magics.registry.ImageTransfer;
 import dev.drydock.magics.registry.RegistryCredentials;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -121,7 +121,7 @@ final class LocalEnvironment {
     private Resolved image(String image, Path snapshotEnvironment) throws MagicException {
         Optional<InspectImageResponse> found = inspect(image);
         if (found.isEmpty()) {
-            DockerMagic.Pull.pull(engine, credentials, image, notebook);
+            ImageTransfer.pull(engine, credentials, image, notebook);
             found = inspect(image);
         }
         ObjectNode record = JSON.createObjectNode().put("kind", "image").put("image", image)

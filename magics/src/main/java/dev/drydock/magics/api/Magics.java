@@ -20,7 +20,9 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.UnmatchedArgumentException;
 import dev.drydock.magics.Cancellation;
 import dev.drydock.magics.Completion;
+import dev.drydock.magics.EditDistance;
 import dev.drydock.magics.MagicCall;
+import dev.drydock.magics.MagicCatalog;
 import dev.drydock.magics.MagicException;
 import dev.drydock.magics.MagicInfo;
 import dev.drydock.magics.Notebook;
@@ -36,7 +38,7 @@ import dev.drydock.magics.ShellWords;
  * reused objects keep the previous cell's option values), built by {@link #commandLine} — the one place
  * where output, error handling and injection are wired, for the kernel and the tests alike.
  */
-public final class Magics {
+public final class Magics implements MagicCatalog {
 
     private final Session session;
     private final List<Object> services = new ArrayList<>();
@@ -109,6 +111,7 @@ public final class Magics {
     }
 
     /** Every magic, sorted by name (a line magic before a cell magic of the same name), for {@code %lsmagic}. */
+    @Override
     public List<MagicInfo> list() {
         List<MagicInfo> all = new ArrayList<>();
         families.forEach((typed, family) -> {
@@ -226,7 +229,7 @@ public final class Magics {
         String nearest = null;
         int best = Integer.MAX_VALUE;
         for (String candidate : families.keySet()) {
-            int distance = editDistance(name, candidate.replace("%", ""));
+            int distance = EditDistance.between(name, candidate.replace("%", ""));
             if (distance < best) {
                 best = distance;
                 nearest = candidate;
@@ -240,29 +243,6 @@ public final class Magics {
         }
         return MagicException.usage("Unknown magic " + typed + "."
                 + (nearest == null ? "" : " Did you mean " + nearest + "?") + " %lsmagic lists every magic.");
-    }
-
-    /**
-     * Levenshtein distance, for naming the nearest valid magic, option or YAML key: few names, short
-     * strings, so the plain table is plenty.
-     */
-    public static int editDistance(String a, String b) {
-        int[] previous = new int[b.length() + 1];
-        int[] current = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            previous[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            current[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
-            }
-            int[] swap = previous;
-            previous = current;
-            current = swap;
-        }
-        return previous[b.length()];
     }
 
     private static String prefix(Class<? extends MagicCommand> family) {

@@ -1,7 +1,7 @@
 package dev.drydock.magics.commands;
 
+import dev.drydock.magics.MagicCatalog;
 import dev.drydock.magics.MagicInfo;
-import dev.drydock.magics.api.Magics;
 import dev.drydock.magics.Notebook;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -11,10 +11,10 @@ import dev.drydock.magics.MagicCommand;
 @Command(name = "lsmagic", description = "List every magic with a one-line description.")
 public final class LsMagic extends MagicCommand {
 
-    private final Magics magics;
+    private final MagicCatalog magics;
     private final Notebook notebook;
 
-    public LsMagic(Magics magics, Notebook notebook) {
+    public LsMagic(MagicCatalog magics, Notebook notebook) {
         this.magics = magics;
         this.notebook = notebook;
     }

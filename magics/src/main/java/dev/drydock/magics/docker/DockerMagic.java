@@ -3,13 +3,9 @@ package dev.drydock.magics.docker;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.command.PullImageCmd;
-import com.github.dockerjava.api.command.PushImageCmd;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.model.AuthConfig;
 import com.github.dockerjava.api.model.Image;
-import com.github.dockerjava.api.model.PullResponseItem;
-import com.github.dockerjava.api.model.PushResponseItem;
 import dev.drydock.magics.MagicException;
 import dev.drydock.magics.Notebook;
 import dev.drydock.magics.Session;
@@ -27,10 +23,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import dev.drydock.magics.registry.ImageTransfer;
 import dev.drydock.magics.registry.LayerProgress;
 import dev.drydock.magics.registry.RegistryCredentials;
 
@@ -166,24 +162,6 @@ public final class DockerMagic extends MagicCommand {
         }
     }
 
-    /** {@code name:tag} or {@code name@digest} split as the engine's pull and push take it. */
-    record Reference(String repository, String tag) {
-        static Reference parse(String image) {
-            if (image.contains("@")) {
-                return new Reference(image, null);
-            }
-            int slash = image.lastIndexOf('/');
-            int colon = image.lastIndexOf(':');
-            return colon > slash ? new Reference(image.substring(0, colon), image.substring(colon + 1))
-                    : new Reference(image, "latest");
-        }
-
-        @Override
-        public String toString() {
-            return tag == null ? repository : repository + ":" + tag;
-        }
-    }
-
     @Command(name = "pull", description = {"Pull an image, with one live progress display."})
     public static final class Pull extends MagicCommand {
 
@@ -202,20 +180,7 @@ public final class DockerMagic extends MagicCommand {
 
         @Override
         protected void run() throws MagicException {
-            pull(docker.engine(), credentials, image, notebook);
-        }
-
-        /** Pulls {@code image}; the progress display and error handling {@code %container run} can reuse. */
-        public static void pull(DockerEngine engine, RegistryCredentials credentials, String image, Notebook notebook)
-                throws MagicException {
-            Reference reference = Reference.parse(image);
-            PullImageCmd pull = engine.client().pullImageCmd(reference.repository());
-            if (reference.tag() != null) {
-                pull.withTag(reference.tag());
-            }
-            credentials.forImage(image, engine).ifPresent(pull::withAuthConfig);
-            LayerProgress<PullResponseItem> progress = new LayerProgress<>(notebook, "Pulling " + reference);
-            stream(() -> pull.exec(progress), progress, notebook, "Pulling " + reference);
+            ImageTransfer.pull(docker.engine(), credentials, image, notebook);
         }
     }
 
@@ -240,62 +205,8 @@ public final class DockerMagic extends MagicCommand {
 
         @Override
         protected void run() throws MagicException {
-            push(docker.engine(), credentials, image, notebook);
+            ImageTransfer.push(docker.engine(), credentials, image, notebook);
         }
-
-        /** Pushes {@code image}; an error reported inside the stream is a {@link MagicException}. */
-        public static void push(DockerEngine engine, RegistryCredentials credentials, String image, Notebook notebook)
-                throws MagicException {
-            Reference reference = Reference.parse(image);
-            PushImageCmd push = engine.client().pushImageCmd(reference.repository());
-            if (reference.tag() != null) {
-                push.withTag(reference.tag());
-            }
-            Optional<AuthConfig> auth = credentials.forImage(image, engine);
-            // Without credentials docker-java would send its own placeholder; an empty one is anonymous.
-            push.withAuthConfig(auth.orElseGet(() -> new AuthConfig()
-                    .withRegistryAddress(DockerConfig.registryOf(image))));
-            LayerProgress<PushResponseItem> progress = new LayerProgress<>(notebook, "Pushing " + reference);
-            stream(() -> push.exec(progress), progress, notebook, "Pushing " + reference);
-        }
-    }
-
-    private interface Start {
-        void exec();
-    }
-
-    private static void stream(Start start, LayerProgress<?> progress, Notebook notebook, String what)
-            throws MagicException {
-        try {
-            start.exec();
-            DockerEngine.await(progress, notebook.cancellation());
-        } catch (DockerException e) {
-            throw new MagicException(MagicException.Kind.MagicError, what + " failed: " + engineMessage(e) + hint(
-                    engineMessage(e)), e);
-        } finally {
-            progress.finish();
-        }
-        List<String> errors = progress.errors();
-        if (!errors.isEmpty()) {
-            String message = String.join("; ", errors);
-            throw MagicException.failed(what + " failed: " + message + hint(message));
-        }
-    }
-
-    private static String hint(String message) {
-        return message.contains("unauthorized") || message.contains("no basic auth credentials")
-                || message.contains("authentication required")
-                ? ". Log in first: %docker login REGISTRY (with the credentials loaded by %dotenv)." : "";
-    }
-
-    private static String engineMessage(DockerException e) {
-        String text = e.getMessage() == null ? "" : e.getMessage();
-        int start = text.indexOf("\"message\":\"");
-        if (start >= 0) {
-            int end = text.indexOf('"', start + 11);
-            return end > start ? text.substring(start + 11, end) : text;
-        }
-        return text.replaceFirst("^Status \\d+: ", "").strip();
     }
 
     @Command(name = "images", description = {"List the engine's images: repository, tag, id, created, size."})
@@ -357,7 +268,7 @@ public final class DockerMagic extends MagicCommand {
 
         @Override
         protected void run() throws MagicException {
-            Reference reference = Reference.parse(target);
+            ImageTransfer.Reference reference = ImageTransfer.Reference.parse(target);
             if (reference.tag() == null) {
                 throw MagicException.usage("A tag cannot name a digest: " + target);
             }
@@ -365,7 +276,7 @@ public final class DockerMagic extends MagicCommand {
                 docker.engine().client().tagImageCmd(source, reference.repository(), reference.tag()).exec();
             } catch (DockerException e) {
                 throw new MagicException(MagicException.Kind.MagicError, "Tagging " + source + " as " + target
-                        + " failed: " + engineMessage(e), e);
+                        + " failed: " + ImageTransfer.engineMessage(e), e);
             }
             notebook.out("Tagged " + source + " as " + reference + ".\n");
         }
@@ -396,7 +307,7 @@ public final class DockerMagic extends MagicCommand {
                     client.removeImageCmd(image).withForce(force).exec();
                 } catch (DockerException e) {
                     throw new MagicException(MagicException.Kind.MagicError, "Removing " + image + " failed: "
-                            + engineMessage(e), e);
+                            + ImageTransfer.engineMessage(e), e);
                 }
                 notebook.out("Removed " + image + "\n");
             }

@@ -7,7 +7,7 @@ import dev.drydock.magics.MagicCommand;
 import dev.drydock.magics.engine.Docker;
 import dev.drydock.magics.engine.DockerEngine;
 import dev.drydock.magics.files.AtomicFiles;
-import dev.drydock.magics.docker.DockerMagic;
+import dev.drydock.magics.registry.ImageTransfer;
 import dev.drydock.magics.registry.RegistryCredentials;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -381,7 +381,7 @@ public final class EnvMagic extends MagicCommand {
             String repository = colon > slash ? target.substring(0, colon) : target;
             String tag = colon > slash ? target.substring(colon + 1) : build.tag().substring(build.tag().lastIndexOf(':') + 1);
             engine.client().tagImageCmd(build.imageId(), repository, tag).exec();
-            DockerMagic.Push.push(engine, credentials, repository + ":" + tag, notebook);
+            ImageTransfer.push(engine, credentials, repository + ":" + tag, notebook);
             notebook.out("Pushed " + build.tag() + " as " + repository + ":" + tag + ".\n");
         }
     }

@@ -12,7 +12,7 @@ import dev.drydock.magics.MagicException;
 import dev.drydock.magics.Notebook;
 import dev.drydock.magics.Session;
 import dev.drydock.magics.engine.DockerEngine;
-import dev.drydock.magics.docker.DockerMagic;
+import dev.drydock.magics.registry.ImageTransfer;
 import dev.drydock.magics.registry.RegistryCredentials;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -193,7 +193,7 @@ public final class Environments {
             return found.get();
         }
         // As docker build does: a base that is not here yet is pulled first.
-        DockerMagic.Pull.pull(engine, credentials, base, notebook);
+        ImageTransfer.pull(engine, credentials, base, notebook);
         return inspect(base).orElseThrow(() -> MagicException.failed("The base image " + base
                 + " is still not on the engine after pulling it."));
     }

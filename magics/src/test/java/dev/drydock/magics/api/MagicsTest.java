@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import dev.drydock.magics.Completion;
+import dev.drydock.magics.EditDistance;
 import dev.drydock.magics.MagicCall;
 import dev.drydock.magics.MagicException;
 import dev.drydock.magics.MagicInfo;
@@ -247,9 +248,9 @@ class MagicsTest {
 
     @Test
     void editDistance() {
-        assertEquals(0, Magics.editDistance("abc", "abc"));
-        assertEquals(1, Magics.editDistance("writefil", "writefile"));
-        assertEquals(2, Magics.editDistance("dotnev", "dotenv"));
-        assertEquals(3, Magics.editDistance("", "abc"));
+        assertEquals(0, EditDistance.between("abc", "abc"));
+        assertEquals(1, EditDistance.between("writefil", "writefile"));
+        assertEquals(2, EditDistance.between("dotnev", "dotenv"));
+        assertEquals(3, EditDistance.between("", "abc"));
     }
 }

@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import dev.drydock.magics.registry.ImageTransfer;
 import dev.drydock.magics.registry.LayerProgress;
 import dev.drydock.magics.registry.RegistryCredentials;
 
@@ -87,9 +88,9 @@ class DockerMagicTest {
 
     @Test
     void referencesSplitAsTheEngineTakesThem() {
-        assertEquals(new DockerMagic.Reference("127.0.0.1:5000/r/x", "2"), DockerMagic.Reference.parse("127.0.0.1:5000/r/x:2"));
-        assertEquals(new DockerMagic.Reference("127.0.0.1:5000/r/x", "latest"), DockerMagic.Reference.parse("127.0.0.1:5000/r/x"));
-        assertEquals(new DockerMagic.Reference("busybox@sha256:abc", null), DockerMagic.Reference.parse("busybox@sha256:abc"));
+        assertEquals(new ImageTransfer.Reference("127.0.0.1:5000/r/x", "2"), ImageTransfer.Reference.parse("127.0.0.1:5000/r/x:2"));
+        assertEquals(new ImageTransfer.Reference("127.0.0.1:5000/r/x", "latest"), ImageTransfer.Reference.parse("127.0.0.1:5000/r/x"));
+        assertEquals(new ImageTransfer.Reference("busybox@sha256:abc", null), ImageTransfer.Reference.parse("busybox@sha256:abc"));
     }
 
     @Test
