@@ -14,7 +14,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import dev.drydock.magics.render.Tables;
+import dev.drydock.magics.render.Table;
 
 /**
  * The output of one build: the full log, the step it is at, and one live display in the notebook that
@@ -141,7 +141,7 @@ public final class BuildLog implements AutoCloseable {
         String text = String.format("%s %s — %s (%.1f s)", state, title, progress, elapsed());
         Map<String, Object> bundle = new LinkedHashMap<>();
         bundle.put("text/plain", text);
-        bundle.put("text/html", "<pre>" + Tables.escape(text) + "</pre>");
+        bundle.put("text/html", "<pre>" + Table.escape(text) + "</pre>");
         return bundle;
     }
 

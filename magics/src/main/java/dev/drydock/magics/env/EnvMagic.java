@@ -23,7 +23,7 @@ import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import dev.drydock.magics.render.Tables;
+import dev.drydock.magics.render.Table;
 
 /** {@code %env}: pinned environments as content-addressed Docker images, one per lifecycle stage. */
 @Command(name = "env",
@@ -186,7 +186,7 @@ public final class EnvMagic extends MagicCommand {
                 notebook.out("No environment images yet: %env build NAME --base IMAGE ... makes one.\n");
                 return;
             }
-            notebook.display(Tables.bundle(List.of("name", "stage", "tag", "image id", "size", "built at"), rows), null);
+            notebook.display(new Table(List.of("name", "stage", "tag", "image id", "size", "built at"), rows).bundle(), null);
         }
     }
 
@@ -242,12 +242,12 @@ public final class EnvMagic extends MagicCommand {
             }
             List<Verification.Row> rows = Verification.check(pins, environments.packages(build.tag(), notebook));
             List<List<String>> cells = Verification.cells(rows);
-            notebook.display(Tables.bundle(Verification.HEADERS, cells), null);
+            notebook.display(new Table(Verification.HEADERS, cells).bundle(), null);
             List<Verification.Row> bad = rows.stream().filter(r -> !r.ok()).toList();
             if (!bad.isEmpty()) {
                 throw MagicException.failed(bad.size() + " of " + rows.size() + " pinned packages of " + name
-                        + " do not match inside " + build.tag() + ":\n" + Tables.text(Verification.HEADERS,
-                        Verification.cells(bad)).stripTrailing());
+                        + " do not match inside " + build.tag() + ":\n" + new Table(Verification.HEADERS,
+                        Verification.cells(bad)).plain().stripTrailing());
             }
             notebook.out("All " + rows.size() + " pinned packages of " + name + " match inside " + build.tag() + ".\n");
         }
@@ -340,7 +340,7 @@ public final class EnvMagic extends MagicCommand {
                 notebook.out("No package differences between " + imageA + " and " + imageB + ".\n");
                 return;
             }
-            notebook.display(Tables.bundle(List.of("manager", "package", a, b), rows), null);
+            notebook.display(new Table(List.of("manager", "package", a, b), rows).bundle(), null);
         }
 
         private static String image(Environments environments, String nameOrImage) throws MagicException {

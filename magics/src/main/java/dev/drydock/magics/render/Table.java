@@ -9,12 +9,23 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** A small table shown as aligned text/plain and as text/html, for {@code ls} and {@code images}. */
+/**
+ * The one table renderer: aligned columns for {@code text/plain}, a {@code <table>} for {@code text/html},
+ * for every {@code ls}, {@code images}, {@code verify}, {@code diff} and metrics table.
+ */
 public record Table(List<String> headers, List<List<String>> rows) {
 
+    /** A missing or {@code null} cell shows as empty, so callers can pass rows as they come. */
     public Table {
         headers = List.copyOf(headers);
-        rows = rows.stream().map(List::copyOf).toList();
+        int columns = headers.size();
+        rows = rows.stream().map(row -> {
+            List<String> cells = new ArrayList<>(columns);
+            for (int i = 0; i < columns; i++) {
+                cells.add(i < row.size() && row.get(i) != null ? row.get(i) : "");
+            }
+            return List.copyOf(cells);
+        }).toList();
     }
 
     public String plain() {

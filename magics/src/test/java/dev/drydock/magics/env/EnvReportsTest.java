@@ -8,7 +8,7 @@ import dev.drydock.magics.RecordingNotebook;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import dev.drydock.magics.render.Tables;
+import dev.drydock.magics.render.Table;
 
 /** Verification tables, package diffs, the package listing from inside an image and the build progress. */
 class EnvReportsTest {
@@ -55,8 +55,9 @@ class EnvReportsTest {
 
     @Test
     void tablesRenderAsTextAndEscapedHtml() {
-        Map<String, Object> bundle = Tables.bundle(List.of("name", "tag"), List.of(List.of("a<b", "drydock/a:1")));
-        assertEquals("name  tag\na<b   drydock/a:1\n", bundle.get("text/plain"));
+        Map<String, Object> bundle = new Table(List.of("name", "tag", "size"),
+                List.of(List.of("a<b", "drydock/a:1"))).bundle();
+        assertEquals("name  tag          size\na<b   drydock/a:1\n", bundle.get("text/plain"));
         assertTrue(((String) bundle.get("text/html")).contains("<td>a&lt;b</td>"));
     }
 
