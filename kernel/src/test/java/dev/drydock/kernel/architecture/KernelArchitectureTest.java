@@ -10,8 +10,8 @@ import com.tngtech.archunit.lang.ArchRule;
 
 /**
  * The kernel's side of docs/ARCHITECTURE.md: its packages point one way (entry → runtime → java, cells,
- * protocol), and it reaches the magics only through their API ({@code Magics}) and core ports
- * ({@code Notebook}, {@code Session}, ...), never a family or a service.
+ * protocol), and it reaches the magics only through their API ({@code Magics}), core ports ({@code Notebook},
+ * {@code Session}, ...) and utilities ({@code AtomicFiles}), never a family or a service.
  */
 @AnalyzeClasses(packages = "dev.drydock", importOptions = ImportOption.DoNotIncludeTests.class)
 class KernelArchitectureTest {
@@ -25,9 +25,9 @@ class KernelArchitectureTest {
             .layer("magics api").definedBy("dev.drydock.magics.api..")
             .layer("magics inside").definedBy("dev.drydock.magics.commands..", "dev.drydock.magics.container..",
                     "dev.drydock.magics.docker..", "dev.drydock.magics.env..", "dev.drydock.magics.aml..",
-                    "dev.drydock.magics.engine..", "dev.drydock.magics.registry..", "dev.drydock.magics.files..",
+                    "dev.drydock.magics.engine..", "dev.drydock.magics.registry..")
+            .layer("magics core").definedBy("dev.drydock.magics", "dev.drydock.magics.files..",
                     "dev.drydock.magics.process..", "dev.drydock.magics.render..")
-            .layer("magics core").definedBy("dev.drydock.magics")
             .whereLayer("entry").mayNotBeAccessedByAnyLayer()
             .whereLayer("runtime").mayOnlyBeAccessedByLayers("entry")
             .whereLayer("engines").mayOnlyBeAccessedByLayers("entry", "runtime")

@@ -12,17 +12,16 @@ import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.AccessMode;
 import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.ExposedPort;
-import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.PortBinding;
 import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.Volume;
-import com.github.dockerjava.api.async.ResultCallback;
 import dev.drydock.magics.Cancellation;
 import dev.drydock.magics.MagicException;
 import dev.drydock.magics.Notebook;
 import dev.drydock.magics.Session;
 import dev.drydock.magics.container.ContainerRequest;
+import dev.drydock.magics.container.Containers;
 import dev.drydock.magics.container.HostUser;
 import dev.drydock.magics.engine.Docker;
 import dev.drydock.magics.engine.DockerEngine;
@@ -36,7 +35,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -46,7 +44,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Online deployments run locally, as {@code az ml online-deployment create --local} runs them, but on
@@ -267,7 +264,7 @@ final class LocalEndpoints {
             InspectContainerResponse.ContainerState state = client.inspectContainerCmd(id).exec().getState();
             if (!Boolean.TRUE.equals(state.getRunning())) {
                 throw MagicException.failed("The scoring container of " + endpoint + " exited (code "
-                        + state.getExitCodeLong() + ") before it was healthy:\n" + logs(client, id));
+                        + state.getExitCodeLong() + ") before it was healthy:\n" + Containers.lastLogLines(client, id));
             }
             try {
                 HttpResponse<String> answer = http.send(HttpRequest.newBuilder(health).timeout(Duration.ofSeconds(3))
@@ -279,7 +276,7 @@ final class LocalEndpoints {
                 JsonNode body = JSON.readTree(answer.body());
                 if ("failed".equals(body.path("status").asText())) {
                     throw MagicException.failed("The scoring script of " + endpoint + " failed: "
-                            + body.path("error").asText() + "\n" + logs(client, id));
+                            + body.path("error").asText() + "\n" + Containers.lastLogLines(client, id));
                 }
             } catch (IOException e) {
                 last = e instanceof ConnectException ? "not listening yet" : String.valueOf(e.getMessage());
@@ -291,26 +288,7 @@ final class LocalEndpoints {
         }
         throw MagicException.failed("The scoring container of " + endpoint + " was not healthy within "
                 + healthTimeout.toSeconds() + " s (" + last + "). It is still running; %aml endpoint delete "
-                + endpoint + " stops it.\n" + logs(client, id));
-    }
-
-    /** The container's last lines, for an error message. */
-    private static String logs(DockerClient client, String id) {
-        StringBuilder text = new StringBuilder();
-        try {
-            client.logContainerCmd(id).withStdOut(true).withStdErr(true).withTail(20)
-                    .exec(new ResultCallback.Adapter<Frame>() {
-                        @Override
-                        public void onNext(Frame frame) {
-                            text.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
-                        }
-                    }).awaitCompletion(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            return "(its log could not be read: " + e.getMessage() + ")";
-        }
-        return text.toString().stripTrailing();
+                + endpoint + " stops it.\n" + Containers.lastLogLines(client, id));
     }
 
     // ---------------------------------------------------------------- invoke

@@ -17,16 +17,14 @@ import dev.drydock.magics.MagicException;
 import dev.drydock.magics.Notebook;
 import dev.drydock.magics.SecretMasker;
 import dev.drydock.magics.Session;
+import dev.drydock.magics.Utf8;
 import dev.drydock.magics.container.ContainerRequest;
 import dev.drydock.magics.container.Containers;
 import dev.drydock.magics.container.HostUser;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -496,23 +494,6 @@ public final class LocalRun {
                     // Nothing more to write.
                 }
             }
-        }
-    }
-
-    /** UTF-8 across chunk boundaries: a chunk may end inside a character. */
-    static final class Utf8 {
-        private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPLACE)
-                .onUnmappableCharacter(CodingErrorAction.REPLACE);
-        private ByteBuffer pending = ByteBuffer.allocate(0);
-
-        synchronized String decode(byte[] bytes, int length) {
-            ByteBuffer input = ByteBuffer.allocate(pending.remaining() + length);
-            input.put(pending).put(bytes, 0, length).flip();
-            CharBuffer chars = CharBuffer.allocate(input.remaining());
-            decoder.decode(input, chars, false);
-            pending = input.slice();
-            return chars.flip().toString();
         }
     }
 }

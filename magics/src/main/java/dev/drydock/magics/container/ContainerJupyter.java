@@ -1,12 +1,10 @@
 package dev.drydock.magics.container;
 
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.model.ExposedPort;
-import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.Ports;
 import dev.drydock.magics.MagicException;
 import dev.drydock.magics.Notebook;
@@ -16,14 +14,12 @@ import dev.drydock.magics.engine.Docker;
 import java.io.IOException;
 import java.net.HttpURLConnection;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -180,7 +176,7 @@ public final class ContainerJupyter extends MagicCommand {
             Boolean running = client.inspectContainerCmd(id).exec().getState().getRunning();
             if (!Boolean.TRUE.equals(running)) {
                 throw MagicException.failed("Jupyter's container exited before it answered. Does the image have "
-                        + "Jupyter? Its last output:\n" + lastLines(client, id));
+                        + "Jupyter? Its last output:\n" + Containers.lastLogLines(client, id));
             }
             try {
                 Thread.sleep(250);
@@ -190,7 +186,7 @@ public final class ContainerJupyter extends MagicCommand {
             }
         }
         throw MagicException.failed("Jupyter did not answer on 127.0.0.1:" + port + " within " + READY_SECONDS
-                + " s. Its last output:\n" + lastLines(client, id));
+                + " s. Its last output:\n" + Containers.lastLogLines(client, id));
     }
 
     private static boolean answers(String port) {
@@ -210,25 +206,4 @@ public final class ContainerJupyter extends MagicCommand {
         }
     }
 
-    private static String lastLines(DockerClient client, String id) {
-        StringBuilder text = new StringBuilder();
-        try {
-            client.logContainerCmd(id).withStdOut(true).withStdErr(true).withTail(20)
-                    .exec(new ResultCallback.Adapter<Frame>() {
-                        @Override
-                        public void onNext(Frame frame) {
-                            synchronized (text) {
-                                text.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
-                            }
-                        }
-                    }).awaitCompletion(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            return "(its logs could not be read: " + e.getMessage() + ")";
-        }
-        synchronized (text) {
-            return text.toString().strip();
-        }
-    }
 }

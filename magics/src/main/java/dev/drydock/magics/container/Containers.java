@@ -3,16 +3,20 @@ package dev.drydock.magics.container;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.Ports;
 import dev.drydock.magics.Cancellation;
 import dev.drydock.magics.MagicException;
+import dev.drydock.magics.Utf8;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /** What the container subcommands share: starting with readable errors, stopping, and the engine's messages. */
 public final class Containers {
@@ -110,5 +114,29 @@ public final class Containers {
 
     static String shortId(String id) {
         return id.length() > 12 ? id.substring(0, 12) : id;
+    }
+
+    /** A container's last 20 lines of output, for an error message that says why it stopped or never got ready. */
+    public static String lastLogLines(DockerClient client, String id) {
+        StringBuilder text = new StringBuilder();
+        Utf8 decoder = new Utf8();
+        try {
+            client.logContainerCmd(id).withStdOut(true).withStdErr(true).withTail(20)
+                    .exec(new ResultCallback.Adapter<Frame>() {
+                        @Override
+                        public void onNext(Frame frame) {
+                            synchronized (text) {
+                                text.append(decoder.decode(frame.getPayload()));
+                            }
+                        }
+                    }).awaitCompletion(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            return "(its log could not be read: " + e.getMessage() + ")";
+        }
+        synchronized (text) {
+            return text.toString().strip();
+        }
     }
 }

@@ -4,21 +4,17 @@ import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.StreamType;
 import dev.drydock.magics.Notebook;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
+import dev.drydock.magics.Utf8;
 
 /**
  * Streams a container's stdout and stderr frames into the cell as they arrive. A frame may end inside a
- * multi-byte character, so each stream keeps its own decoder and carries the unfinished bytes over.
+ * multi-byte character, so each stream keeps its own {@link Utf8} decoder.
  */
 final class FrameOutput extends ResultCallback.Adapter<Frame> {
 
     private final Notebook notebook;
-    private final Decoder out = new Decoder();
-    private final Decoder err = new Decoder();
+    private final Utf8 out = new Utf8();
+    private final Utf8 err = new Utf8();
 
     FrameOutput(Notebook notebook) {
         this.notebook = notebook;
@@ -42,22 +38,6 @@ final class FrameOutput extends ResultCallback.Adapter<Frame> {
     private void emitErr(String text) {
         if (!text.isEmpty()) {
             notebook.err(text);
-        }
-    }
-
-    private static final class Decoder {
-        private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPLACE)
-                .onUnmappableCharacter(CodingErrorAction.REPLACE);
-        private ByteBuffer pending = ByteBuffer.allocate(0);
-
-        synchronized String decode(byte[] payload) {
-            ByteBuffer input = ByteBuffer.allocate(pending.remaining() + payload.length);
-            input.put(pending).put(payload).flip();
-            CharBuffer chars = CharBuffer.allocate(input.remaining());
-            decoder.decode(input, chars, false);
-            pending = input.slice();
-            return chars.flip().toString();
         }
     }
 }
