@@ -2,7 +2,6 @@ package dev.drydock.magics.commands;
 
 import dev.drydock.magics.MagicException;
 import dev.drydock.magics.Notebook;
-import dev.drydock.magics.SecretMasker;
 import dev.drydock.magics.Session;
 import dev.drydock.magics.files.AtomicFiles;
 import dev.drydock.magics.files.IgnoreFiles;
@@ -26,8 +25,8 @@ import picocli.CommandLine.Parameters;
             "Write the cell's body to FILE (atomically; parent folders are created).",
             "",
             "A file named .env (or .env.*, *.env) gets mode 0600, and a warning when the folder's"
-                    + " .gitignore or .dockerignore does not ignore it. In any other file, values loaded"
-                    + " by %%dotenv are written as ****.",
+                    + " .gitignore or .dockerignore does not ignore it. Any other file gets the body as typed,"
+                    + " with a warning when it holds a secret value.",
             "",
             "Example:",
             "  %%%%writefile -a notes/run.txt"
@@ -53,13 +52,10 @@ public final class WriteFileMagic extends CellMagicCommand {
         Path target = session.resolve(file);
         String name = target.getFileName() == null ? "" : target.getFileName().toString();
         boolean secrets = isEnvFile(name);
+        // IPython's newline at the end, and otherwise the cell's bytes as typed: the source is in the notebook
+        // anyway, and a file rewritten with **** breaks the YAML, Dockerfile or script it is.
         String content = body().endsWith("\n") || body().isEmpty() ? body() : body() + "\n";
-        int masked = 0;
-        if (!secrets) {
-            SecretMasker.Masked result = session.masker().maskCounting(content);
-            content = result.text();
-            masked = result.count();
-        }
+        int secretValues = secrets ? 0 : session.masker().maskCounting(content).count();
         boolean existed = Files.exists(target);
         try {
             AtomicFiles.write(target, content.getBytes(StandardCharsets.UTF_8), append,
@@ -69,9 +65,10 @@ public final class WriteFileMagic extends CellMagicCommand {
         }
         // IPython's exact words, with the name as typed.
         notebook.out((existed ? (append ? "Appending to " : "Overwriting ") : "Writing ") + file + "\n");
-        if (masked > 0) {
-            notebook.err("Masked " + masked + " secret value" + (masked == 1 ? "" : "s") + " in " + file
-                    + ": values loaded by %dotenv are only written to .env files.\n");
+        if (secretValues > 0) {
+            notebook.err("Warning: " + file + " holds " + secretValues + " secret value" + (secretValues == 1 ? "" : "s")
+                    + " (written as typed). Keep secrets in a .env file and refer to them as ${NAME}, or leave "
+                    + file + " out of git and images with .gitignore / .dockerignore.\n");
         }
         if (secrets) {
             warnIfNotIgnored(target, name);
