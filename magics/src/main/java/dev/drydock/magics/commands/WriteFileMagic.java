@@ -4,7 +4,7 @@ import dev.drydock.magics.MagicException;
 import dev.drydock.magics.Notebook;
 import dev.drydock.magics.Session;
 import dev.drydock.magics.files.AtomicFiles;
-import dev.drydock.magics.files.IgnoreFiles;
+import dev.drydock.magics.files.OutboundFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -77,24 +77,31 @@ public final class WriteFileMagic extends CellMagicCommand {
 
     /** Files that hold {@code %dotenv} secrets on purpose: {@code .env}, {@code .env.local}, {@code prod.env}. */
     static boolean isEnvFile(String name) {
-        return name.equals(".env") || name.startsWith(".env.") || name.endsWith(".env");
+        return OutboundFiles.isSecretFile(name);
     }
 
     private void warnIfNotIgnored(Path target, String name) {
         List<String> silent = new ArrayList<>();
-        for (String ignoreName : IgnoreFiles.NAMES) {
-            try {
-                if (!IgnoreFiles.ignores(target.resolveSibling(ignoreName), name)) {
-                    silent.add(ignoreName);
-                }
-            } catch (IOException e) {
-                silent.add(ignoreName + " (unreadable: " + e.getMessage() + ")");
+        try {
+            if (!OutboundFiles.gitIgnores(target)) {
+                Path root = OutboundFiles.repositoryRoot(target.getParent());
+                silent.add(".gitignore" + (root == null ? "" : " (any up to the repository root " + root + ")"));
             }
+        } catch (IOException e) {
+            silent.add(".gitignore (unreadable: " + e.getMessage() + ")");
+        }
+        try {
+            if (!OutboundFiles.dockerIgnores(target.resolveSibling(".dockerignore"), name)) {
+                silent.add(".dockerignore");
+            }
+        } catch (IOException e) {
+            silent.add(".dockerignore (unreadable: " + e.getMessage() + ")");
         }
         if (!silent.isEmpty()) {
             notebook.err("Warning: " + name + " holds secrets but is not ignored by " + String.join(" or ", silent)
                     + " in " + target.getParent() + ". Add a line `" + name + "` to "
-                    + (silent.size() == 1 ? "it" : "each") + " so it stays out of git and Docker images.\n");
+                    + (silent.size() == 1 ? "it" : "each") + " so it stays out of git and of images built by other"
+                    + " tools (Drydock leaves it out of everything it sends or builds).\n");
         }
     }
 
