@@ -20,8 +20,9 @@ import java.util.List;
  *       are masked completely; one run of covered characters becomes one {@code ****}.
  *   <li>Besides the value itself, its URL-encoded form is masked when it differs (a secret in a
  *       connection string or query parameter). Other encodings (base64 and the like) are not.
- *   <li>Text split between two calls is masked per call: callers that stream output should pass whole
- *       lines or whole chunks as the source produced them.
+ *   <li>{@link #mask} masks one text on its own. Output that arrives in pieces (a process's writes, Docker log
+ *       frames) goes through a {@link #stream()}, which holds back the end of a piece while it could be the
+ *       start of a secret, so a secret split over two pieces is still masked.
  * </ul>
  */
 public final class SecretMasker {
@@ -55,6 +56,70 @@ public final class SecretMasker {
     /** The text with every secret replaced by {@code ****}. */
     public String mask(String text) {
         return maskCounting(text).text();
+    }
+
+    /** A masker for one stream of text that arrives in pieces; see {@link Stream}. */
+    public Stream stream() {
+        return new Stream();
+    }
+
+    /**
+     * Masks a stream piece by piece: {@link #mask(String)} returns what is safe to pass on now and keeps the
+     * shortest tail that could still grow into a secret (at most one secret's length less one character);
+     * {@link #flush()} returns that tail, masked, at the end of the stream or before a pause worth showing.
+     * Thread-safe.
+     */
+    public final class Stream {
+        private final StringBuilder held = new StringBuilder();
+
+        private Stream() {}
+
+        /** The masked text that can be passed on now; may be shorter than {@code piece}, or empty. */
+        public synchronized String mask(String piece) {
+            if (piece == null || piece.isEmpty()) {
+                return "";
+            }
+            held.append(piece);
+            String text = held.toString();
+            List<String> snapshot = secrets;
+            int cut = text.length() - heldTail(text, snapshot);
+            // A secret that the cut would split stays whole on the held side; moving the cut back can split
+            // another (overlapping) one, hence the loop.
+            for (boolean moved = true; moved; ) {
+                moved = false;
+                for (String secret : snapshot) {
+                    int from = Math.max(0, cut - secret.length() + 1);
+                    int at = text.indexOf(secret, from);
+                    if (at >= 0 && at < cut && at + secret.length() > cut) {
+                        cut = at;
+                        moved = true;
+                    }
+                }
+            }
+            held.delete(0, cut);
+            return SecretMasker.this.mask(text.substring(0, cut));
+        }
+
+        /** Everything held back, masked; the stream starts afresh. */
+        public synchronized String flush() {
+            String text = held.toString();
+            held.setLength(0);
+            return SecretMasker.this.mask(text);
+        }
+
+        /** The length of the longest end of {@code text} that is the start, not the whole, of a secret. */
+        private static int heldTail(String text, List<String> secrets) {
+            int longest = 0;
+            for (String secret : secrets) {
+                for (int k = Math.min(secret.length() - 1, text.length()); k > longest; k--) {
+                    if (text.regionMatches(text.length() - k, secret, 0, k)) {
+                        longest = k;
+                        break;
+                    }
+                }
+            }
+            return longest;
+        }
     }
 
     /** Like {@link #mask} and also says how many occurrences were replaced. */

@@ -12,8 +12,8 @@ import java.util.regex.Pattern;
  * variables loaded by {@code %dotenv} and {@code %setenv}, and the secret masker.
  *
  * <p>Variables are looked up in the session first (the latest {@code %dotenv} or {@code %setenv} of
- * a name wins), then in the process environment. Values that came from a {@code .env} are secrets:
- * they also go into the {@link #masker()}.
+ * a name wins), then in the process environment. Values that are secrets (by name, see {@link SecretNames},
+ * or marked by the user) also go into the {@link #masker()}; settings do not.
  */
 public final class Session {
 
@@ -71,15 +71,32 @@ public final class Session {
         return Optional.ofNullable(value);
     }
 
-    /** Sets a variable that is not secret ({@code %setenv}). */
+    /** Sets a variable that is not secret (a setting). */
     public void setVariable(String name, String value) {
         variables.put(name, value);
     }
 
-    /** Sets a variable whose value is a secret ({@code %dotenv}): it is masked from now on. */
+    /** Sets a variable whose value is a secret: it is masked from now on. */
     public void setSecret(String name, String value) {
         masker.add(value);
         variables.put(name, value);
+    }
+
+    /** {@link #setSecret} or {@link #setVariable}, as {@code secret} says. */
+    public void setVariable(String name, String value, boolean secret) {
+        if (secret) {
+            setSecret(name, value);
+        } else {
+            setVariable(name, value);
+        }
+    }
+
+    /**
+     * Every variable {@link #variable} can answer, as a read-only map: the process environment overlaid with
+     * the session's variables and {@link #NOTEBOOK_DIR}. Cells read it through {@code env()}.
+     */
+    public Map<String, String> variables() {
+        return java.util.Collections.unmodifiableMap(subprocessEnvironment());
     }
 
     /**

@@ -15,6 +15,47 @@ class SecretMaskerTest {
     private final SecretMasker masker = new SecretMasker();
 
     @Test
+    void aStreamMasksASecretSplitOverPieces() {
+        masker.add("hunter2-secret");
+        SecretMasker.Stream stream = masker.stream();
+        StringBuilder out = new StringBuilder();
+        for (String piece : List.of("password: hunt", "er2-", "secret\nnext hu", "nter2-secret", " tail hun")) {
+            out.append(stream.mask(piece));
+        }
+        assertEquals("password: ****\nnext **** tail ", out.toString());
+        out.append(stream.flush());
+        assertEquals("password: ****\nnext **** tail hun", out.toString());
+    }
+
+    @Test
+    void aStreamPassesTextOnAtOnceWhenNoSecretCanStartInIt() {
+        masker.add("hunter2-secret");
+        SecretMasker.Stream stream = masker.stream();
+        assertEquals("progress 50%\n", stream.mask("progress 50%\n"));
+        assertEquals("", stream.flush());
+    }
+
+    @Test
+    void aStreamKeepsOverlappingSecretsWhole() {
+        masker.add("abcdef");
+        masker.add("defghi");
+        SecretMasker.Stream stream = masker.stream();
+        String out = stream.mask("[abcdefgh") + stream.mask("i]") + stream.flush();
+        assertEquals("[****]", out);
+    }
+
+    @Test
+    void aStreamSplitCharacterByCharacterStillMasks() {
+        masker.add("p@ss word/1");
+        SecretMasker.Stream stream = masker.stream();
+        StringBuilder out = new StringBuilder();
+        for (char c : "x p@ss word/1 y p@ss word/1".toCharArray()) {
+            out.append(stream.mask(String.valueOf(c)));
+        }
+        assertEquals("x **** y ****", out.append(stream.flush()).toString());
+    }
+
+    @Test
     void masksEveryOccurrence() {
         masker.add("s3cr3t-token");
         assertEquals("a **** b ****", masker.mask("a s3cr3t-token b s3cr3t-token"));

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.drydock.magics.MagicException;
 import dev.drydock.magics.Notebook;
+import dev.drydock.magics.Session;
 import java.util.Collections;
 import java.util.Locale;
 import java.util.Map;
@@ -13,7 +14,8 @@ import java.util.UUID;
 /**
  * What Java cells call to show things: {@code display(chart)}, {@code display("text/html", html)},
  * {@code updateDisplay(id, ...)}, {@code clearOutput()}; and to run magics from Java: {@code magic("%env
- * build train")}. Every cell imports these statically.
+ * build train")}; and to read the variables {@code %dotenv} and {@code %setenv} set: {@code env("NAME")}.
+ * Every cell imports these statically.
  *
  * <p>The runtime connects them to the notebook with {@link #bind(Notebook)} before cells run, and may
  * bind again at any time (per cell, or once with a notebook that routes to whichever cell is running).
@@ -24,6 +26,7 @@ public final class CellApi {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static volatile Notebook notebook;
     private static volatile MagicLines magicLines;
+    private static volatile Session session;
 
     private CellApi() {}
 
@@ -67,6 +70,34 @@ public final class CellApi {
         if (failure[0] != null) {
             throw new MagicFailure(failure[0]);
         }
+    }
+
+    /** Answers {@link #env(String)} and {@link #env()} from {@code variables}; {@code null} unbinds. */
+    public static void bindVariables(Session variables) {
+        session = variables;
+    }
+
+    /**
+     * The value of a variable as {@code ${NAME}} in a magic sees it: set by {@code %dotenv} or {@code %setenv},
+     * else the kernel's environment; {@code null} when it is not set. A secret's value is the real one (for
+     * a client library's login); printing it shows {@code ****}.
+     */
+    public static String env(String name) {
+        Objects.requireNonNull(name, "name");
+        return variables().variable(name).orElse(null);
+    }
+
+    /** Every variable {@link #env(String)} can answer, as a read-only map (a snapshot, taken now). */
+    public static Map<String, String> env() {
+        return variables().variables();
+    }
+
+    private static Session variables() {
+        Session target = session;
+        if (target == null) {
+            throw new IllegalStateException("No kernel is bound: env() works only in cells run by the Drydock kernel");
+        }
+        return target;
     }
 
     /** Routes the display calls of cells to {@code target}; {@code null} unbinds. */

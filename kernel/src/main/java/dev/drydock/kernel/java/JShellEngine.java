@@ -63,6 +63,7 @@ public final class JShellEngine implements JavaEngine {
             "import static dev.drydock.kernel.java.CellApi.updateDisplay;",
             "import static dev.drydock.kernel.java.CellApi.clearOutput;",
             "import static dev.drydock.kernel.java.CellApi.magic;",
+            "import static dev.drydock.kernel.java.CellApi.env;",
             "import dev.drydock.kernel.java.MagicFailure;");
 
     private static final Set<Snippet.SubKind> VALUE_KINDS = Set.of(

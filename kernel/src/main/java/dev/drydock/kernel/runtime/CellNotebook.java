@@ -33,6 +33,9 @@ final class CellNotebook implements Notebook {
     private final InputReplies inputReplies;
     private final Cancellation cancellation = new Cancellation();
     private final StreamCoalescer streams;
+    // Masked as streams, not per message: a secret printed in two writes that leave in two messages is
+    // still caught. Each holds back at most a secret's length while it could be the start of one.
+    private final Map<String, SecretMasker.Stream> masked = new java.util.concurrent.ConcurrentHashMap<>();
 
     CellNotebook(Message request, Outbox outbox, MessageFactory messages, SecretMasker masker,
             ScheduledExecutorService timer, boolean silent, boolean allowStdin, InputReplies inputReplies) {
@@ -67,6 +70,14 @@ final class CellNotebook implements Notebook {
 
     void flush() {
         streams.flush();
+        synchronized (masked) {
+            for (String name : List.of("stdout", "stderr")) {
+                SecretMasker.Stream stream = masked.get(name);
+                if (stream != null) {
+                    send(name, stream.flush());
+                }
+            }
+        }
     }
 
     @Override
@@ -151,12 +162,24 @@ final class CellNotebook implements Notebook {
     }
 
     private void publishStream(String name, String text) {
-        if (silent) {
+        synchronized (masked) {
+            // What the other stream held back was written before this text.
+            masked.forEach((other, stream) -> {
+                if (!other.equals(name)) {
+                    send(other, stream.flush());
+                }
+            });
+            send(name, masked.computeIfAbsent(name, n -> masker.stream()).mask(text));
+        }
+    }
+
+    private void send(String name, String maskedText) {
+        if (silent || maskedText.isEmpty()) {
             return;
         }
         ObjectNode content = messages.json().createObjectNode();
         content.put("name", name);
-        content.put("text", masker.mask(text));
+        content.put("text", maskedText);
         outbox.send(Channel.IOPUB, messages.publish(request.header(), "stream", content));
     }
 

@@ -109,6 +109,7 @@ public final class Kernel implements AutoCloseable {
         router.install();
         CellApi.bind(router.notebook());
         CellApi.bindMagics(execution::runMagicLines);
+        CellApi.bindVariables(session);
         shellThread = new Thread(this::serveShell, "drydock-shell");
         controlThread = new Thread(this::serveControl, "drydock-control");
         shellThread.setDaemon(true);
@@ -155,6 +156,7 @@ public final class Kernel implements AutoCloseable {
         }
         CellApi.bind(null);
         CellApi.bindMagics(null);
+        CellApi.bindVariables(null);
         router.uninstall();
         shutdown.countDown();
     }

@@ -10,8 +10,8 @@ import java.util.concurrent.TimeUnit;
  * {@link #INTERVAL_MILLIS} (or until {@link #MAX_BUFFERED} bytes pile up) and then leaves as one message,
  * so a loop printing 100,000 lines sends a handful of messages, not 100,000.
  *
- * <p>Text is cut after the last complete line where there is one: secrets are masked per message, and a
- * line is the unit in which a secret is printed. A partial line waits one more interval for its end.
+ * <p>Text is cut after the last complete line where there is one, so a message holds whole lines; a partial
+ * line waits one more interval for its end. (Secrets are masked after this, as a stream, by the notebook.)
  * Bytes are decoded as UTF-8 only up to the last complete character, so a character split between two
  * writes arrives whole.
  */

@@ -69,6 +69,28 @@ class CellApiTest {
     }
 
     @Test
+    void envReadsWhatDotenvAndSetenvLoadedThenTheProcessEnvironment() throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("cellapi-env");
+        java.nio.file.Files.writeString(dir.resolve(".env"), "DOCKER_USERNAME=george\nDOCKER_PASSWORD='pa ss#1'\n");
+        dev.drydock.magics.Session session = new dev.drydock.magics.Session(dir, Map.of("HOME_REGION", "westeurope"));
+        dev.drydock.magics.Magics magics = new dev.drydock.magics.Magics(session);
+        magics.run(new dev.drydock.magics.MagicCall("dotenv", "", null), notebook);
+        magics.run(new dev.drydock.magics.MagicCall("setenv", "DATA=/data", null), notebook);
+        CellApi.bindVariables(session);
+        try {
+            Map<String, Object> value = engine.eval("env(\"DOCKER_USERNAME\") + \"|\" + env(\"DOCKER_PASSWORD\") + \"|\""
+                    + " + env(\"DATA\") + \"|\" + env(\"HOME_REGION\") + \"|\" + env(\"NOPE\") + \"|\""
+                    + " + env().get(\"DATA\") + \"|\" + env().containsKey(\"DOCKER_PASSWORD\")", 1);
+            assertEquals("george|pa ss#1|/data|westeurope|null|/data|true", value.get("text/plain"));
+            assertEquals("/data", session.expand("${DATA}"), "the same lookup as ${NAME}");
+        } finally {
+            CellApi.bindVariables(null);
+        }
+        JavaException unbound = assertThrows(JavaException.class, () -> engine.eval("env(\"DATA\")", 1));
+        assertTrue(unbound.getMessage().contains("env() works only in cells"), unbound.getMessage());
+    }
+
+    @Test
     void everyDisplayGetsItsOwnId() {
         String first = CellApi.display("a");
         String second = CellApi.display("text/plain", "b");

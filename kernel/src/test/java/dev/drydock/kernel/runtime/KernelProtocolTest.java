@@ -302,6 +302,19 @@ class KernelProtocolTest {
     }
 
     @Test
+    void aSecretWrittenInTwoHalvesThatLeaveInTwoMessagesIsMasked() {
+        session.setSecret("PASSWORD", "hunter2-secret");
+        // Longer than two coalescing intervals apart, so the halves leave as separate messages.
+        String id = client.execute("part pw=hunter2\nsleep " + (3 * StreamCoalescer.INTERVAL_MILLIS)
+                + "\npart -secret!\nout  done");
+        client.reply(Channel.SHELL, id, WAIT);
+        List<Message> streams = client.iopubUntilIdle(id, WAIT).stream().filter(m -> m.msgType().equals("stream")).toList();
+        String text = streams.stream().map(m -> m.content().path("text").asText()).collect(Collectors.joining());
+        assertEquals("pw=****! done\n", text);
+        assertTrue(streams.size() >= 2, "the halves left in " + streams.size() + " message(s)");
+    }
+
+    @Test
     void magicsRunInOrderWithJavaParts() {
         String id = client.execute("out before\n%setenv GREETING=hi\nvalue after");
         JsonNode reply = client.reply(Channel.SHELL, id, WAIT).content();

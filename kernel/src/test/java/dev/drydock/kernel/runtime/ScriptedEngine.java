@@ -32,6 +32,10 @@ final class ScriptedEngine implements JavaEngine {
                 String rest = words.length > 1 ? words[1] : "";
                 switch (words[0]) {
                     case "out" -> System.out.println(rest);
+                    case "part" -> {
+                        System.out.print(rest);
+                        System.out.flush();
+                    }
                     case "err" -> System.err.println(rest);
                     case "value" -> value = Map.of("text/plain", rest);
                     case "fail" -> throw new JavaException("java.lang.IllegalStateException", rest,

@@ -446,13 +446,14 @@ public final class LocalRun {
     /** The container's stdout and stderr into {@code std_log.txt}, masked, as they arrive. */
     private static final class LogFile extends ResultCallback.Adapter<Frame> {
         private final OutputStream out;
-        private final SecretMasker masker;
+        // One stream for the file: a secret split over two frames is masked whole.
+        private final SecretMasker.Stream masker;
         private final Utf8 stdout = new Utf8();
         private final Utf8 stderr = new Utf8();
 
         LogFile(Path file, SecretMasker masker) throws IOException {
             this.out = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-            this.masker = masker;
+            this.masker = masker.stream();
         }
 
         @Override
@@ -488,8 +489,8 @@ public final class LocalRun {
                 // The stream may be gone already.
             }
             synchronized (out) {
-                try {
-                    out.close();
+                try (out) {
+                    out.write(masker.flush().getBytes(StandardCharsets.UTF_8));
                 } catch (IOException ignored) {
                     // Nothing more to write.
                 }

@@ -2,23 +2,34 @@ package dev.drydock.magics.commands;
 
 import dev.drydock.magics.MagicException;
 import dev.drydock.magics.Notebook;
+import dev.drydock.magics.SecretNames;
 import dev.drydock.magics.Session;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import dev.drydock.magics.MagicCommand;
 
-/** {@code %setenv NAME=VALUE} or {@code %setenv NAME VALUE}: a session variable that is not a secret. */
+/** {@code %setenv [--secret|--public] NAME=VALUE} or {@code NAME VALUE}: a session variable, a secret if its name or --secret says so. */
 @Command(name = "setenv",
         description = {
             "Set a variable for $${NAME} in magic arguments and for %%%%bash, %%%%sh and !commands.",
             "",
-            "Unlike %%dotenv values it is not a secret. Quote values with spaces.",
+            "As with %%dotenv, the value is a secret (masked as **** in all output) when the name says so"
+                    + " (PASSWORD, TOKEN, KEY, ...) or with --secret; --public shows it in clear. Quote values"
+                    + " with spaces.",
             "",
             "Examples:",
             "  %%setenv DATA_DIR=/data/run1",
-            "  %%setenv GREETING \"hello world\""
+            "  %%setenv GREETING \"hello world\"",
+            "  %%setenv --secret HF_READ=hf_xxx"
         })
 public final class SetenvMagic extends MagicCommand {
+
+    @Option(names = "--secret", description = "Mask the value in all output, whatever the name says.")
+    boolean secret;
+
+    @Option(names = "--public", description = "Show the value in clear although the name looks secret.")
+    boolean open;
 
     @Parameters(index = "0", paramLabel = "NAME[=VALUE]", description = "The variable, or NAME=VALUE.")
     String assignment;
@@ -50,8 +61,11 @@ public final class SetenvMagic extends MagicCommand {
                     + " starting with a digit (for example DATA_DIR).");
         }
         String resolved = eq < 0 ? value : assignment.substring(eq + 1);
-        session.setVariable(name, resolved);
-        // IPython's %env echo; the notebook masks it if the value carries a secret.
+        if (secret && open) {
+            throw MagicException.usage("Give --secret or --public, not both.");
+        }
+        session.setVariable(name, resolved, secret || (!open && SecretNames.isSecret(name)));
+        // IPython's %env echo; the notebook masks it if the value is or carries a secret.
         notebook.out("env: " + name + "=" + resolved + "\n");
     }
 }

@@ -2,10 +2,9 @@ package dev.drydock.magics.commands;
 
 import dev.drydock.magics.MagicException;
 import dev.drydock.magics.Notebook;
-import dev.drydock.magics.SecretMasker;
 import dev.drydock.magics.Session;
 import dev.drydock.magics.files.AtomicFiles;
-import dev.drydock.magics.files.IgnoreFiles;
+import dev.drydock.magics.files.OutboundFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
@@ -27,8 +26,8 @@ import dev.drydock.magics.CellMagicCommand;
             "Write the cell's body to FILE (atomically; parent folders are created).",
             "",
             "A file named .env (or .env.*, *.env) gets mode 0600, and a warning when the folder's"
-                    + " .gitignore or .dockerignore does not ignore it. In any other file, values loaded"
-                    + " by %%dotenv are written as ****.",
+                    + " .gitignore or .dockerignore does not ignore it. Any other file gets the body as typed,"
+                    + " with a warning when it holds a secret value.",
             "",
             "Example:",
             "  %%%%writefile -a notes/run.txt"
@@ -54,13 +53,10 @@ public final class WriteFileMagic extends CellMagicCommand {
         Path target = session.resolve(file);
         String name = target.getFileName() == null ? "" : target.getFileName().toString();
         boolean secrets = isEnvFile(name);
+        // IPython's newline at the end, and otherwise the cell's bytes as typed: the source is in the notebook
+        // anyway, and a file rewritten with **** breaks the YAML, Dockerfile or script it is.
         String content = body().endsWith("\n") || body().isEmpty() ? body() : body() + "\n";
-        int masked = 0;
-        if (!secrets) {
-            SecretMasker.Masked result = session.masker().maskCounting(content);
-            content = result.text();
-            masked = result.count();
-        }
+        int secretValues = secrets ? 0 : session.masker().maskCounting(content).count();
         boolean existed = Files.exists(target);
         try {
             AtomicFiles.write(target, content.getBytes(StandardCharsets.UTF_8), append,
@@ -70,9 +66,10 @@ public final class WriteFileMagic extends CellMagicCommand {
         }
         // IPython's exact words, with the name as typed.
         notebook.out((existed ? (append ? "Appending to " : "Overwriting ") : "Writing ") + file + "\n");
-        if (masked > 0) {
-            notebook.err("Masked " + masked + " secret value" + (masked == 1 ? "" : "s") + " in " + file
-                    + ": values loaded by %dotenv are only written to .env files.\n");
+        if (secretValues > 0) {
+            notebook.err("Warning: " + file + " holds " + secretValues + " secret value" + (secretValues == 1 ? "" : "s")
+                    + " (written as typed). Keep secrets in a .env file and refer to them as ${NAME}, or leave "
+                    + file + " out of git and images with .gitignore / .dockerignore.\n");
         }
         if (secrets) {
             warnIfNotIgnored(target, name);
@@ -81,24 +78,31 @@ public final class WriteFileMagic extends CellMagicCommand {
 
     /** Files that hold {@code %dotenv} secrets on purpose: {@code .env}, {@code .env.local}, {@code prod.env}. */
     static boolean isEnvFile(String name) {
-        return name.equals(".env") || name.startsWith(".env.") || name.endsWith(".env");
+        return OutboundFiles.isSecretFile(name);
     }
 
     private void warnIfNotIgnored(Path target, String name) {
         List<String> silent = new ArrayList<>();
-        for (String ignoreName : IgnoreFiles.NAMES) {
-            try {
-                if (!IgnoreFiles.ignores(target.resolveSibling(ignoreName), name)) {
-                    silent.add(ignoreName);
-                }
-            } catch (IOException e) {
-                silent.add(ignoreName + " (unreadable: " + e.getMessage() + ")");
+        try {
+            if (!OutboundFiles.gitIgnores(target)) {
+                Path root = OutboundFiles.repositoryRoot(target.getParent());
+                silent.add(".gitignore" + (root == null ? "" : " (any up to the repository root " + root + ")"));
             }
+        } catch (IOException e) {
+            silent.add(".gitignore (unreadable: " + e.getMessage() + ")");
+        }
+        try {
+            if (!OutboundFiles.dockerIgnores(target.resolveSibling(".dockerignore"), name)) {
+                silent.add(".dockerignore");
+            }
+        } catch (IOException e) {
+            silent.add(".dockerignore (unreadable: " + e.getMessage() + ")");
         }
         if (!silent.isEmpty()) {
             notebook.err("Warning: " + name + " holds secrets but is not ignored by " + String.join(" or ", silent)
                     + " in " + target.getParent() + ". Add a line `" + name + "` to "
-                    + (silent.size() == 1 ? "it" : "each") + " so it stays out of git and Docker images.\n");
+                    + (silent.size() == 1 ? "it" : "each") + " so it stays out of git and of images built by other"
+                    + " tools (Drydock leaves it out of everything it sends or builds).\n");
         }
     }
 

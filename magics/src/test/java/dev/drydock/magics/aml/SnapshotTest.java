@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.drydock.magics.MagicException;
+import dev.drydock.magics.files.OutboundFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,8 +22,20 @@ class SnapshotTest {
     @TempDir
     Path dir;
 
-    private static boolean ignored(String patterns, String path, boolean folder) {
-        return IgnoreRules.parse(patterns.lines().toList()).ignored(Path.of(path), folder);
+    private int trees;
+
+    /** Whether a .gitignore of {@code patterns} leaves {@code path} out of a copy, as JGit's rules decide. */
+    private boolean ignored(String patterns, String path, boolean folder) {
+        try {
+            Path tree = dir.resolve("tree" + trees++);
+            write(tree.resolve(".gitignore"), patterns);
+            write(folder ? tree.resolve(path).resolve("inside.txt") : tree.resolve(path), "x");
+            Path out = dir.resolve("out" + trees);
+            OutboundFiles.copy(tree, out, OutboundFiles.Rules.GIT, List.of());
+            return !Files.exists(out.resolve(path));
+        } catch (IOException | MagicException e) {
+            throw new AssertionError(e);
+        }
     }
 
     @Test
@@ -47,6 +60,7 @@ class SnapshotTest {
     void trailingSlashMeansFoldersOnly() {
         assertTrue(ignored("build/", "build", true));
         assertFalse(ignored("build/", "build", false));
+        assertFalse(ignored("build/", "x/build", false));
         assertTrue(ignored("build/", "a/build", true));
     }
 

@@ -48,6 +48,16 @@ class SetenvMagicTest {
     }
 
     @Test
+    void secretByNameOrFlagAndPublicByFlag() throws MagicException {
+        setenv("--secret HF_READ=hf_abcdef");
+        setenv("DB_PASSWORD=pw-123456");
+        setenv("--public API_KEY_ID=key-id-0001");
+        assertEquals("**** **** key-id-0001", session.masker().mask("hf_abcdef pw-123456 key-id-0001"));
+        assertTrue(notebook.out().contains("env: HF_READ=****\n"), notebook.out());
+        assertEquals(Optional.of("hf_abcdef"), session.variable("HF_READ"));
+    }
+
+    @Test
     void badNameIsAUsageError() {
         MagicException e = assertThrows(MagicException.class, () -> setenv("1BAD=x"));
         assertEquals(MagicException.Kind.UsageError, e.kind());

@@ -177,12 +177,14 @@ class WriteFileMagicTest {
     }
 
     @Test
-    void secretsAreMaskedInOtherFilesButNotInEnvFiles() throws Exception {
+    void filesGetTheCellAsTypedWithAWarningForSecretValues() throws Exception {
         writefile("seed.txt", "");
         session.setSecret("API_KEY", "sk-live-123456");
-        writefile("config.yaml", "key: sk-live-123456\nname: x");
-        assertEquals("key: ****\nname: x\n", Files.readString(dir.resolve("config.yaml")));
-        assertTrue(notebook.err().contains("Masked 1 secret value in config.yaml"), notebook.err());
+        session.setVariable("DOCKER_USERNAME", "georgedockeraccount");
+        writefile("config.yaml", "key: sk-live-123456\nimage: georgedockeraccount/ss:1");
+        assertEquals("key: sk-live-123456\nimage: georgedockeraccount/ss:1\n", Files.readString(dir.resolve("config.yaml")));
+        assertTrue(notebook.err().contains("Warning: config.yaml holds 1 secret value (written as typed)"), notebook.err());
+        assertFalse(notebook.err().contains("sk-live-123456"), notebook.err());
 
         writefile(".env.local", "API_KEY=sk-live-123456");
         assertEquals("API_KEY=sk-live-123456\n", Files.readString(dir.resolve(".env.local")));

@@ -1,0 +1,313 @@
+package dev.drydock.magics.files;
+
+import dev.drydock.magics.MagicException;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.eclipse.jgit.ignore.IgnoreNode;
+
+/**
+ * The one policy for files that leave this machine or enter an image: job snapshots, {@code %aml deploy} code
+ * and model uploads, build contexts, committed containers. Always left out: secret files ({@code .env},
+ * {@code .env.*}, {@code *.env}) unless an ignore file re-includes one by a {@code !pattern}, and {@code .git}.
+ * Also left out: what the ignore files exclude, read by JGit's ignore rules (git's semantics: {@code !},
+ * {@code **}, anchored {@code /x}, trailing {@code /}, nested ignore files), so the rules are git's and not a
+ * hand-written matcher's.
+ *
+ * <p>Symbolic links are followed when they resolve inside the project (the git repository around the folder,
+ * else the folder): a shared {@code common/} linked into a job folder arrives as its content. A link that
+ * points outside, is broken or loops is refused with its path; nothing is dropped silently.
+ */
+public final class OutboundFiles {
+
+    /** Which ignore files apply. */
+    public enum Rules {
+        /** Azure ML's: in every folder, its {@code .amlignore}, else its {@code .gitignore}. */
+        AML(".amlignore", ".gitignore"),
+        /** Docker's: the root's {@code .dockerignore}, every pattern relative to the root. */
+        DOCKER(".dockerignore"),
+        /** Git's: every folder's {@code .gitignore}. */
+        GIT(".gitignore"),
+        /** Only the rules every way out has (secret files, {@code .git}). */
+        NONE();
+
+        private final List<String> names;
+
+        Rules(String... names) {
+            this.names = List.of(names);
+        }
+
+        /** The ignore file names, in the order the first present one in a folder is taken. */
+        public List<String> names() {
+            return names;
+        }
+    }
+
+    /**
+     * What was copied: files and bytes, the root's ignore file (null if none), the secret files left out and
+     * every other path left out, relative to the source with {@code /}.
+     */
+    public record Copied(int files, long bytes, String ignoreFile, List<String> secretFiles, List<String> ignored) {}
+
+    private OutboundFiles() {}
+
+    /** Files that hold secrets by their name: {@code .env}, {@code .env.local}, {@code prod.env}. */
+    public static boolean isSecretFile(String name) {
+        return name.equals(".env") || name.startsWith(".env.") || name.endsWith(".env");
+    }
+
+    /**
+     * Copies {@code source} into {@code target} (created) under the policy.
+     *
+     * @param exclude folders never to copy (the runs folder), may be empty
+     */
+    public static Copied copy(Path source, Path target, Rules rules, List<Path> exclude) throws MagicException {
+        if (!Files.isDirectory(source)) {
+            throw MagicException.failed("The folder " + source + " does not exist or is not a folder.");
+        }
+        Walk walk = new Walk(source, target, rules, exclude);
+        try {
+            Files.createDirectories(walk.into);
+            walk.folder(walk.root, "", List.of(), new HashSet<>());
+        } catch (IOException e) {
+            throw MagicException.failed("Copying " + source + " into " + target + " failed: " + e.getMessage());
+        }
+        String ignoreFile = rules.names().stream().filter(n -> Files.isRegularFile(walk.root.resolve(n))).findFirst()
+                .orElse(null);
+        return new Copied(walk.files, walk.bytes, ignoreFile, List.copyOf(walk.secrets), List.copyOf(walk.ignored));
+    }
+
+    /**
+     * Whether git ignores {@code file}, as {@code git check-ignore} answers: the {@code .gitignore} of every
+     * folder from the repository root down to the file's folder (and {@code .git/info/exclude}), a folder on the
+     * way being ignored included. Outside a repository, only the file's own folder's {@code .gitignore}.
+     */
+    public static boolean gitIgnores(Path file) throws IOException {
+        Path absolute = file.toAbsolutePath().normalize();
+        Path folder = absolute.getParent();
+        Path root = repositoryRoot(folder);
+        if (root == null) {
+            root = folder;
+        }
+        List<Level> chain = new ArrayList<>();
+        Path exclude = root.resolve(".git/info/exclude");
+        if (Files.isRegularFile(exclude)) {
+            chain.add(new Level(node(Files.readAllBytes(exclude), false), ""));
+        }
+        Path relative = root.relativize(absolute);
+        Path at = root;
+        String prefix = "";
+        chain = withIgnoreFile(chain, at, prefix, Rules.GIT);
+        for (int i = 0; i < relative.getNameCount(); i++) {
+            String name = relative.getName(i).toString();
+            boolean last = i == relative.getNameCount() - 1;
+            String rel = prefix + name;
+            if (Boolean.TRUE.equals(check(chain, rel, !last))) {
+                return true;
+            }
+            at = at.resolve(name);
+            prefix = rel + "/";
+            if (!last) {
+                chain = withIgnoreFile(chain, at, prefix, Rules.GIT);
+            }
+        }
+        return false;
+    }
+
+    /** Whether the {@code .dockerignore} at {@code dockerignore} (if it exists) excludes {@code name} beside it. */
+    public static boolean dockerIgnores(Path dockerignore, String name) throws IOException {
+        if (!Files.isRegularFile(dockerignore)) {
+            return false;
+        }
+        return Boolean.TRUE.equals(check(List.of(new Level(node(Files.readAllBytes(dockerignore), true), "")), name, false));
+    }
+
+    /** The git work tree around {@code folder}: the nearest folder with a {@code .git}, or null. */
+    public static Path repositoryRoot(Path folder) {
+        for (Path at = folder.toAbsolutePath().normalize(); at != null; at = at.getParent()) {
+            if (Files.exists(at.resolve(".git"))) {
+                return at;
+            }
+        }
+        return null;
+    }
+
+    /** One ignore file and the path prefix (relative to the walk's root, ending in /) of its folder. */
+    private record Level(IgnoreNode node, String prefix) {}
+
+    /** The deepest ignore file with a rule for {@code rel} decides: true ignored, false re-included, null none. */
+    private static Boolean check(List<Level> chain, String rel, boolean folder) {
+        for (int i = chain.size() - 1; i >= 0; i--) {
+            Level level = chain.get(i);
+            if (!rel.startsWith(level.prefix())) {
+                continue;
+            }
+            Boolean result = level.node().checkIgnored(rel.substring(level.prefix().length()), folder);
+            if (result != null) {
+                return result;
+            }
+        }
+        return null;
+    }
+
+    private static List<Level> withIgnoreFile(List<Level> chain, Path folder, String prefix, Rules rules)
+            throws IOException {
+        if (rules == Rules.DOCKER && !prefix.isEmpty()) {
+            return chain; // Docker reads only the context root's file.
+        }
+        for (String name : rules.names()) {
+            Path file = folder.resolve(name);
+            if (Files.isRegularFile(file)) {
+                List<Level> longer = new ArrayList<>(chain);
+                longer.add(new Level(node(Files.readAllBytes(file), rules == Rules.DOCKER), prefix));
+                return longer;
+            }
+        }
+        return chain;
+    }
+
+    /**
+     * JGit's rules from an ignore file's bytes. A {@code .dockerignore}'s patterns are all relative to the
+     * context root (Docker's {@code *.env} is only the root's), so each is anchored with a leading {@code /}.
+     */
+    private static IgnoreNode node(byte[] content, boolean docker) throws IOException {
+        IgnoreNode node = new IgnoreNode();
+        byte[] text = content;
+        if (docker) {
+            StringBuilder anchored = new StringBuilder();
+            for (String raw : new String(content, StandardCharsets.UTF_8).split("\r?\n")) {
+                String line = raw.strip();
+                if (line.isEmpty() || line.startsWith("#")) {
+                    continue;
+                }
+                boolean negated = line.startsWith("!");
+                String pattern = negated ? line.substring(1).strip() : line;
+                while (pattern.startsWith("./")) {
+                    pattern = pattern.substring(2);
+                }
+                if (!pattern.startsWith("/") && !pattern.startsWith("**")) {
+                    pattern = "/" + pattern;
+                }
+                anchored.append(negated ? "!" : "").append(pattern).append('\n');
+            }
+            text = anchored.toString().getBytes(StandardCharsets.UTF_8);
+        }
+        try (InputStream in = new ByteArrayInputStream(text)) {
+            node.parse(in);
+        }
+        return node;
+    }
+
+    /** One copy: where it reads and writes, and what it counted. */
+    private static final class Walk {
+        final Path root;
+        final Path into;
+        final Path project;
+        final Rules rules;
+        final List<Path> exclude = new ArrayList<>();
+        final List<String> secrets = new ArrayList<>();
+        final List<String> ignored = new ArrayList<>();
+        int files;
+        long bytes;
+
+        Walk(Path source, Path target, Rules rules, List<Path> excluded) throws MagicException {
+            this.rules = rules;
+            this.into = target.toAbsolutePath().normalize();
+            try {
+                this.root = source.toRealPath();
+                Path repository = repositoryRoot(root);
+                this.project = repository == null ? root : repository.toRealPath();
+                for (Path path : excluded) {
+                    if (path != null) {
+                        exclude.add(Files.exists(path) ? path.toRealPath() : path.toAbsolutePath().normalize());
+                    }
+                }
+            } catch (IOException e) {
+                throw MagicException.failed("Cannot read the folder " + source + ": " + e.getMessage());
+            }
+            exclude.add(into);
+        }
+
+        void folder(Path dir, String relative, List<Level> parent, Set<Path> onPath) throws IOException, MagicException {
+            Path real = dir.toRealPath();
+            onPath.add(real);
+            List<Level> chain = withIgnoreFile(parent, dir, relative, rules);
+            List<Path> entries;
+            try (Stream<Path> listing = Files.list(dir)) {
+                entries = listing.sorted().toList();
+            }
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                String rel = relative + name;
+                Path resolved = resolve(entry, rel);
+                boolean isFolder = Files.isDirectory(resolved);
+                if (isFolder && (name.equals(".git") || exclude.contains(resolved))) {
+                    continue;
+                }
+                if (!isFolder && name.equals(".git")) {
+                    continue; // a worktree's or submodule's pointer file
+                }
+                Boolean decision = check(chain, rel, isFolder);
+                if (isFolder) {
+                    if (Boolean.TRUE.equals(decision)) {
+                        ignored.add(rel + "/");
+                        continue;
+                    }
+                    if (onPath.contains(resolved)) {
+                        throw MagicException.failed("Not copying " + root + ": the link " + rel + " leads back to"
+                                + " a folder that contains it (" + resolved + "), so its content never ends. Remove"
+                                + " the link or add it to the ignore file.");
+                    }
+                    Files.createDirectories(into.resolve(rel));
+                    folder(resolved, rel + "/", chain, onPath);
+                    continue;
+                }
+                if (isSecretFile(name) && !Boolean.FALSE.equals(decision)) {
+                    secrets.add(rel);
+                    continue;
+                }
+                if (Boolean.TRUE.equals(decision) || !Files.isRegularFile(resolved)) {
+                    ignored.add(rel); // ignored, or a socket or pipe: not a file to copy
+                    continue;
+                }
+                Path copy = into.resolve(rel);
+                Files.copy(resolved, copy, StandardCopyOption.REPLACE_EXISTING);
+                Files.setLastModifiedTime(copy, Files.getLastModifiedTime(resolved));
+                files++;
+                bytes += Files.size(copy);
+            }
+            onPath.remove(real);
+        }
+
+        /** The path to read for {@code entry}: its real path, which must lie inside the project. */
+        private Path resolve(Path entry, String rel) throws IOException, MagicException {
+            if (!Files.isSymbolicLink(entry)) {
+                return entry.toRealPath();
+            }
+            Path real;
+            try {
+                real = entry.toRealPath();
+            } catch (NoSuchFileException e) {
+                throw MagicException.failed("Not copying " + root + ": the link " + rel + " points to "
+                        + Files.readSymbolicLink(entry) + ", which does not exist. Fix or remove the link, or add it"
+                        + " to the ignore file.");
+            }
+            if (!real.startsWith(project)) {
+                throw MagicException.failed("Not copying " + root + ": the link " + rel + " points to " + real
+                        + ", outside the project " + project + ". Copy what it needs into the project (or link"
+                        + " to a folder inside it), or add " + rel + " to the ignore file.");
+            }
+            return real;
+        }
+    }
+}
