@@ -17,6 +17,7 @@ import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code %aml}: Azure ML command jobs from the notebook. Without a workspace (or with {@code compute: local})
@@ -46,27 +47,62 @@ import picocli.CommandLine.Parameters;
             AmlMagic.EndpointCommand.class})
 public final class AmlMagic extends MagicCommand {
 
-    @Override
-    protected void run() throws MagicException {
-        throw MagicException.usage("Specify a subcommand: submit, status, ls, stream, cancel, workspace, deploy, invoke or endpoint. %aml --help says more.");
+    private final Session session;
+    private final Notebook notebook;
+    private final Docker docker;
+    private final ImageBuilder builder;
+    private final RegistryCredentials credentials;
+    private final HostUser user;
+    private final AmlRemote remote;
+
+    /** The family's collaborators, handed to it once per magic line; its verbs reach them as its children. */
+    public AmlMagic(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
+            RegistryCredentials credentials, HostUser user, AmlRemote remote) {
+        this.session = session;
+        this.notebook = notebook;
+        this.docker = docker;
+        this.builder = builder;
+        this.credentials = credentials;
+        this.user = user;
+        this.remote = remote;
     }
 
-    /** What the subcommands share: the local job service over the kernel's engine, and the workspace client. */
-    abstract static class AmlCommand extends MagicCommand {
-        final Session session;
-        final Notebook notebook;
-        final LocalJobs jobs;
-        final AmlRemote remote;
-        final RemoteJobs remoteJobs;
+    @Override
+    protected void run() throws MagicException {
+        throw MagicException.usage("Specify a subcommand: submit, status, ls, stream, cancel, workspace, deploy, invoke"
+                + " or endpoint. %aml --help says more.");
+    }
 
-        AmlCommand(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
-                RegistryCredentials credentials, HostUser user, AmlRemote remote) {
-            this.session = session;
-            this.notebook = notebook;
-            this.jobs = new LocalJobs(session, notebook, docker, builder, credentials, user);
-            this.remote = remote;
-            this.remoteJobs = new RemoteJobs(session, notebook, remote);
+    LocalEndpoints localEndpoints() {
+        return new LocalEndpoints(session, notebook, docker, builder, credentials, user);
+    }
+
+    /**
+     * What the verbs share, taken from the family command picocli hands them ({@code @ParentCommand}): the
+     * local job service over the kernel's engine, and the workspace client.
+     */
+    abstract static class AmlCommand extends MagicCommand {
+        @ParentCommand
+        Object parent;
+        Session session;
+        Notebook notebook;
+        LocalJobs jobs;
+        AmlRemote remote;
+        RemoteJobs remoteJobs;
+        AmlMagic family;
+
+        @Override
+        protected final void run() throws MagicException {
+            family = parent instanceof EndpointCommand endpoint ? endpoint.family : (AmlMagic) parent;
+            session = family.session;
+            notebook = family.notebook;
+            remote = family.remote;
+            jobs = new LocalJobs(session, notebook, family.docker, family.builder, family.credentials, family.user);
+            remoteJobs = new RemoteJobs(session, notebook, remote);
+            execute();
         }
+
+        abstract void execute() throws MagicException;
 
         /** A job is local when its run folder has a job.json; a remote submission's run folder has none. */
         boolean local(String name) {
@@ -114,13 +150,8 @@ public final class AmlMagic extends MagicCommand {
                 + " cancels a local job, and stops following a workspace's.")
         boolean stream;
 
-        public Submit(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
-                RegistryCredentials credentials, HostUser user, AmlRemote remote) {
-            super(session, notebook, docker, builder, credentials, user, remote);
-        }
-
         @Override
-        protected void run() throws MagicException {
+        void execute() throws MagicException {
             JobSpec spec = JobYaml.read(session.resolve(file), sets, name);
             if (!spec.localCompute()) {
                 if (remote.connected()) {
@@ -144,13 +175,8 @@ public final class AmlMagic extends MagicCommand {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
 
-        public Status(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
-                RegistryCredentials credentials, HostUser user, AmlRemote remote) {
-            super(session, notebook, docker, builder, credentials, user, remote);
-        }
-
         @Override
-        protected void run() throws MagicException {
+        void execute() throws MagicException {
             if (local(name)) {
                 jobs.status(name);
             } else {
@@ -163,13 +189,8 @@ public final class AmlMagic extends MagicCommand {
             + " jobs; the column where says which.")
     public static final class Ls extends AmlCommand {
 
-        public Ls(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
-                RegistryCredentials credentials, HostUser user, AmlRemote remote) {
-            super(session, notebook, docker, builder, credentials, user, remote);
-        }
-
         @Override
-        protected void run() throws MagicException {
+        void execute() throws MagicException {
             List<List<String>> rows = new ArrayList<>();
             for (List<String> row : jobs.rows()) {
                 List<String> withWhere = new ArrayList<>(row);
@@ -212,13 +233,8 @@ public final class AmlMagic extends MagicCommand {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
 
-        public Stream(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
-                RegistryCredentials credentials, HostUser user, AmlRemote remote) {
-            super(session, notebook, docker, builder, credentials, user, remote);
-        }
-
         @Override
-        protected void run() throws MagicException {
+        void execute() throws MagicException {
             if (local(name)) {
                 jobs.stream(name);
             } else {
@@ -238,13 +254,8 @@ public final class AmlMagic extends MagicCommand {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
 
-        public Cancel(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
-                RegistryCredentials credentials, HostUser user, AmlRemote remote) {
-            super(session, notebook, docker, builder, credentials, user, remote);
-        }
-
         @Override
-        protected void run() throws MagicException {
+        void execute() throws MagicException {
             if (local(name)) {
                 jobs.cancel(name);
             } else {
@@ -275,13 +286,8 @@ public final class AmlMagic extends MagicCommand {
         @Option(names = "--check", description = "Read the workspace from Azure.")
         boolean check;
 
-        public WorkspaceCommand(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
-                RegistryCredentials credentials, HostUser user, AmlRemote remote) {
-            super(session, notebook, docker, builder, credentials, user, remote);
-        }
-
         @Override
-        protected void run() throws MagicException {
+        void execute() throws MagicException {
             int given = (subscription == null ? 0 : 1) + (resourceGroup == null ? 0 : 1) + (name == null ? 0 : 1);
             if (given > 0 && given < 3) {
                 throw MagicException.usage("Give all three of --subscription, --resource-group and --name to set the"
@@ -342,21 +348,13 @@ public final class AmlMagic extends MagicCommand {
         @Option(names = "--delete", paramLabel = "ENDPOINT", description = "Stop and remove a local endpoint instead.")
         String delete;
 
-        private final LocalEndpoints endpoints;
-
-        public Deploy(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
-                RegistryCredentials credentials, HostUser user, AmlRemote remote) {
-            super(session, notebook, docker, builder, credentials, user, remote);
-            this.endpoints = new LocalEndpoints(session, notebook, docker, builder, credentials, user);
-        }
-
         @Override
-        protected void run() throws MagicException {
+        void execute() throws MagicException {
             if (delete != null) {
                 if (!files.isEmpty()) {
                     throw MagicException.usage("--delete ENDPOINT takes no YAML files.");
                 }
-                endpoints.delete(delete);
+                family.localEndpoints().delete(delete);
                 return;
             }
             if (files.size() != 2) {
@@ -369,7 +367,7 @@ public final class AmlMagic extends MagicCommand {
                 remote.deploy(remoteDeployment(endpoint, deployment), notebook);
                 return;
             }
-            endpoints.deploy(endpoint, deployment);
+            family.localEndpoints().deploy(endpoint, deployment);
         }
     }
 
@@ -410,19 +408,11 @@ public final class AmlMagic extends MagicCommand {
         @Option(names = "--request-file", required = true, paramLabel = "FILE", description = "The request body (JSON).")
         String requestFile;
 
-        private final LocalEndpoints endpoints;
-
-        public Invoke(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
-                RegistryCredentials credentials, HostUser user, AmlRemote remote) {
-            super(session, notebook, docker, builder, credentials, user, remote);
-            this.endpoints = new LocalEndpoints(session, notebook, docker, builder, credentials, user);
-        }
-
         @Override
-        protected void run() throws MagicException {
+        void execute() throws MagicException {
             Path request = session.resolve(requestFile);
             if (Files.isRegularFile(LocalEndpoints.record(session, endpoint)) || !remote.connected()) {
-                endpoints.invoke(endpoint, request);
+                family.localEndpoints().invoke(endpoint, request);
                 return;
             }
             byte[] body;
@@ -440,6 +430,9 @@ public final class AmlMagic extends MagicCommand {
             subcommands = {AmlMagic.EndpointDelete.class})
     public static final class EndpointCommand extends MagicCommand {
 
+        @ParentCommand
+        AmlMagic family;
+
         @Override
         protected void run() throws MagicException {
             throw MagicException.usage("Specify a subcommand: delete. %aml endpoint --help says more.");
@@ -452,17 +445,9 @@ public final class AmlMagic extends MagicCommand {
         @Parameters(index = "0", paramLabel = "ENDPOINT")
         String endpoint;
 
-        private final LocalEndpoints endpoints;
-
-        public EndpointDelete(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
-                RegistryCredentials credentials, HostUser user, AmlRemote remote) {
-            super(session, notebook, docker, builder, credentials, user, remote);
-            this.endpoints = new LocalEndpoints(session, notebook, docker, builder, credentials, user);
-        }
-
         @Override
-        protected void run() throws MagicException {
-            endpoints.delete(endpoint);
+        void execute() throws MagicException {
+            family.localEndpoints().delete(endpoint);
         }
     }
 }
