@@ -26,16 +26,19 @@ final class AmlEndpoints {
     private final AmlHttp http;
     private final AmlUploads uploads;
     private final AmlAssets assets;
+    private final AmlOperations operations;
 
-    AmlEndpoints(AmlHttp http, AmlUploads uploads, AmlAssets assets) {
+    AmlEndpoints(AmlHttp http, AmlUploads uploads, AmlAssets assets, AmlOperations operations) {
         this.http = http;
+        this.operations = operations;
         this.uploads = uploads;
         this.assets = assets;
     }
 
     // --- online endpoints ---------------------------------------------------------------------------
 
-    private static final java.util.Set<String> PROVISIONED = java.util.Set.of("Succeeded", "Failed", "Canceled");
+    /** How long a create, update or delete is followed; a managed deployment takes about ten minutes. */
+    static final Duration PROVISIONING = Duration.ofMinutes(30);
 
     AmlRemoteDeployment.Result deploy(Workspace workspace, AmlRemoteDeployment request, Notebook notebook) throws MagicException {
         AmlProgress progress = new AmlProgress(notebook, "aml-deploy-" + request.endpoint());
@@ -61,8 +64,7 @@ final class AmlEndpoints {
             }
         }
         progress.show("Creating or updating endpoint " + request.endpoint() + "…");
-        http.call(HttpMethod.PUT, http.armUrl(endpointPath, Map.of()), endpoint);
-        awaitProvisioned(endpointPath, "endpoint " + request.endpoint(), progress);
+        provision(endpointPath, endpoint, "endpoint " + request.endpoint(), progress, notebook, ".");
 
         progress.show("Uploading the code of " + request.deployment() + "…");
         String codeId = uploads.uploadFolder(workspace, request.code(), "code").id();
@@ -90,12 +92,8 @@ final class AmlEndpoints {
         deployment.putObject("sku").put("name", "Default").put("capacity", request.instanceCount().orElse(1));
         String deploymentPath = endpointPath + "/deployments/" + segment(request.deployment());
         progress.show("Creating or updating deployment " + request.deployment() + "…");
-        http.call(HttpMethod.PUT, http.armUrl(deploymentPath, Map.of()), deployment);
-        String state = awaitProvisioned(deploymentPath, "deployment " + request.deployment(), progress);
-        if (!state.equals("Succeeded")) {
-            throw MagicException.failed("Deployment " + request.deployment() + " of " + request.endpoint() + " ended "
-                    + state + "; az ml online-deployment get-logs shows why.");
-        }
+        String state = provision(deploymentPath, deployment, "deployment " + request.deployment() + " of "
+                + request.endpoint(), progress, notebook, "; az ml online-deployment get-logs shows why.");
 
         JsonNode current = http.call(HttpMethod.GET, http.armUrl(endpointPath, Map.of()), null).body();
         JsonNode traffic = current.path("properties").path("traffic");
@@ -110,8 +108,7 @@ final class AmlEndpoints {
                 update.remove(readOnly);
             }
             progress.show("Sending all traffic of " + request.endpoint() + " to " + request.deployment() + "…");
-            http.call(HttpMethod.PUT, http.armUrl(endpointPath, Map.of()), update);
-            awaitProvisioned(endpointPath, "endpoint " + request.endpoint(), progress);
+            provision(endpointPath, update, "endpoint " + request.endpoint(), progress, notebook, ".");
             current = http.call(HttpMethod.GET, http.armUrl(endpointPath, Map.of()), null).body();
         }
         Map<String, Integer> split = new java.util.TreeMap<>();
@@ -150,7 +147,7 @@ final class AmlEndpoints {
         post.setHeader(HttpHeaderName.ACCEPT, "application/json");
         post.setHeader(HttpHeaderName.AUTHORIZATION, "Bearer " + secret);
         post.setBody(request);
-        try (HttpResponse response = http.plain().sendSync(post, Context.NONE)) {
+        try (HttpResponse response = http.scoring().sendSync(post, Context.NONE)) {
             String body = response.getBodyAsBinaryData() == null ? "" : response.getBodyAsBinaryData().toString();
             return new AmlRemote.Scored(response.getStatusCode(), body);
         } catch (RuntimeException e) {
@@ -160,24 +157,36 @@ final class AmlEndpoints {
     }
 
 
-    /** Polls a resource until its provisioningState is Succeeded, Failed or Canceled; returns that state. */
-    private String awaitProvisioned(String path, String what, AmlProgress progress) throws MagicException {
-        long deadline = System.nanoTime() + Duration.ofMinutes(30).toNanos();
-        while (true) {
-            String state = http.call(HttpMethod.GET, http.armUrl(path, Map.of()), null).body().path("properties")
-                    .path("provisioningState").asText("Succeeded");
-            if (PROVISIONED.contains(state)) {
-                if (!state.equals("Succeeded") && what.startsWith("endpoint")) {
-                    throw MagicException.failed("The " + what + " ended " + state + ".");
-                }
-                return state;
-            }
-            if (System.nanoTime() > deadline) {
-                throw MagicException.failed("The " + what + " is still " + state + " after 30 minutes.");
-            }
-            progress.show("The " + what + " is " + state + "…");
-            sleep(http.pollInterval());
+    /** Follows a PUT of an endpoint or deployment to its end; anything but Succeeded is the cell's error. */
+    private String provision(String path, JsonNode body, String what, AmlProgress progress, Notebook notebook,
+            String hint) throws MagicException {
+        AmlOperations.Outcome outcome = operations.run(HttpMethod.PUT, http.armUrl(path, Map.of()), body, what,
+                progress, notebook.cancellation(), PROVISIONING);
+        if (!outcome.succeeded()) {
+            throw MagicException.failed("The " + what + " ended " + outcome.status() + ": " + outcome.reason() + hint);
         }
+        return "Succeeded";
     }
 
+    /**
+     * Deletes an online endpoint (with its deployments) or one deployment, as {@code az ml online-endpoint
+     * delete} / {@code online-deployment delete} do: a DELETE, then the long-running operation to its end.
+     */
+    void delete(Workspace workspace, String endpoint, Optional<String> deployment, Notebook notebook)
+            throws MagicException {
+        String path = workspace.armId() + "/onlineEndpoints/" + segment(endpoint)
+                + deployment.map(d -> "/deployments/" + segment(d)).orElse("");
+        String what = deployment.map(d -> "deletion of deployment " + d + " of " + endpoint)
+                .orElse("deletion of endpoint " + endpoint);
+        AmlProgress progress = new AmlProgress(notebook, "aml-delete-" + endpoint);
+        progress.show("Deleting " + deployment.map(d -> "deployment " + d + " of ").orElse("endpoint ") + endpoint
+                + " in " + workspace.name() + "…");
+        AmlOperations.Outcome outcome = operations.run(HttpMethod.DELETE, http.armUrl(path, Map.of()), null, what,
+                progress, notebook.cancellation(), PROVISIONING);
+        if (!outcome.succeeded()) {
+            throw MagicException.failed("The " + what + " ended " + outcome.status() + ": " + outcome.reason());
+        }
+        progress.show("Deleted " + deployment.map(d -> "deployment " + d + " of ").orElse("endpoint ") + endpoint
+                + " in " + workspace.name() + ".");
+    }
 }

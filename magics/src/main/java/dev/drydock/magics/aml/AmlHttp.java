@@ -3,6 +3,10 @@ package dev.drydock.magics.aml;
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.http.HttpClient;
 import com.azure.core.http.HttpHeaderName;
+import com.azure.core.http.HttpHeaders;
+import com.azure.core.http.rest.Response;
+import com.azure.core.http.rest.SimpleResponse;
+import com.azure.core.util.BinaryData;
 import com.azure.core.http.HttpMethod;
 import com.azure.core.http.HttpPipeline;
 import com.azure.core.http.HttpPipelineBuilder;
@@ -57,6 +61,7 @@ final class AmlHttp {
     private final Duration pollInterval;
     private HttpPipeline arm;
     private HttpPipeline plain;
+    private HttpPipeline scoring;
 
     AmlHttp(Session session, Optional<String> endpoint, Supplier<TokenCredential> credentials,
             Supplier<HttpClient> transport, Duration pollInterval) {
@@ -76,7 +81,15 @@ final class AmlHttp {
         return pollInterval;
     }
 
-    record Reply(int status, Map<String, String> headers, JsonNode body) {}
+    /** An answer below 400: its status, headers (lower-case names), body, and the request that got it. */
+    record Reply(int status, Map<String, String> headers, JsonNode body, HttpRequest request, HttpHeaders raw,
+            String text) {
+
+        /** As azure-core's polling strategies take an initial response. */
+        Response<BinaryData> response() {
+            return new SimpleResponse<>(request, status, raw, BinaryData.fromString(text));
+        }
+    }
 
     String baseUrl() {
         return trimSlash(endpoint.or(() -> session.variable(ENDPOINT_VARIABLE).filter(v -> !v.isBlank()))
@@ -101,7 +114,7 @@ final class AmlHttp {
             if (response.getStatusCode() == 404) {
                 return Optional.empty();
             }
-            return Optional.of(reply(method(request), url, response));
+            return Optional.of(reply(request, response));
         } catch (RuntimeException e) {
             throw unreachable(url, e);
         }
@@ -119,17 +132,13 @@ final class AmlHttp {
             }
         }
         try (HttpResponse response = pipeline.sendSync(request, Context.NONE)) {
-            return reply(method, url, response);
+            return reply(request, response);
         } catch (RuntimeException e) {
             throw unreachable(url, e);
         }
     }
 
-    static HttpMethod method(HttpRequest request) {
-        return request.getHttpMethod();
-    }
-
-    Reply reply(HttpMethod method, String url, HttpResponse response) throws MagicException {
+    Reply reply(HttpRequest request, HttpResponse response) throws MagicException {
         String text = response.getBodyAsBinaryData() == null ? "" : response.getBodyAsBinaryData().toString();
         JsonNode body;
         try {
@@ -139,19 +148,44 @@ final class AmlHttp {
         }
         int status = response.getStatusCode();
         if (status >= 400) {
-            JsonNode error = body.path("error");
-            String code = error.path("code").asText("HTTP " + status);
-            String message = error.path("message").asText(firstLine(text));
-            String what = method + " " + URI.create(url).getPath();
+            String what = request.getHttpMethod() + " " + request.getUrl().getPath();
             String hint = status == 401 || status == 403
                     ? " The signed-in identity may lack access to the workspace (it needs a role such as AzureML"
                             + " Data Scientist), or the token is for another tenant."
                     : status == 404 ? " Check the workspace (%aml workspace) and the name." : "";
-            throw MagicException.failed("Azure ML refused " + what + ": " + code + ": " + message + "." + hint);
+            throw MagicException.failed("Azure ML refused " + what + " (HTTP " + status + "): "
+                    + error(body, text, status) + hint);
         }
         Map<String, String> headers = new HashMap<>();
         response.getHeaders().forEach(h -> headers.put(h.getName().toLowerCase(java.util.Locale.ROOT), h.getValue()));
-        return new Reply(status, headers, body);
+        return new Reply(status, headers, body, request, response.getHeaders(), text);
+    }
+
+    /**
+     * Azure's error body whole: {@code error.code: error.message}, then each of {@code error.details} (and
+     * theirs) on its own line with its target; a body that is not Azure's error shape is shown as it came.
+     */
+    static String error(JsonNode body, String text, int status) {
+        JsonNode error = body.path("error");
+        if (!error.isObject()) {
+            String whole = text == null ? "" : text.strip();
+            return whole.isEmpty() ? "HTTP " + status + " with no body" : whole;
+        }
+        StringBuilder out = new StringBuilder();
+        describe(error, out, "");
+        return out.toString();
+    }
+
+    private static void describe(JsonNode error, StringBuilder out, String indent) {
+        String code = error.path("code").asText("");
+        String message = error.path("message").asText("");
+        String target = error.path("target").asText("");
+        out.append(indent.isEmpty() ? "" : "\n" + indent + "- ").append(code.isEmpty() ? "" : code + ": ")
+                .append(message.isEmpty() ? error.toString() : message)
+                .append(target.isEmpty() ? "" : " (target: " + target + ")");
+        for (JsonNode detail : error.path("details")) {
+            describe(detail, out, indent + "  ");
+        }
     }
 
     MagicException unreachable(String url, RuntimeException e) {
@@ -165,7 +199,7 @@ final class AmlHttp {
                 + ENDPOINT_VARIABLE + " if this is not the public Azure cloud.", e);
     }
 
-    private synchronized HttpPipeline arm() throws MagicException {
+    synchronized HttpPipeline arm() throws MagicException {
         if (arm == null) {
             TokenCredential credential;
             try {
@@ -181,6 +215,20 @@ final class AmlHttp {
                     .build();
         }
         return arm;
+    }
+
+    /**
+     * For scoring requests: no bearer of Azure Resource Manager and no retries, since a scoring request is not
+     * idempotent ({@code az ml online-endpoint invoke} posts once too).
+     */
+    synchronized HttpPipeline scoring() {
+        if (scoring == null) {
+            scoring = new HttpPipelineBuilder().httpClient(transport.get())
+                    .policies(new UserAgentPolicy("drydock-aml"),
+                            new HttpLoggingPolicy(new HttpLogOptions().setLogLevel(HttpLogDetailLevel.BASIC)))
+                    .build();
+        }
+        return scoring;
     }
 
     /** No bearer token: SAS URLs of blobs and the discovery document, which take none. */

@@ -28,8 +28,12 @@ final class AmlJobs {
     private final AmlUploads uploads;
     private final AmlAssets assets;
     private final AmlRunHistory runHistory;
+    private final AmlOperations operations;
+    /** How long a cancel is followed: the service accepts one within seconds. */
+    private static final Duration CANCEL_BOUND = Duration.ofMinutes(2);
 
-    AmlJobs(AmlHttp http, AmlUploads uploads, AmlAssets assets, AmlRunHistory runHistory) {
+    AmlJobs(AmlHttp http, AmlUploads uploads, AmlAssets assets, AmlRunHistory runHistory, AmlOperations operations) {
+        this.operations = operations;
         this.http = http;
         this.uploads = uploads;
         this.assets = assets;
@@ -218,15 +222,19 @@ final class AmlJobs {
         return jobs;
     }
 
-    AmlRemoteJob cancel(Workspace workspace, String name) throws MagicException {
-        AmlHttp.Reply accepted = http.call(HttpMethod.POST, http.armUrl(jobPath(workspace, name) + "/cancel", Map.of()), null);
-        String location = accepted.headers().get("location");
-        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        while (accepted.status() == 202 && location != null && System.nanoTime() < deadline) {
-            sleep(retryAfter(accepted).orElse(http.pollInterval()));
-            accepted = http.call(HttpMethod.GET, location, null);
+    AmlRemoteJob cancel(Workspace workspace, String name, Notebook notebook) throws MagicException {
+        AmlProgress progress = new AmlProgress(notebook, "aml-cancel-" + name);
+        progress.show("Canceling " + name + "…");
+        AmlOperations.Outcome outcome = operations.run(HttpMethod.POST,
+                http.armUrl(jobPath(workspace, name) + "/cancel", Map.of()), null, "cancellation of " + name, progress,
+                notebook.cancellation(), CANCEL_BOUND);
+        if (!outcome.succeeded()) {
+            throw MagicException.failed("The cancellation of " + name + " ended " + outcome.status() + ": "
+                    + outcome.reason());
         }
-        return status(workspace, name);
+        AmlRemoteJob job = status(workspace, name);
+        progress.show("Job " + name + " is " + job.status() + ".");
+        return job;
     }
 
 

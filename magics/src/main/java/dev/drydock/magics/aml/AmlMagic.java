@@ -259,7 +259,7 @@ public final class AmlMagic extends MagicCommand {
             if (local(name)) {
                 jobs.cancel(name);
             } else {
-                AmlRemoteJob job = remote.cancel(name);
+                AmlRemoteJob job = remote.cancel(name, notebook);
                 notebook.out("Job " + name + " is " + job.status() + ".\n");
             }
         }
@@ -426,7 +426,7 @@ public final class AmlMagic extends MagicCommand {
         }
     }
 
-    @Command(name = "endpoint", description = "Local online endpoints: %%aml endpoint delete ENDPOINT.",
+    @Command(name = "endpoint", description = "Online endpoints: %%aml endpoint delete ENDPOINT [--deployment NAME].",
             subcommands = {AmlMagic.EndpointDelete.class})
     public static final class EndpointCommand extends MagicCommand {
 
@@ -439,15 +439,35 @@ public final class AmlMagic extends MagicCommand {
         }
     }
 
-    @Command(name = "delete", description = "Stop and remove a local endpoint's scoring container and its record.")
+    @Command(name = "delete", description = {
+        "Delete an online endpoint with its deployments, or with --deployment one deployment of it.",
+        "A local endpoint (runs/endpoints/ENDPOINT.json) has its scoring container stopped and removed;",
+        "otherwise, with a workspace connected, the endpoint is deleted there (as az ml online-endpoint",
+        "delete / online-deployment delete do) and the cell follows the deletion to its end."})
     public static final class EndpointDelete extends AmlCommand {
 
         @Parameters(index = "0", paramLabel = "ENDPOINT")
         String endpoint;
 
+        @Option(names = "--deployment", paramLabel = "NAME", description = "Delete only this deployment of the"
+                + " workspace's endpoint.")
+        String deployment;
+
+        @Option(names = "--local", description = "The local endpoint, even with a workspace connected.")
+        boolean local;
+
         @Override
         void execute() throws MagicException {
-            family.localEndpoints().delete(endpoint);
+            boolean localRecord = Files.isRegularFile(LocalEndpoints.record(session, endpoint));
+            if (local || localRecord || !remote.connected()) {
+                if (deployment != null) {
+                    throw MagicException.usage("A local endpoint has one deployment; %aml endpoint delete " + endpoint
+                            + " removes it.");
+                }
+                family.localEndpoints().delete(endpoint);
+                return;
+            }
+            remote.delete(endpoint, Optional.ofNullable(deployment), notebook);
         }
     }
 }

@@ -50,9 +50,10 @@ public final class AmlRestClient implements AmlRemote {
         this.http = new AmlHttp(session, endpoint, credentials, transport, pollInterval);
         AmlUploads uploads = new AmlUploads(http);
         AmlAssets assets = new AmlAssets(http, uploads);
+        AmlOperations operations = new AmlOperations(http);
         this.runHistory = new AmlRunHistory(http);
-        this.jobs = new AmlJobs(http, uploads, assets, runHistory);
-        this.endpoints = new AmlEndpoints(http, uploads, assets);
+        this.jobs = new AmlJobs(http, uploads, assets, runHistory, operations);
+        this.endpoints = new AmlEndpoints(http, uploads, assets, operations);
     }
 
     // --- workspace ------------------------------------------------------------------------------------
@@ -115,8 +116,8 @@ public final class AmlRestClient implements AmlRemote {
     }
 
     @Override
-    public AmlRemoteJob cancel(String name) throws MagicException {
-        return jobs.cancel(requireWorkspace(), name);
+    public AmlRemoteJob cancel(String name, Notebook notebook) throws MagicException {
+        return jobs.cancel(requireWorkspace(), name, notebook);
     }
 
     @Override
@@ -128,6 +129,11 @@ public final class AmlRestClient implements AmlRemote {
     @Override
     public AmlRemoteDeployment.Result deploy(AmlRemoteDeployment request, Notebook notebook) throws MagicException {
         return endpoints.deploy(requireWorkspace(), request, notebook);
+    }
+
+    @Override
+    public void delete(String endpoint, Optional<String> deployment, Notebook notebook) throws MagicException {
+        endpoints.delete(requireWorkspace(), endpoint, deployment, notebook);
     }
 
     @Override
