@@ -73,6 +73,28 @@ public final class AmlMagic extends MagicCommand {
                 + " or endpoint. %aml --help says more.");
     }
 
+    /**
+     * Where a job or deployment runs: locally only when asked ({@code compute: local}, {@code --local}) or when
+     * it names no compute and no workspace is connected; a compute target without a workspace is an error,
+     * never a silent local run.
+     *
+     * @param compute the compute the YAML names, null for none
+     */
+    static boolean runsLocally(String compute, boolean connected, String what) throws MagicException {
+        if (compute == null) {
+            return !connected;
+        }
+        if (compute.equals("local")) {
+            return true;
+        }
+        if (!connected) {
+            throw MagicException.usage("No Azure ML workspace is connected, so " + what + " cannot run on " + compute
+                    + ". Connect one with %aml workspace --subscription ID --resource-group GROUP --name WORKSPACE (or"
+                    + " config.json), or run it in the local Docker engine with --local (compute: local).");
+        }
+        return false;
+    }
+
     LocalEndpoints localEndpoints() {
         return new LocalEndpoints(session, notebook, docker, builder, credentials, user);
     }
@@ -150,18 +172,20 @@ public final class AmlMagic extends MagicCommand {
                 + " cancels a local job, and stops following a workspace's.")
         boolean stream;
 
+        @Option(names = "--local", description = "Run the job in the local Docker engine (as --set compute=local).")
+        boolean local;
+
         @Override
         void execute() throws MagicException {
-            JobSpec spec = JobYaml.read(session.resolve(file), sets, name);
-            if (!spec.localCompute()) {
-                if (remote.connected()) {
-                    remoteJobs.submit(spec, stream);
-                    return;
-                }
-                notebook.out("No Azure ML workspace is connected (%aml workspace connects one), so the job runs locally"
-                        + " in Docker instead of on " + spec.compute() + ".\n");
+            if (local) {
+                sets.add("compute=local");
             }
-            jobs.submit(spec, stream);
+            JobSpec spec = JobYaml.read(session.resolve(file), sets, name);
+            if (runsLocally(spec.compute(), remote.connected(), "the job")) {
+                jobs.submit(spec, stream);
+            } else {
+                remoteJobs.submit(spec, stream);
+            }
         }
     }
 
@@ -295,8 +319,7 @@ public final class AmlMagic extends MagicCommand {
             }
             if (given == 3) {
                 Workspace workspace = remote.use(subscription.strip(), resourceGroup.strip(), name.strip());
-                notebook.out("Workspace " + workspace + " for this session; jobs with compute other than local go"
-                        + " there.\n");
+                notebook.out("Workspace " + workspace + " for this session.\n" + target(Optional.of(workspace)));
             }
             if (check) {
                 Workspace workspace = remote.check();
@@ -311,7 +334,17 @@ public final class AmlMagic extends MagicCommand {
                 } else {
                     notebook.out("Workspace " + workspace.get() + ", from " + workspace.get().source() + ".\n");
                 }
+                notebook.out(target(workspace));
             }
+        }
+
+        /** Where %aml submit and %aml deploy will run, by the compute rule of {@link #runsLocally}. */
+        private String target(Optional<Workspace> workspace) {
+            return workspace.map(w -> "Target: jobs and deployments go to workspace " + w.name() + " through "
+                    + remote.resourceManager() + " (a job on the compute it names, else serverless compute);"
+                    + " compute: local or --local runs them in the local Docker engine.\n")
+                    .orElse("Target: the local Docker engine, since no workspace is connected; a job or deployment"
+                            + " that names a compute is refused until one is.\n");
         }
 
         private String missing() {
@@ -363,7 +396,11 @@ public final class AmlMagic extends MagicCommand {
             }
             DeploymentYaml.Endpoint endpoint = DeploymentYaml.endpoint(session.resolve(files.get(0)));
             DeploymentYaml.Deployment deployment = DeploymentYaml.deployment(session.resolve(files.get(1)), endpoint);
-            if (!local && remote.connected()) {
+            // A kubernetes deployment or an endpoint on a compute names its target; a managed one runs where the
+            // workspace is, else locally.
+            String compute = local ? "local" : endpoint.compute() != null ? endpoint.compute()
+                    : deployment.type().equals("kubernetes") ? "a Kubernetes compute (type: kubernetes)" : null;
+            if (!runsLocally(compute, remote.connected(), "deployment " + deployment.name())) {
                 remote.deploy(remoteDeployment(endpoint, deployment), notebook);
                 return;
             }

@@ -101,6 +101,9 @@ public interface AmlRemote {
      */
     void delete(String endpoint, Optional<String> deployment, Notebook notebook) throws MagicException;
 
+    /** Azure Resource Manager's base URL this session talks to (the cloud's, or the endpoint variable's). */
+    String resourceManager();
+
     /** What an endpoint's scoring URI answered: the HTTP status and the body as text. */
     record Scored(int status, String body) {}
 

@@ -93,6 +93,11 @@ public final class AmlRestClient implements AmlRemote {
                 Optional.ofNullable(found.path("location").asText(null)), workspace.source());
     }
 
+    @Override
+    public String resourceManager() {
+        return http.baseUrl();
+    }
+
     // --- the concerns ---------------------------------------------------------------------------------
 
     @Override

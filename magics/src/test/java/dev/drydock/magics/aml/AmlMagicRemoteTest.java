@@ -388,4 +388,44 @@ class AmlMagicRemoteTest {
                 && e.getMessage().contains("run() raised ValueError: the input has no data")
                 && e.getMessage().contains("File score.py, line 7, in run"), e.getMessage());
     }
+
+    @Test
+    void aClusterTargetWithoutAWorkspaceIsAnErrorNotALocalRun() throws Exception {
+        MagicException e = assertThrows(MagicException.class, () -> aml("submit job.yaml --name cluster_1"));
+        assertEquals(MagicException.Kind.UsageError, e.kind());
+        assertTrue(e.getMessage().contains("azureml:cpu-cluster") && e.getMessage().contains("--local"),
+                e.getMessage());
+        assertFalse(Files.exists(RunFolder.of(session, "cluster_1").root()), "nothing ran or was snapshotted");
+
+        write("endpoint.yml", "name: aks-endpoint\ncompute: azureml:aks-prod\n");
+        write("blue.yml", """
+                name: blue
+                type: kubernetes
+                code_configuration:
+                  code: ./onlinescoring
+                  scoring_script: score.py
+                environment: drydock/python:bookworm
+                """);
+        write("onlinescoring/score.py", "def init(): pass\ndef run(raw): return raw\n");
+        MagicException deploy = assertThrows(MagicException.class, () -> aml("deploy endpoint.yml blue.yml"));
+        assertTrue(deploy.getMessage().contains("azureml:aks-prod"), deploy.getMessage());
+        assertTrue(server.requests().isEmpty() || server.requests().stream().noneMatch(r -> r.contains("aks-endpoint")));
+    }
+
+    @Test
+    void theWorkspaceCommandNamesTheTargetItWillUse() throws Exception {
+        assertTrue(aml("workspace").out().contains("Target: the local Docker engine"));
+        String out = aml("workspace --subscription " + SUBSCRIPTION + " --resource-group test-rg --name my-aml-workspace")
+                .out();
+        assertTrue(out.contains("Target: jobs and deployments go to workspace my-aml-workspace through "
+                + server.endpoint()), out);
+    }
+
+    @Test
+    void withAWorkspaceAJobNamingNoComputeGoesThereOnServerlessCompute() throws Exception {
+        connect();
+        aml("submit job.yaml --name serverless_1 --set compute=null");
+        JsonNode job = server.job("serverless_1");
+        assertTrue(job != null && !job.path("properties").has("computeId"), String.valueOf(job));
+    }
 }
