@@ -17,6 +17,7 @@ import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code %aml}: Azure ML command jobs from the notebook. Without a workspace (or with {@code compute: local})
@@ -46,27 +47,84 @@ import picocli.CommandLine.Parameters;
             AmlMagic.EndpointCommand.class})
 public final class AmlMagic extends MagicCommand {
 
-    @Override
-    protected void run() throws MagicException {
-        throw MagicException.usage("Specify a subcommand: submit, status, ls, stream, cancel, workspace, deploy, invoke or endpoint. %aml --help says more.");
+    private final Session session;
+    private final Notebook notebook;
+    private final Docker docker;
+    private final ImageBuilder builder;
+    private final RegistryCredentials credentials;
+    private final HostUser user;
+    private final AmlRemote remote;
+
+    /** The family's collaborators, handed to it once per magic line; its verbs reach them as its children. */
+    public AmlMagic(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
+            RegistryCredentials credentials, HostUser user, AmlRemote remote) {
+        this.session = session;
+        this.notebook = notebook;
+        this.docker = docker;
+        this.builder = builder;
+        this.credentials = credentials;
+        this.user = user;
+        this.remote = remote;
     }
 
-    /** What the subcommands share: the local job service over the kernel's engine, and the workspace client. */
-    abstract static class AmlCommand extends MagicCommand {
-        final Session session;
-        final Notebook notebook;
-        final LocalJobs jobs;
-        final AmlRemote remote;
-        final RemoteJobs remoteJobs;
+    @Override
+    protected void run() throws MagicException {
+        throw MagicException.usage("Specify a subcommand: submit, status, ls, stream, cancel, workspace, deploy, invoke"
+                + " or endpoint. %aml --help says more.");
+    }
 
-        AmlCommand(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
-                RegistryCredentials credentials, HostUser user, AmlRemote remote) {
-            this.session = session;
-            this.notebook = notebook;
-            this.jobs = new LocalJobs(session, notebook, docker, builder, credentials, user);
-            this.remote = remote;
-            this.remoteJobs = new RemoteJobs(session, notebook, remote);
+    /**
+     * Where a job or deployment runs: locally only when asked ({@code compute: local}, {@code --local}) or when
+     * it names no compute and no workspace is connected; a compute target without a workspace is an error,
+     * never a silent local run.
+     *
+     * @param compute the compute the YAML names, null for none
+     */
+    static boolean runsLocally(String compute, boolean connected, String what) throws MagicException {
+        if (compute == null) {
+            return !connected;
         }
+        if (compute.equals("local")) {
+            return true;
+        }
+        if (!connected) {
+            throw MagicException.usage("No Azure ML workspace is connected, so " + what + " cannot run on " + compute
+                    + ". Connect one with %aml workspace --subscription ID --resource-group GROUP --name WORKSPACE (or"
+                    + " config.json), or run it in the local Docker engine with --local (compute: local).");
+        }
+        return false;
+    }
+
+    LocalEndpoints localEndpoints() {
+        return new LocalEndpoints(session, notebook, docker, builder, credentials, user);
+    }
+
+    /**
+     * What the verbs share, taken from the family command picocli hands them ({@code @ParentCommand}): the
+     * local job service over the kernel's engine, and the workspace client.
+     */
+    abstract static class AmlCommand extends MagicCommand {
+        @ParentCommand
+        Object parent;
+        Session session;
+        Notebook notebook;
+        LocalJobs jobs;
+        AmlRemote remote;
+        RemoteJobs remoteJobs;
+        AmlMagic family;
+
+        @Override
+        protected final void run() throws MagicException {
+            family = parent instanceof EndpointCommand endpoint ? endpoint.family : (AmlMagic) parent;
+            session = family.session;
+            notebook = family.notebook;
+            remote = family.remote;
+            jobs = new LocalJobs(session, notebook, family.docker, family.builder, family.credentials, family.user);
+            remoteJobs = new RemoteJobs(session, notebook, remote);
+            execute();
+        }
+
+        abstract void execute() throws MagicException;
 
         /** A job is local when its run folder has a job.json; a remote submission's run folder has none. */
         boolean local(String name) {
@@ -114,23 +172,20 @@ public final class AmlMagic extends MagicCommand {
                 + " cancels a local job, and stops following a workspace's.")
         boolean stream;
 
-        public Submit(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
-                RegistryCredentials credentials, HostUser user, AmlRemote remote) {
-            super(session, notebook, docker, builder, credentials, user, remote);
-        }
+        @Option(names = "--local", description = "Run the job in the local Docker engine (as --set compute=local).")
+        boolean local;
 
         @Override
-        protected void run() throws MagicException {
-            JobSpec spec = JobYaml.read(session.resolve(file), sets, name);
-            if (!spec.localCompute()) {
-                if (remote.connected()) {
-                    remoteJobs.submit(spec, stream);
-                    return;
-                }
-                notebook.out("No Azure ML workspace is connected (%aml workspace connects one), so the job runs locally"
-                        + " in Docker instead of on " + spec.compute() + ".\n");
+        void execute() throws MagicException {
+            if (local) {
+                sets.add("compute=local");
             }
-            jobs.submit(spec, stream);
+            JobSpec spec = JobYaml.read(session.resolve(file), sets, name);
+            if (runsLocally(spec.compute(), remote.connected(), "the job")) {
+                jobs.submit(spec, stream);
+            } else {
+                remoteJobs.submit(spec, stream);
+            }
         }
     }
 
@@ -144,13 +199,8 @@ public final class AmlMagic extends MagicCommand {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
 
-        public Status(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
-                RegistryCredentials credentials, HostUser user, AmlRemote remote) {
-            super(session, notebook, docker, builder, credentials, user, remote);
-        }
-
         @Override
-        protected void run() throws MagicException {
+        void execute() throws MagicException {
             if (local(name)) {
                 jobs.status(name);
             } else {
@@ -163,13 +213,8 @@ public final class AmlMagic extends MagicCommand {
             + " jobs; the column where says which.")
     public static final class Ls extends AmlCommand {
 
-        public Ls(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
-                RegistryCredentials credentials, HostUser user, AmlRemote remote) {
-            super(session, notebook, docker, builder, credentials, user, remote);
-        }
-
         @Override
-        protected void run() throws MagicException {
+        void execute() throws MagicException {
             List<List<String>> rows = new ArrayList<>();
             for (List<String> row : jobs.rows()) {
                 List<String> withWhere = new ArrayList<>(row);
@@ -212,13 +257,8 @@ public final class AmlMagic extends MagicCommand {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
 
-        public Stream(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
-                RegistryCredentials credentials, HostUser user, AmlRemote remote) {
-            super(session, notebook, docker, builder, credentials, user, remote);
-        }
-
         @Override
-        protected void run() throws MagicException {
+        void execute() throws MagicException {
             if (local(name)) {
                 jobs.stream(name);
             } else {
@@ -238,17 +278,12 @@ public final class AmlMagic extends MagicCommand {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
 
-        public Cancel(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
-                RegistryCredentials credentials, HostUser user, AmlRemote remote) {
-            super(session, notebook, docker, builder, credentials, user, remote);
-        }
-
         @Override
-        protected void run() throws MagicException {
+        void execute() throws MagicException {
             if (local(name)) {
                 jobs.cancel(name);
             } else {
-                AmlRemoteJob job = remote.cancel(name);
+                AmlRemoteJob job = remote.cancel(name, notebook);
                 notebook.out("Job " + name + " is " + job.status() + ".\n");
             }
         }
@@ -275,13 +310,8 @@ public final class AmlMagic extends MagicCommand {
         @Option(names = "--check", description = "Read the workspace from Azure.")
         boolean check;
 
-        public WorkspaceCommand(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
-                RegistryCredentials credentials, HostUser user, AmlRemote remote) {
-            super(session, notebook, docker, builder, credentials, user, remote);
-        }
-
         @Override
-        protected void run() throws MagicException {
+        void execute() throws MagicException {
             int given = (subscription == null ? 0 : 1) + (resourceGroup == null ? 0 : 1) + (name == null ? 0 : 1);
             if (given > 0 && given < 3) {
                 throw MagicException.usage("Give all three of --subscription, --resource-group and --name to set the"
@@ -289,8 +319,7 @@ public final class AmlMagic extends MagicCommand {
             }
             if (given == 3) {
                 Workspace workspace = remote.use(subscription.strip(), resourceGroup.strip(), name.strip());
-                notebook.out("Workspace " + workspace + " for this session; jobs with compute other than local go"
-                        + " there.\n");
+                notebook.out("Workspace " + workspace + " for this session.\n" + target(Optional.of(workspace)));
             }
             if (check) {
                 Workspace workspace = remote.check();
@@ -305,7 +334,17 @@ public final class AmlMagic extends MagicCommand {
                 } else {
                     notebook.out("Workspace " + workspace.get() + ", from " + workspace.get().source() + ".\n");
                 }
+                notebook.out(target(workspace));
             }
+        }
+
+        /** Where %aml submit and %aml deploy will run, by the compute rule of {@link #runsLocally}. */
+        private String target(Optional<Workspace> workspace) {
+            return workspace.map(w -> "Target: jobs and deployments go to workspace " + w.name() + " through "
+                    + remote.resourceManager() + " (a job on the compute it names, else serverless compute);"
+                    + " compute: local or --local runs them in the local Docker engine.\n")
+                    .orElse("Target: the local Docker engine, since no workspace is connected; a job or deployment"
+                            + " that names a compute is refused until one is.\n");
         }
 
         private String missing() {
@@ -342,21 +381,13 @@ public final class AmlMagic extends MagicCommand {
         @Option(names = "--delete", paramLabel = "ENDPOINT", description = "Stop and remove a local endpoint instead.")
         String delete;
 
-        private final LocalEndpoints endpoints;
-
-        public Deploy(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
-                RegistryCredentials credentials, HostUser user, AmlRemote remote) {
-            super(session, notebook, docker, builder, credentials, user, remote);
-            this.endpoints = new LocalEndpoints(session, notebook, docker, builder, credentials, user);
-        }
-
         @Override
-        protected void run() throws MagicException {
+        void execute() throws MagicException {
             if (delete != null) {
                 if (!files.isEmpty()) {
                     throw MagicException.usage("--delete ENDPOINT takes no YAML files.");
                 }
-                endpoints.delete(delete);
+                family.localEndpoints().delete(delete);
                 return;
             }
             if (files.size() != 2) {
@@ -365,11 +396,15 @@ public final class AmlMagic extends MagicCommand {
             }
             DeploymentYaml.Endpoint endpoint = DeploymentYaml.endpoint(session.resolve(files.get(0)));
             DeploymentYaml.Deployment deployment = DeploymentYaml.deployment(session.resolve(files.get(1)), endpoint);
-            if (!local && remote.connected()) {
+            // A kubernetes deployment or an endpoint on a compute names its target; a managed one runs where the
+            // workspace is, else locally.
+            String compute = local ? "local" : endpoint.compute() != null ? endpoint.compute()
+                    : deployment.type().equals("kubernetes") ? "a Kubernetes compute (type: kubernetes)" : null;
+            if (!runsLocally(compute, remote.connected(), "deployment " + deployment.name())) {
                 remote.deploy(remoteDeployment(endpoint, deployment), notebook);
                 return;
             }
-            endpoints.deploy(endpoint, deployment);
+            family.localEndpoints().deploy(endpoint, deployment);
         }
     }
 
@@ -410,19 +445,11 @@ public final class AmlMagic extends MagicCommand {
         @Option(names = "--request-file", required = true, paramLabel = "FILE", description = "The request body (JSON).")
         String requestFile;
 
-        private final LocalEndpoints endpoints;
-
-        public Invoke(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
-                RegistryCredentials credentials, HostUser user, AmlRemote remote) {
-            super(session, notebook, docker, builder, credentials, user, remote);
-            this.endpoints = new LocalEndpoints(session, notebook, docker, builder, credentials, user);
-        }
-
         @Override
-        protected void run() throws MagicException {
+        void execute() throws MagicException {
             Path request = session.resolve(requestFile);
             if (Files.isRegularFile(LocalEndpoints.record(session, endpoint)) || !remote.connected()) {
-                endpoints.invoke(endpoint, request);
+                family.localEndpoints().invoke(endpoint, request);
                 return;
             }
             byte[] body;
@@ -436,9 +463,12 @@ public final class AmlMagic extends MagicCommand {
         }
     }
 
-    @Command(name = "endpoint", description = "Local online endpoints: %%aml endpoint delete ENDPOINT.",
+    @Command(name = "endpoint", description = "Online endpoints: %%aml endpoint delete ENDPOINT [--deployment NAME].",
             subcommands = {AmlMagic.EndpointDelete.class})
     public static final class EndpointCommand extends MagicCommand {
+
+        @ParentCommand
+        AmlMagic family;
 
         @Override
         protected void run() throws MagicException {
@@ -446,23 +476,35 @@ public final class AmlMagic extends MagicCommand {
         }
     }
 
-    @Command(name = "delete", description = "Stop and remove a local endpoint's scoring container and its record.")
+    @Command(name = "delete", description = {
+        "Delete an online endpoint with its deployments, or with --deployment one deployment of it.",
+        "A local endpoint (runs/endpoints/ENDPOINT.json) has its scoring container stopped and removed;",
+        "otherwise, with a workspace connected, the endpoint is deleted there (as az ml online-endpoint",
+        "delete / online-deployment delete do) and the cell follows the deletion to its end."})
     public static final class EndpointDelete extends AmlCommand {
 
         @Parameters(index = "0", paramLabel = "ENDPOINT")
         String endpoint;
 
-        private final LocalEndpoints endpoints;
+        @Option(names = "--deployment", paramLabel = "NAME", description = "Delete only this deployment of the"
+                + " workspace's endpoint.")
+        String deployment;
 
-        public EndpointDelete(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
-                RegistryCredentials credentials, HostUser user, AmlRemote remote) {
-            super(session, notebook, docker, builder, credentials, user, remote);
-            this.endpoints = new LocalEndpoints(session, notebook, docker, builder, credentials, user);
-        }
+        @Option(names = "--local", description = "The local endpoint, even with a workspace connected.")
+        boolean local;
 
         @Override
-        protected void run() throws MagicException {
-            endpoints.delete(endpoint);
+        void execute() throws MagicException {
+            boolean localRecord = Files.isRegularFile(LocalEndpoints.record(session, endpoint));
+            if (local || localRecord || !remote.connected()) {
+                if (deployment != null) {
+                    throw MagicException.usage("A local endpoint has one deployment; %aml endpoint delete " + endpoint
+                            + " removes it.");
+                }
+                family.localEndpoints().delete(endpoint);
+                return;
+            }
+            remote.delete(endpoint, Optional.ofNullable(deployment), notebook);
         }
     }
 }

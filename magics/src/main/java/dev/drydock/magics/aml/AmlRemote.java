@@ -76,7 +76,7 @@ public interface AmlRemote {
      *
      * @return the job's state after the cancel
      */
-    AmlRemoteJob cancel(String name) throws MagicException;
+    AmlRemoteJob cancel(String name, Notebook notebook) throws MagicException;
 
     /**
      * Follows the job until it reaches a terminal state, showing its status live in one display and its
@@ -93,6 +93,16 @@ public interface AmlRemote {
      * the deployment when the endpoint had none, as {@code az ml online-deployment create --all-traffic} does.
      */
     AmlRemoteDeployment.Result deploy(AmlRemoteDeployment request, Notebook notebook) throws MagicException;
+
+    /**
+     * Deletes an online endpoint of the workspace with its deployments, or one {@code deployment} of it
+     * ({@code DELETE onlineEndpoints/{name}[/deployments/{deployment}]}), following the long-running operation
+     * to its end with its progress in one display.
+     */
+    void delete(String endpoint, Optional<String> deployment, Notebook notebook) throws MagicException;
+
+    /** Azure Resource Manager's base URL this session talks to (the cloud's, or the endpoint variable's). */
+    String resourceManager();
 
     /** What an endpoint's scoring URI answered: the HTTP status and the body as text. */
     record Scored(int status, String body) {}

@@ -331,7 +331,9 @@ final class LocalEndpoints {
             // Not JSON: shown as it came.
         }
         if (status >= 300) {
-            String error = json != null && json.hasNonNull("error") ? json.get("error").asText() : shown;
+            // The server's error whole (code, message, details), never only the part that happens to be text.
+            String error = json != null && json.path("error").isObject() ? AmlHttp.error(json, body, status)
+                    : json != null && json.path("error").isTextual() ? json.get("error").asText() : shown;
             throw MagicException.failed("Endpoint " + endpoint + " answered HTTP " + status + ": " + error);
         }
         Map<String, Object> bundle = new LinkedHashMap<>();

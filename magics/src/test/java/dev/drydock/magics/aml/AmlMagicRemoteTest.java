@@ -318,4 +318,114 @@ class AmlMagicRemoteTest {
         assertEquals(100, server.online(endpointPath).at("/properties/traffic/blue").asInt());
 
     }
+
+    private static final String WS_PATH = "/subscriptions/" + SUBSCRIPTION + "/resourceGroups/test-rg/providers/"
+            + "Microsoft.MachineLearningServices/workspaces/my-aml-workspace";
+
+    /** An endpoint with one deployment, blue, in the test workspace. */
+    private String deployed(String endpoint) throws Exception {
+        write("ep-" + endpoint + ".yml", "name: " + endpoint + "\nauth_mode: key\n");
+        write("dep-" + endpoint + ".yml", """
+                name: blue
+                model:
+                  path: ./model
+                code_configuration:
+                  code: ./onlinescoring
+                  scoring_script: score.py
+                environment:
+                  image: mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest
+                  conda_file: ./conda.yml
+                instance_type: Standard_DS3_v2
+                """);
+        write("onlinescoring/score.py", "def init(): pass\ndef run(raw): return raw\n");
+        write("model/weights.json", "{\"scale\": 2}");
+        aml("deploy ep-" + endpoint + ".yml dep-" + endpoint + ".yml");
+        return WS_PATH + "/onlineEndpoints/" + endpoint;
+    }
+
+    @Test
+    void createAndUpdateFollowTheAzureAsyncOperationHeader() throws Exception {
+        connect();
+        String endpoint = deployed("async-endpoint");
+        // The resource reads Creating until its operation status resource has been read to Succeeded: a client
+        // that polled the resource instead would never see it end.
+        assertTrue(server.operationReads(endpoint) >= 2, server.requests()::toString);
+        assertTrue(server.operationReads(endpoint + "/deployments/blue") >= 2, server.requests()::toString);
+        assertEquals("Succeeded", server.online(endpoint + "/deployments/blue").at("/properties/provisioningState")
+                .asText());
+    }
+
+    @Test
+    void endpointDeleteSendsDeleteAndFollowsItsOperation() throws Exception {
+        connect();
+        String endpoint = deployed("doomed-endpoint");
+        int before = server.requests().size();
+        RecordingNotebook notebook = aml("endpoint delete doomed-endpoint --deployment blue");
+        assertEquals(null, server.online(endpoint + "/deployments/blue"));
+        assertTrue(server.online(endpoint) != null, "deleting a deployment keeps its endpoint");
+        notebook = aml("endpoint delete doomed-endpoint");
+        List<String> sent = server.requests().subList(before, server.requests().size());
+        assertTrue(sent.contains("DELETE " + endpoint + "/deployments/blue"), sent::toString);
+        assertTrue(sent.contains("DELETE " + endpoint), sent::toString);
+        // Each DELETE's Azure-AsyncOperation was read until Succeeded; the Location beside it never (the server
+        // records a violation for that).
+        assertTrue(sent.stream().filter(r -> r.startsWith("GET /operations/async/")).count() >= 4, sent::toString);
+        assertEquals(null, server.online(endpoint));
+        assertTrue(shown(notebook).contains("Deleted endpoint doomed-endpoint in my-aml-workspace."), shown(notebook));
+    }
+
+    @Test
+    void aScoringErrorIsPostedOnceAndShownWhole() throws Exception {
+        connect();
+        deployed("failing-endpoint");
+        write("request.json", "{\"data\": []}");
+        int before = server.requests().size();
+        MagicException e = assertThrows(MagicException.class,
+                () -> aml("invoke failing-endpoint --request-file request.json"));
+        List<String> sent = server.requests().subList(before, server.requests().size());
+        assertEquals(1, sent.stream().filter(r -> r.equals("POST /score/failing-endpoint")).count(), sent::toString);
+        assertTrue(e.getMessage().contains("HTTP 500") && e.getMessage().contains("ScoringError")
+                && e.getMessage().contains("run() raised ValueError: the input has no data")
+                && e.getMessage().contains("File score.py, line 7, in run"), e.getMessage());
+    }
+
+    @Test
+    void aClusterTargetWithoutAWorkspaceIsAnErrorNotALocalRun() throws Exception {
+        MagicException e = assertThrows(MagicException.class, () -> aml("submit job.yaml --name cluster_1"));
+        assertEquals(MagicException.Kind.UsageError, e.kind());
+        assertTrue(e.getMessage().contains("azureml:cpu-cluster") && e.getMessage().contains("--local"),
+                e.getMessage());
+        assertFalse(Files.exists(RunFolder.of(session, "cluster_1").root()), "nothing ran or was snapshotted");
+
+        write("endpoint.yml", "name: aks-endpoint\ncompute: azureml:aks-prod\n");
+        write("blue.yml", """
+                name: blue
+                type: kubernetes
+                code_configuration:
+                  code: ./onlinescoring
+                  scoring_script: score.py
+                environment: drydock/python:bookworm
+                """);
+        write("onlinescoring/score.py", "def init(): pass\ndef run(raw): return raw\n");
+        MagicException deploy = assertThrows(MagicException.class, () -> aml("deploy endpoint.yml blue.yml"));
+        assertTrue(deploy.getMessage().contains("azureml:aks-prod"), deploy.getMessage());
+        assertTrue(server.requests().isEmpty() || server.requests().stream().noneMatch(r -> r.contains("aks-endpoint")));
+    }
+
+    @Test
+    void theWorkspaceCommandNamesTheTargetItWillUse() throws Exception {
+        assertTrue(aml("workspace").out().contains("Target: the local Docker engine"));
+        String out = aml("workspace --subscription " + SUBSCRIPTION + " --resource-group test-rg --name my-aml-workspace")
+                .out();
+        assertTrue(out.contains("Target: jobs and deployments go to workspace my-aml-workspace through "
+                + server.endpoint()), out);
+    }
+
+    @Test
+    void withAWorkspaceAJobNamingNoComputeGoesThereOnServerlessCompute() throws Exception {
+        connect();
+        aml("submit job.yaml --name serverless_1 --set compute=null");
+        JsonNode job = server.job("serverless_1");
+        assertTrue(job != null && !job.path("properties").has("computeId"), String.valueOf(job));
+    }
 }

@@ -170,7 +170,7 @@ class AmlRestClientTest {
         client.submit(request("train-cancel", Map.of(), Map.of("lr", AmlRemoteRequest.Input.literal("0.5"))),
                 new RecordingNotebook());
         assertEquals("Queued", client.status("train-cancel").status());
-        AmlRemoteJob canceled = client.cancel("train-cancel");
+        AmlRemoteJob canceled = client.cancel("train-cancel", new RecordingNotebook());
         assertEquals("Canceled", canceled.status());
         assertTrue(server.requests().contains("POST " + "/subscriptions/" + SUBSCRIPTION
                 + "/resourceGroups/test-rg/providers/Microsoft.MachineLearningServices/workspaces/my-aml-workspace"

@@ -86,6 +86,26 @@ final class AmlRestTestServer implements AutoCloseable {
     /** The registries whose Azure AD token exchange succeeded, in order. */
     private final List<String> acrExchanges = new CopyOnWriteArrayList<>();
 
+    /** A long-running operation's status resource, read through {@code Azure-AsyncOperation}. */
+    private record Operation(String resource, Runnable onDone, java.util.concurrent.atomic.AtomicInteger reads,
+            java.util.concurrent.atomic.AtomicBoolean done) {}
+
+    private final Map<String, Operation> operations = new ConcurrentHashMap<>();
+
+    /** Starts an operation on a resource; its status URL, which ends it (running {@code onDone}) when read twice. */
+    private String operation(String resource, Runnable onDone) {
+        String id = UUID.randomUUID().toString();
+        operations.put(id, new Operation(resource, onDone, new java.util.concurrent.atomic.AtomicInteger(),
+                new java.util.concurrent.atomic.AtomicBoolean()));
+        return endpoint() + "/operations/async/" + id;
+    }
+
+    /** How many times the status resource of an operation on this ARM path was read. */
+    int operationReads(String resource) {
+        return operations.values().stream().filter(o -> o.resource().equals(resource))
+                .mapToInt(o -> o.reads().get()).sum();
+    }
+
     private static final class Job {
         final ObjectNode resource;
         volatile int step;
@@ -335,6 +355,13 @@ final class AmlRestTestServer implements AutoCloseable {
                     }
                 }
                 boolean created = !endpoints.containsKey(path);
+                if (!created) {
+                    // ARM keeps what the PUT does not change the meaning of: the kind an endpoint was made with.
+                    JsonNode kind = endpoints.get(path).get("kind");
+                    if (kind != null && resource.has("kind") && !kind.equals(resource.get("kind"))) {
+                        return Answer.json(400, error("UserError", "kind cannot change on update"));
+                    }
+                }
                 properties.put("provisioningState", created ? "Creating" : "Updating");
                 resource.put("id", path);
                 resource.put("name", deployment ? m.group(5) : m.group(4));
@@ -342,15 +369,29 @@ final class AmlRestTestServer implements AutoCloseable {
                         + (deployment ? "/deployments" : ""));
                 resource.putObject("systemData").put("createdAt", OffsetDateTime.now().toString()).put("createdBy", "test");
                 endpoints.put(path, resource);
-                return Answer.json(created ? 201 : 200, resource);
+                // As the service does: the operation's status resource in Azure-AsyncOperation; the resource stays
+                // Creating/Updating until that operation has been read to its end.
+                String operation = operation(path, () -> ((ObjectNode) resource.get("properties"))
+                        .put("provisioningState", "Succeeded"));
+                return new Answer(created ? 201 : 200, Map.of("Azure-AsyncOperation", operation), resource.toString());
             }
             if (method.equals("GET")) {
                 ObjectNode found = endpoints.get(path);
                 if (found == null) {
                     return Answer.json(404, error("UserError", "Not found: " + path));
                 }
-                ((ObjectNode) found.get("properties")).put("provisioningState", "Succeeded");
                 return Answer.json(200, found);
+            }
+            if (method.equals("DELETE")) {
+                if (!endpoints.containsKey(path)) {
+                    return new Answer(204, Map.of(), "");
+                }
+                String operation = operation(path, () -> endpoints.keySet().removeIf(k -> k.equals(path)
+                        || k.startsWith(path + "/")));
+                // ARM answers a delete with both headers; the status resource is the one to poll.
+                return new Answer(202, Map.of("Azure-AsyncOperation", operation, "Location", endpoint()
+                        + "/operations/location/" + operation.substring(operation.lastIndexOf('/') + 1),
+                        "Retry-After", "0"), "");
             }
         }
         if (path.equals("/oauth2/exchange") && method.equals("POST")) {
@@ -530,6 +571,13 @@ final class AmlRestTestServer implements AutoCloseable {
             return Answer.json(200, JSON.createObjectNode().put("api", endpoint()).put("catalog", endpoint()));
         }
         if (path.startsWith("/score/") && method.equals("POST")) {
+            if (path.startsWith("/score/failing-")) {
+                // A scoring script that raised: the server's error body, which the client must show whole.
+                ObjectNode failed = error("ScoringError", "run() raised ValueError: the input has no data");
+                ((ObjectNode) failed.get("error")).putArray("details").addObject().put("code", "Traceback")
+                        .put("message", "File score.py, line 7, in run").put("target", "score.py");
+                return Answer.json(500, failed);
+            }
             // The scoring URI of an online endpoint: the request must carry the endpoint's key as bearer.
             String key = keys.get(path.substring("/score/".length()));
             if (key == null || !("Bearer " + key).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
@@ -540,6 +588,23 @@ final class AmlRestTestServer implements AutoCloseable {
             answer.put("endpoint", path.substring("/score/".length()));
             answer.set("sum", JSON.getNodeFactory().numberNode(sum(request.path("data"))));
             return Answer.json(200, answer);
+        }
+        if (path.startsWith("/operations/async/") && method.equals("GET")) {
+            Operation operation = operations.get(path.substring("/operations/async/".length()));
+            if (operation == null) {
+                return Answer.json(404, error("NotFound", "No operation " + path));
+            }
+            // InProgress on the first read, Succeeded on the next, as ARM's operation status resource reads.
+            String status = operation.reads.getAndIncrement() == 0 ? "InProgress" : "Succeeded";
+            if (status.equals("Succeeded") && operation.done.compareAndSet(false, true)) {
+                operation.onDone.run();
+            }
+            return Answer.json(200, JSON.createObjectNode().put("id", path).put("name", path.substring(
+                    path.lastIndexOf('/') + 1)).put("status", status));
+        }
+        if (path.startsWith("/operations/location/")) {
+            violations.add("The client polled Location " + path + " where Azure-AsyncOperation was given.");
+            return new Answer(404, Map.of(), "");
         }
         if (path.startsWith("/operations/cancel/") && method.equals("GET")) {
             return new Answer(200, Map.of(), "");

@@ -1,0 +1,192 @@
+package dev.drydock.magics.aml;
+
+import com.azure.core.http.HttpHeaderName;
+import com.azure.core.http.HttpMethod;
+import com.azure.core.http.HttpRequest;
+import com.azure.core.http.HttpResponse;
+import com.azure.core.util.Context;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.drydock.magics.MagicException;
+import dev.drydock.magics.Notebook;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import static dev.drydock.magics.aml.AmlHttp.JSON;
+import static dev.drydock.magics.aml.AmlHttp.segment;
+import static dev.drydock.magics.aml.AmlHttp.firstLine;
+import static dev.drydock.magics.aml.AmlHttp.rootCause;
+import static dev.drydock.magics.aml.AmlHttp.sleep;
+
+/** Online endpoints and deployments: create or update, follow their provisioning, score. */
+final class AmlEndpoints {
+
+    private final AmlHttp http;
+    private final AmlUploads uploads;
+    private final AmlAssets assets;
+    private final AmlOperations operations;
+
+    AmlEndpoints(AmlHttp http, AmlUploads uploads, AmlAssets assets, AmlOperations operations) {
+        this.http = http;
+        this.operations = operations;
+        this.uploads = uploads;
+        this.assets = assets;
+    }
+
+    // --- online endpoints ---------------------------------------------------------------------------
+
+    /** How long a create, update or delete is followed; a managed deployment takes about ten minutes. */
+    static final Duration PROVISIONING = Duration.ofMinutes(30);
+
+    AmlRemoteDeployment.Result deploy(Workspace workspace, AmlRemoteDeployment request, Notebook notebook) throws MagicException {
+        AmlProgress progress = new AmlProgress(notebook, "aml-deploy-" + request.endpoint());
+        progress.show("Reading workspace " + workspace.name() + "…");
+        String location = http.call(HttpMethod.GET, http.armUrl(workspace.armId(), Map.of()), null).body().path("location")
+                .asText("");
+        String endpointPath = workspace.armId() + "/onlineEndpoints/" + segment(request.endpoint());
+        ObjectNode endpoint = JSON.createObjectNode();
+        endpoint.put("location", location);
+        ObjectNode endpointProperties = endpoint.putObject("properties");
+        endpointProperties.put("authMode", switch (request.authMode()) {
+            case "aml_token" -> "AMLToken";
+            case "aad_token" -> "AADToken";
+            default -> "Key";
+        });
+        request.endpointCompute().ifPresent(compute -> endpointProperties.put("compute", AmlJobs.computeId(workspace, compute)));
+        Optional<AmlHttp.Reply> existing = http.find(http.armUrl(endpointPath, Map.of()));
+        if (existing.isPresent()) {
+            // An update keeps the traffic split the endpoint has; a PUT without it would reset it.
+            JsonNode traffic = existing.get().body().path("properties").path("traffic");
+            if (traffic.isObject()) {
+                endpointProperties.set("traffic", traffic);
+            }
+        }
+        progress.show("Creating or updating endpoint " + request.endpoint() + "…");
+        provision(endpointPath, endpoint, "endpoint " + request.endpoint(), progress, notebook, ".");
+
+        progress.show("Uploading the code of " + request.deployment() + "…");
+        String codeId = uploads.uploadFolder(workspace, request.code(), "code").id();
+        progress.show("Creating or reusing the environment…");
+        String environmentId = assets.environment(workspace, request.environment());
+        String modelId = null;
+        if (request.model().isPresent()) {
+            modelId = assets.model(workspace, request, progress);
+        }
+        notebook.cancellation().throwIfCancelled();
+
+        ObjectNode deployment = JSON.createObjectNode();
+        deployment.put("location", location);
+        ObjectNode properties = deployment.putObject("properties");
+        properties.put("endpointComputeType", request.kubernetes() ? "Kubernetes" : "Managed");
+        if (modelId != null) {
+            properties.put("model", modelId);
+        }
+        properties.putObject("codeConfiguration").put("codeId", codeId).put("scoringScript", request.scoringScript());
+        properties.put("environmentId", environmentId);
+        request.instanceType().ifPresent(type -> properties.put("instanceType", type));
+        if (!request.environmentVariables().isEmpty()) {
+            properties.set("environmentVariables", JSON.valueToTree(new java.util.TreeMap<>(request.environmentVariables())));
+        }
+        deployment.putObject("sku").put("name", "Default").put("capacity", request.instanceCount().orElse(1));
+        String deploymentPath = endpointPath + "/deployments/" + segment(request.deployment());
+        progress.show("Creating or updating deployment " + request.deployment() + "…");
+        String state = provision(deploymentPath, deployment, "deployment " + request.deployment() + " of "
+                + request.endpoint(), progress, notebook, "; az ml online-deployment get-logs shows why.");
+
+        JsonNode current = http.call(HttpMethod.GET, http.armUrl(endpointPath, Map.of()), null).body();
+        JsonNode traffic = current.path("properties").path("traffic");
+        if (!traffic.isObject() || traffic.size() == 0) {
+            ObjectNode update = current.deepCopy();
+            ObjectNode updateProperties = (ObjectNode) update.get("properties");
+            updateProperties.putObject("traffic").put(request.deployment(), 100);
+            for (String readOnly : List.of("provisioningState", "scoringUri", "swaggerUri")) {
+                updateProperties.remove(readOnly);
+            }
+            for (String readOnly : List.of("id", "name", "type", "systemData")) {
+                update.remove(readOnly);
+            }
+            progress.show("Sending all traffic of " + request.endpoint() + " to " + request.deployment() + "…");
+            provision(endpointPath, update, "endpoint " + request.endpoint(), progress, notebook, ".");
+            current = http.call(HttpMethod.GET, http.armUrl(endpointPath, Map.of()), null).body();
+        }
+        Map<String, Integer> split = new java.util.TreeMap<>();
+        current.path("properties").path("traffic").fields().forEachRemaining(e -> split.put(e.getKey(), e.getValue().asInt()));
+        Optional<String> scoring = Optional.ofNullable(current.path("properties").path("scoringUri").asText(null));
+        progress.show("Deployment " + request.deployment() + " of " + request.endpoint() + " is " + state
+                + scoring.map(uri -> "; scoring URI " + uri).orElse("") + "; traffic " + split + ".");
+        return new AmlRemoteDeployment.Result(request.endpoint(), request.deployment(), state, scoring, split);
+    }
+
+    AmlRemote.Scored invoke(Workspace workspace, String endpointName, byte[] request) throws MagicException {
+        String path = workspace.armId() + "/onlineEndpoints/" + segment(endpointName);
+        JsonNode properties = http.call(HttpMethod.GET, http.armUrl(path, Map.of()), null).body().path("properties");
+        String scoringUri = properties.path("scoringUri").asText("");
+        if (scoringUri.isEmpty()) {
+            throw MagicException.failed("Endpoint " + endpointName + " has no scoring URI yet (it is "
+                    + properties.path("provisioningState").asText("not provisioned") + ").");
+        }
+        String authMode = properties.path("authMode").asText("Key");
+        String secret = switch (authMode) {
+            case "AMLToken" -> http.call(HttpMethod.POST, http.armUrl(path + "/token", Map.of()), null).body()
+                    .path("accessToken").asText("");
+            case "Key" -> http.call(HttpMethod.POST, http.armUrl(path + "/listKeys", Map.of()), null).body()
+                    .path("primaryKey").asText("");
+            default -> throw MagicException.usage("Endpoint " + endpointName + " takes " + authMode + " auth;"
+                    + " %aml invoke sends keys and AML tokens (auth_mode: key or aml_token).");
+        };
+        if (secret.isEmpty()) {
+            throw MagicException.failed("Azure ML gave no " + (authMode.equals("Key") ? "key" : "token")
+                    + " for endpoint " + endpointName + ".");
+        }
+        // Masked before it can reach any output: an error message or a log line may echo it.
+        http.session().masker().add(secret);
+        HttpRequest post = new HttpRequest(HttpMethod.POST, scoringUri);
+        post.setHeader(HttpHeaderName.CONTENT_TYPE, "application/json");
+        post.setHeader(HttpHeaderName.ACCEPT, "application/json");
+        post.setHeader(HttpHeaderName.AUTHORIZATION, "Bearer " + secret);
+        post.setBody(request);
+        try (HttpResponse response = http.scoring().sendSync(post, Context.NONE)) {
+            String body = response.getBodyAsBinaryData() == null ? "" : response.getBodyAsBinaryData().toString();
+            return new AmlRemote.Scored(response.getStatusCode(), body);
+        } catch (RuntimeException e) {
+            throw MagicException.failed("Endpoint " + endpointName + " did not answer at " + scoringUri + ": "
+                    + firstLine(String.valueOf(rootCause(e).getMessage())));
+        }
+    }
+
+
+    /** Follows a PUT of an endpoint or deployment to its end; anything but Succeeded is the cell's error. */
+    private String provision(String path, JsonNode body, String what, AmlProgress progress, Notebook notebook,
+            String hint) throws MagicException {
+        AmlOperations.Outcome outcome = operations.run(HttpMethod.PUT, http.armUrl(path, Map.of()), body, what,
+                progress, notebook.cancellation(), PROVISIONING);
+        if (!outcome.succeeded()) {
+            throw MagicException.failed("The " + what + " ended " + outcome.status() + ": " + outcome.reason() + hint);
+        }
+        return "Succeeded";
+    }
+
+    /**
+     * Deletes an online endpoint (with its deployments) or one deployment, as {@code az ml online-endpoint
+     * delete} / {@code online-deployment delete} do: a DELETE, then the long-running operation to its end.
+     */
+    void delete(Workspace workspace, String endpoint, Optional<String> deployment, Notebook notebook)
+            throws MagicException {
+        String path = workspace.armId() + "/onlineEndpoints/" + segment(endpoint)
+                + deployment.map(d -> "/deployments/" + segment(d)).orElse("");
+        String what = deployment.map(d -> "deletion of deployment " + d + " of " + endpoint)
+                .orElse("deletion of endpoint " + endpoint);
+        AmlProgress progress = new AmlProgress(notebook, "aml-delete-" + endpoint);
+        progress.show("Deleting " + deployment.map(d -> "deployment " + d + " of ").orElse("endpoint ") + endpoint
+                + " in " + workspace.name() + "…");
+        AmlOperations.Outcome outcome = operations.run(HttpMethod.DELETE, http.armUrl(path, Map.of()), null, what,
+                progress, notebook.cancellation(), PROVISIONING);
+        if (!outcome.succeeded()) {
+            throw MagicException.failed("The " + what + " ended " + outcome.status() + ": " + outcome.reason());
+        }
+        progress.show("Deleted " + deployment.map(d -> "deployment " + d + " of ").orElse("endpoint ") + endpoint
+                + " in " + workspace.name() + ".");
+    }
+}
