@@ -335,6 +335,17 @@ public final class JShellEngine implements JavaEngine {
         }
     }
 
+    @Override
+    public void addToClasspath(Path entry) {
+        // The cell that runs %maven holds the turn already (it is reentrant); a completion must not see half of it.
+        turn.lock();
+        try {
+            shell.addToClasspath(entry.toAbsolutePath().toString());
+        } finally {
+            turn.unlock();
+        }
+    }
+
     /** The next line's indent: the last line's, one level deeper after an opening brace or parenthesis. */
     private static String indent(String code) {
         String last = code.lines().filter(line -> !line.isBlank()).reduce((a, b) -> b).orElse("");
