@@ -34,6 +34,7 @@ public final class Session {
     private final SecretMasker masker = new SecretMasker();
     private final Map<String, String> processEnvironment;
     private final Map<String, String> variables = new ConcurrentHashMap<>();
+    private volatile ClassPath classPath = ClassPath.NONE;
 
     public Session(Path workingDirectory) {
         this(workingDirectory, System.getenv());
@@ -57,6 +58,16 @@ public final class Session {
     /** The masker every outgoing text passes through; values loaded from a {@code .env} are in it. */
     public SecretMasker masker() {
         return masker;
+    }
+
+    /** The classpath of the notebook's Java cells, which {@code %maven} and {@code %classpath add} extend. */
+    public ClassPath classPath() {
+        return classPath;
+    }
+
+    /** Connects the magics to the Java engine's classpath; the kernel binds it once its engine exists. */
+    public void bindClassPath(ClassPath classPath) {
+        this.classPath = classPath == null ? ClassPath.NONE : classPath;
     }
 
     /** The value of a session variable, else of the process environment variable, else {@link #NOTEBOOK_DIR}. */

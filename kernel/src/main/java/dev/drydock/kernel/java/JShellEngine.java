@@ -78,6 +78,7 @@ public final class JShellEngine implements JavaEngine {
     private final SourceCodeAnalysis analysis;
     private final ReentrantLock turn = new ReentrantLock();
     private final Map<String, Origin> origins = new ConcurrentHashMap<>();
+    private final java.util.Queue<String> pendingClasspath = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private long evals;
 
     /**
@@ -135,6 +136,7 @@ public final class JShellEngine implements JavaEngine {
                     if (control.cancelled()) {
                         throw CellErrors.interrupted(origin.firstLine());
                     }
+                    applyClasspath();
                     SnippetEvent event = evalSnippet(origin);
                     // As in IPython, a trailing semicolon keeps a value from being shown: `display(x);`.
                     boolean silenced = whole && rest.substring(0, rest.length() - remaining.length()).strip().endsWith(";");
@@ -333,6 +335,29 @@ public final class JShellEngine implements JavaEngine {
             }
         } finally {
             turn.unlock();
+        }
+    }
+
+    /**
+     * Applied at once when the engine is free or this thread holds the turn (a {@code %maven} line of a cell);
+     * from a cell's own thread ({@code magic("%maven ...")}), while its snippet runs and holds the turn, the
+     * entry waits for the cell's next snippet, which adds it before compiling.
+     */
+    @Override
+    public void addToClasspath(Path entry) {
+        pendingClasspath.add(entry.toAbsolutePath().toString());
+        if (turn.tryLock()) {
+            try {
+                applyClasspath();
+            } finally {
+                turn.unlock();
+            }
+        }
+    }
+
+    private void applyClasspath() {
+        for (String entry; (entry = pendingClasspath.poll()) != null; ) {
+            shell.addToClasspath(entry);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.drydock.kernel.java;
 
 import dev.drydock.magics.Completion;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -32,6 +33,14 @@ public interface JavaEngine extends AutoCloseable {
 
     /** Jupyter's {@code is_complete} answer for a Java cell. */
     IsComplete isComplete(String code);
+
+    /**
+     * Puts a jar or class folder on the classpath that later snippets compile against and load from
+     * ({@code %maven}, {@code %classpath add}); it may be called from a magic in the middle of a cell.
+     */
+    default void addToClasspath(Path entry) {
+        throw new UnsupportedOperationException("This Java engine cannot add to its classpath");
+    }
 
     @Override
     void close();

@@ -71,7 +71,10 @@ public final class Kernel implements AutoCloseable {
         // Jupyter starts the kernel in the notebook's folder: relative paths in magics resolve there.
         Session session = new Session(Path.of("").toAbsolutePath());
         Magics magics = new Magics(session);
-        try (Kernel kernel = new Kernel(connection, session, magics, new StartingEngine(JShellEngine::new))) {
+        JavaEngine engine = new StartingEngine(JShellEngine::new);
+        // %maven and %classpath add reach the cells' classpath through this one seam.
+        session.bindClassPath(entries -> entries.forEach(engine::addToClasspath));
+        try (Kernel kernel = new Kernel(connection, session, magics, engine)) {
             kernel.start();
             kernel.awaitShutdown();
         }

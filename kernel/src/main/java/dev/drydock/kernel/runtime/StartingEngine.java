@@ -57,6 +57,11 @@ final class StartingEngine implements JavaEngine {
     }
 
     @Override
+    public void addToClasspath(java.nio.file.Path entry) {
+        engine().addToClasspath(entry);
+    }
+
+    @Override
     public void close() {
         engine.thenAccept(JavaEngine::close);
     }

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -47,15 +48,26 @@ final class JupyterHarness {
 
     /** Runs a command with this harness's JUPYTER_PATH; output is echoed to the build log and returned. */
     Result run(List<String> command, Path workingDirectory, long timeoutSeconds) {
-        return runQuietly(command, workingDirectory, prefix.resolve("share/jupyter"), timeoutSeconds);
+        return runQuietly(command, workingDirectory, prefix.resolve("share/jupyter"), Map.of(), timeoutSeconds);
     }
 
     /** Runs one of the unittest modules in src/test/python. */
     Result unittest(String module, long timeoutSeconds) {
-        return run(List.of(PYTHON.toString(), "-m", "unittest", "-v", module), PYTHON_TESTS, timeoutSeconds);
+        return unittest(module, Map.of(), timeoutSeconds);
+    }
+
+    /** Runs a unittest module with extra environment variables, which the kernels it starts inherit. */
+    Result unittest(String module, Map<String, String> environment, long timeoutSeconds) {
+        return runQuietly(List.of(PYTHON.toString(), "-m", "unittest", "-v", module), PYTHON_TESTS,
+                prefix.resolve("share/jupyter"), environment, timeoutSeconds);
     }
 
     private static Result runQuietly(List<String> command, Path workingDirectory, Path jupyterPath, long timeoutSeconds) {
+        return runQuietly(command, workingDirectory, jupyterPath, Map.of(), timeoutSeconds);
+    }
+
+    private static Result runQuietly(List<String> command, Path workingDirectory, Path jupyterPath,
+            Map<String, String> environment, long timeoutSeconds) {
         try {
             ProcessBuilder builder = new ProcessBuilder(new ArrayList<>(command))
                     .directory(workingDirectory.toFile())
@@ -63,6 +75,7 @@ final class JupyterHarness {
             if (jupyterPath != null) {
                 builder.environment().put("JUPYTER_PATH", jupyterPath.toString());
             }
+            builder.environment().putAll(environment);
             // The kernel must not find a user-wide install that shadows the one under test.
             builder.environment().put("JUPYTER_DATA_DIR", workingDirectory.resolve(".jupyter-data").toAbsolutePath().toString());
             Process process = builder.start();

@@ -26,7 +26,9 @@ public final class MagicFamilies {
             dev.drydock.magics.container.ContainerMagic.class,
             dev.drydock.magics.docker.DockerMagic.class,
             dev.drydock.magics.env.EnvMagic.class,
-            dev.drydock.magics.aml.AmlMagic.class);
+            dev.drydock.magics.aml.AmlMagic.class,
+            dev.drydock.magics.maven.MavenMagic.class,
+            dev.drydock.magics.maven.ClasspathMagic.class);
 
     private MagicFamilies() {}
 }

@@ -54,7 +54,8 @@ public final class Magics implements MagicCatalog {
         return List.of(docker, new dev.drydock.magics.aml.AmlRestClient(session),
                 new dev.drydock.magics.registry.RegistryCredentials(new dev.drydock.magics.aml.AcrLogin(session)),
                 dev.drydock.magics.container.HostUser.current(), new dev.drydock.magics.env.EnvImageResolver(docker),
-                new dev.drydock.magics.env.ImageBuilder());
+                new dev.drydock.magics.env.ImageBuilder(), new dev.drydock.magics.maven.MavenResolver(session),
+                new dev.drydock.magics.maven.LoadedJars(session));
     }
 
     /**
