@@ -28,7 +28,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * reused objects keep the previous cell's option values), built by {@link #commandLine} — the one place
  * where output, error handling and injection are wired, for the kernel and the tests alike.
  */
-public final class Magics {
+public final class Magics implements AutoCloseable {
 
     private final Session session;
     private final List<Object> services = new ArrayList<>();
@@ -66,6 +66,12 @@ public final class Magics {
 
     public Session session() {
         return session;
+    }
+
+    /** The kernel shuts down: what the session started ends (local jobs are stopped and recorded Canceled). */
+    @Override
+    public void close() {
+        session.close();
     }
 
     /** Runs a line or cell magic. Unknown names and bad options throw a usage error naming the nearest valid one. */

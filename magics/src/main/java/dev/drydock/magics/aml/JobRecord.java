@@ -23,12 +23,14 @@ import java.util.Set;
  *
  * @param outputs output name → folder on this machine
  * @param inputs input name → what the command got (the container path or the literal value)
+ * @param kernel the kernel that watches the job, {@code pid@host}: another kernel leaves a Running job alone while
+ *     that process lives, and ends the record once it is gone
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobRecord(String name, String displayName, String experimentName, String compute, State status,
         String createdAt, String startedAt, String endedAt, Integer exitCode, String error, String environment,
         String image, Boolean environmentBuilt, String container, String command, Map<String, String> inputs,
-        Map<String, String> outputs, Map<String, String> tags) {
+        Map<String, String> outputs, Map<String, String> tags, String kernel) {
 
     public static final String FILE = "job.json";
 
@@ -60,7 +62,7 @@ public record JobRecord(String name, String displayName, String experimentName, 
     public static JobRecord created(JobSpec spec, String name, Map<String, String> outputs) {
         return new JobRecord(name, spec.displayName() == null ? name : spec.displayName(), spec.experimentName(),
                 "local", State.NotStarted, now(), null, null, null, null, null, null, null, null, null, Map.of(), outputs,
-                spec.tags());
+                spec.tags(), null);
     }
 
     /**
@@ -75,17 +77,24 @@ public record JobRecord(String name, String displayName, String experimentName, 
         String started = next == State.Running ? now() : startedAt;
         String ended = next.terminal() ? now() : endedAt;
         return new JobRecord(name, displayName, experimentName, compute, next, createdAt, started, ended, exitCode,
-                error, environment, image, environmentBuilt, container, command, inputs, outputs, tags);
+                error, environment, image, environmentBuilt, container, command, inputs, outputs, tags, kernel);
+    }
+
+    /** The same record with the times the engine saw ({@code null} keeps one), for a job no watcher saw end. */
+    public JobRecord withTimes(String started, String ended) {
+        return new JobRecord(name, displayName, experimentName, compute, status, createdAt,
+                started == null ? startedAt : started, ended == null ? endedAt : ended, exitCode, error, environment,
+                image, environmentBuilt, container, command, inputs, outputs, tags, kernel);
     }
 
     public JobRecord withEnvironment(String environment, String image, boolean built) {
         return new JobRecord(name, displayName, experimentName, compute, status, createdAt, startedAt, endedAt, exitCode,
-                error, environment, image, built, container, command, inputs, outputs, tags);
+                error, environment, image, built, container, command, inputs, outputs, tags, kernel);
     }
 
-    public JobRecord withContainer(String container, String command, Map<String, String> inputs) {
+    public JobRecord withContainer(String container, String command, Map<String, String> inputs, String kernel) {
         return new JobRecord(name, displayName, experimentName, compute, status, createdAt, startedAt, endedAt, exitCode,
-                error, environment, image, environmentBuilt, container, command, inputs, outputs, tags);
+                error, environment, image, environmentBuilt, container, command, inputs, outputs, tags, kernel);
     }
 
     public void write(Path runFolder) throws MagicException {

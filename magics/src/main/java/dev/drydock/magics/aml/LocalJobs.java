@@ -13,6 +13,7 @@ import dev.drydock.magics.files.AtomicFiles;
 import dev.drydock.magics.registry.RegistryCredentials;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,13 +52,36 @@ public final class LocalJobs {
 
     // ---------------------------------------------------------------- submit
 
+    /** The session variable that holds the name of the job submitted last. */
+    public static final String JOB_NAME_VARIABLE = "AML_JOB_NAME";
+
+    /**
+     * Takes {@code runs/<name>/} for this submission, or fails when it is taken: one atomic create-if-absent
+     * (mkdir), so of two kernels submitting one name at once exactly one gets it.
+     */
+    private static void claim(RunFolder folder, String name) throws MagicException {
+        try {
+            Files.createDirectories(folder.root().getParent());
+            Files.createDirectory(folder.root());
+        } catch (FileAlreadyExistsException e) {
+            throw exists(folder, name);
+        } catch (IOException e) {
+            throw MagicException.failed("Cannot create the run folder " + folder.root() + ": " + e.getMessage());
+        }
+    }
+
+    private static MagicException exists(RunFolder folder, String name) {
+        return MagicException.failed("A job named " + name + " exists already (" + folder.root() + "): give another"
+                + " --name, or leave the name out for a generated one (${" + JOB_NAME_VARIABLE + "} then names it).");
+    }
+
     /** Submits {@code spec} locally; with {@code stream}, follows its log until it ends (an interrupt cancels it). */
     public JobRecord submit(JobSpec spec, boolean stream) throws MagicException {
         String name = spec.name() != null ? spec.name() : JobNames.generate();
         RunFolder folder = RunFolder.of(session, name);
         if (Files.exists(folder.root())) {
-            throw MagicException.failed("A job named " + name + " exists already (" + folder.root() + "): give another"
-                    + " --name, or leave the name out for a generated one.");
+            // Said before anything is checked; the claim below is what settles a race.
+            throw exists(folder, name);
         }
         // Everything that can be checked without the engine is checked before the run folder exists.
         if (spec.code() != null && spec.codeFolder().isEmpty()) {
@@ -73,18 +97,29 @@ public final class LocalJobs {
         LocalRun.Plan plan = LocalRun.plan(spec, folder, name);
         notes(spec);
 
-        long started = System.nanoTime();
-        Snapshot.Copied copied = code == null ? null : Snapshot.copy(code, folder.code(), RunFolder.runs(session));
-        try {
-            Files.createDirectories(folder.code());
-        } catch (IOException e) {
-            throw MagicException.failed("Cannot create " + folder.code() + ": " + e.getMessage());
+        if (LocalRuns.of(session).closed()) {
+            throw MagicException.failed("The kernel is shutting down: job " + name + " was not submitted.");
         }
-        write(folder.jobYaml(), JobYaml.write(resolvedTree(spec, name)));
+        claim(folder, name);
         Map<String, String> outputs = new LinkedHashMap<>();
         spec.outputs().keySet().forEach(output -> outputs.put(output, folder.outputs().resolve(output).toString()));
         JobRecord record = JobRecord.created(spec, name, outputs);
         record.write(folder.root());
+        // As az ml job create answers with the job: later cells name it ${AML_JOB_NAME}, whatever name it got.
+        session.setVariable(JOB_NAME_VARIABLE, name);
+
+        long started = System.nanoTime();
+        Snapshot.Copied copied;
+        try {
+            copied = code == null ? null : Snapshot.copy(code, folder.code(), RunFolder.runs(session));
+            Files.createDirectories(folder.code());
+            write(folder.jobYaml(), JobYaml.write(resolvedTree(spec, name)));
+        } catch (IOException | MagicException e) {
+            String message = e instanceof MagicException ? e.getMessage()
+                    : "Cannot create " + folder.code() + ": " + e.getMessage();
+            record.to(JobRecord.State.Failed, null, message).write(folder.root());
+            throw MagicException.failed(message);
+        }
         notebook.out(snapshotLine(name, code, copied, (System.nanoTime() - started) / 1e9));
 
         LocalEnvironment.Resolved environment;
@@ -122,7 +157,7 @@ public final class LocalJobs {
             notebook.out("%aml stream " + name + " follows its log; %aml status " + name + " shows its state.\n");
             return folder.record();
         }
-        JobRecord ended = LocalRun.follow(folder, notebook, LocalRun.OnInterrupt.CANCEL_JOB);
+        JobRecord ended = LocalRun.follow(folder, LocalRuns.of(session), notebook, LocalRun.OnInterrupt.CANCEL_JOB);
         return finish(ended);
     }
 
@@ -231,13 +266,13 @@ public final class LocalJobs {
         }
         List<Metrics.Metric> metrics;
         try {
-            metrics = Metrics.read(folder.outputs(), folder.log());
+            metrics = Metrics.read(folder.outputs(), folder.mlruns(), folder.log());
         } catch (IOException e) {
             throw MagicException.failed("Cannot read the metrics of " + name + ": " + e.getMessage());
         }
         if (metrics.isEmpty()) {
-            notebook.out("No metrics: write metrics.json into an output folder, or log lines like"
-                    + " \"metric: accuracy=0.93\".\n");
+            notebook.out("No metrics: log them with MLflow (mlflow.log_metric), write metrics.json into ./outputs or an"
+                    + " output folder, or print lines like \"metric: accuracy=0.93\".\n");
         } else {
             notebook.display(Metrics.table(metrics), null);
         }
@@ -267,7 +302,7 @@ public final class LocalJobs {
     public void stream(String name) throws MagicException {
         RunFolder folder = RunFolder.existing(session, name);
         reconciled(folder, folder.record());
-        JobRecord ended = LocalRun.follow(folder, notebook, LocalRun.OnInterrupt.STOP_FOLLOWING);
+        JobRecord ended = LocalRun.follow(folder, LocalRuns.of(session), notebook, LocalRun.OnInterrupt.STOP_FOLLOWING);
         notebook.out("\nJob " + ended.name() + " " + ended.status() + (ended.exitCode() == null ? ""
                 : " (exit code " + ended.exitCode() + ")") + (ended.startedAt() == null ? "" : " in " + duration(ended))
                 + "." + (ended.error() == null || ended.status() == JobRecord.State.Canceled ? "" : " " + ended.error())
@@ -281,17 +316,18 @@ public final class LocalJobs {
             notebook.out("Job " + name + " is " + before.status() + " already; nothing to cancel.\n");
             return;
         }
-        JobRecord after = LocalRun.cancel(folder, docker.engine().client());
+        JobRecord after = LocalRun.cancel(folder, LocalRuns.of(session), docker.engine().client());
         notebook.out("Job " + name + " is " + after.status() + ".\n");
     }
 
     /** The record brought up to date from the engine when no watcher in this kernel keeps it. */
     private JobRecord reconciled(RunFolder folder, JobRecord record) throws MagicException {
-        if (record.status() != JobRecord.State.Running || LocalRun.running(folder) != null) {
+        LocalRuns runs = LocalRuns.of(session);
+        if (record.status() != JobRecord.State.Running || runs.get(folder) != null) {
             return record;
         }
         try {
-            return LocalRun.reconcile(folder, record, docker.engine().client());
+            return LocalRun.reconcile(folder, record, runs, docker.engine().client());
         } catch (MagicException e) {
             // No engine: the record as it was written is the best there is.
             return record;

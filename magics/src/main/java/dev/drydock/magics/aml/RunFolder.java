@@ -16,8 +16,11 @@ import java.util.List;
  * snapshot/code/           the code folder as submitted (.amlignore/.gitignore honoured, never .env)
  * snapshot/job.yaml        the job as submitted, after --set and --name, code pointing at ./code
  * snapshot/environment/    what defines the environment: spec files, Dockerfile or build context, image id
+ * wd/                      the job's working folder: a writable copy of snapshot/code (the snapshot stays as it was)
  * logs/std_log.txt         stdout and stderr of the command, as Azure ML names it
- * outputs/NAME/            each output folder; metrics.json here or in outputs/ is read by %aml status
+ * outputs/NAME/            each output folder; outputs/ is also the job's ./outputs; metrics.json here or in
+ *                          outputs/ is read by %aml status
+ * mlruns/                  the job's MLflow file store (MLFLOW_TRACKING_URI); its metrics are read by %aml status
  * </pre>
  */
 public record RunFolder(Path root) {
@@ -65,6 +68,15 @@ public record RunFolder(Path root) {
 
     public Path code() {
         return snapshot().resolve("code");
+    }
+
+    /** The job's working folder, a copy of {@link #code()} it may write into. */
+    public Path working() {
+        return root.resolve("wd");
+    }
+
+    public Path mlruns() {
+        return root.resolve("mlruns");
     }
 
     public Path environment() {

@@ -57,7 +57,7 @@ class JobRecordTest {
     void roundTripsThroughJobJson() throws MagicException {
         JobRecord record = created().to(JobRecord.State.Running, null, null)
                 .withEnvironment("image a:1", "a:1", false)
-                .withContainer("abc", "echo", Map.of("lr", "0.1"))
+                .withContainer("abc", "echo", Map.of("lr", "0.1"), "1@host")
                 .to(JobRecord.State.Failed, 2, "exit 2");
         record.write(dir);
         assertTrue(Files.isRegularFile(dir.resolve("job.json")));
