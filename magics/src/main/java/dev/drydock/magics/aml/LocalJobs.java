@@ -13,7 +13,6 @@ import dev.drydock.magics.files.AtomicFiles;
 import dev.drydock.magics.registry.RegistryCredentials;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,22 +54,7 @@ public final class LocalJobs {
     /** The session variable that holds the name of the job submitted last. */
     public static final String JOB_NAME_VARIABLE = "AML_JOB_NAME";
 
-    /**
-     * Takes {@code runs/<name>/} for this submission, or fails when it is taken: one atomic create-if-absent
-     * (mkdir), so of two kernels submitting one name at once exactly one gets it.
-     */
-    private static void claim(RunFolder folder, String name) throws MagicException {
-        try {
-            Files.createDirectories(folder.root().getParent());
-            Files.createDirectory(folder.root());
-        } catch (FileAlreadyExistsException e) {
-            throw exists(folder, name);
-        } catch (IOException e) {
-            throw MagicException.failed("Cannot create the run folder " + folder.root() + ": " + e.getMessage());
-        }
-    }
-
-    private static MagicException exists(RunFolder folder, String name) {
+    static MagicException exists(RunFolder folder, String name) {
         return MagicException.failed("A job named " + name + " exists already (" + folder.root() + "): give another"
                 + " --name, or leave the name out for a generated one (${" + JOB_NAME_VARIABLE + "} then names it).");
     }
@@ -100,7 +84,7 @@ public final class LocalJobs {
         if (LocalRuns.of(session).closed()) {
             throw MagicException.failed("The kernel is shutting down: job " + name + " was not submitted.");
         }
-        claim(folder, name);
+        folder.claim(exists(folder, name));
         Map<String, String> outputs = new LinkedHashMap<>();
         spec.outputs().keySet().forEach(output -> outputs.put(output, folder.outputs().resolve(output).toString()));
         JobRecord record = JobRecord.created(spec, name, outputs);

@@ -4,6 +4,7 @@ import dev.drydock.magics.MagicException;
 import dev.drydock.magics.Session;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -60,6 +61,22 @@ public record RunFolder(Path root) {
         }
         folders.sort((a, b) -> a.root().compareTo(b.root()));
         return folders;
+    }
+
+    /**
+     * Takes this folder for one submission, or throws {@code taken} when it exists: one atomic create-if-absent
+     * (mkdir), so of two kernels submitting one name at once exactly one gets it. Checking first and creating
+     * later (while copying the snapshot) let both through.
+     */
+    public void claim(MagicException taken) throws MagicException {
+        try {
+            Files.createDirectories(root.getParent());
+            Files.createDirectory(root);
+        } catch (FileAlreadyExistsException e) {
+            throw taken;
+        } catch (IOException e) {
+            throw MagicException.failed("Cannot create the run folder " + root + ": " + e.getMessage());
+        }
     }
 
     public Path snapshot() {
