@@ -36,6 +36,9 @@ public record JobRecord(String name, String displayName, String experimentName, 
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
+    /** This kernel, as a record names the kernel that submitted and watches its job. */
+    public static final String THIS_KERNEL = ProcessHandle.current().pid() + "@" + host();
+
     public enum State {
         NotStarted, Running, Completed, Failed, Canceled;
 
@@ -62,7 +65,7 @@ public record JobRecord(String name, String displayName, String experimentName, 
     public static JobRecord created(JobSpec spec, String name, Map<String, String> outputs) {
         return new JobRecord(name, spec.displayName() == null ? name : spec.displayName(), spec.experimentName(),
                 "local", State.NotStarted, now(), null, null, null, null, null, null, null, null, null, Map.of(), outputs,
-                spec.tags(), null);
+                spec.tags(), THIS_KERNEL);
     }
 
     /**
@@ -114,6 +117,35 @@ public record JobRecord(String name, String displayName, String experimentName, 
         } catch (IOException e) {
             throw MagicException.failed("Cannot read " + file + ": " + e.getMessage());
         }
+    }
+
+    private static String host() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+
+    /**
+     * Whether the kernel this record names still runs: same host, that pid alive and started before the job was
+     * created (a reused pid is another process). Unknown kernels (older records, other hosts) count as alive:
+     * only a kernel known to be gone lets another end its job.
+     */
+    public boolean kernelAlive() {
+        if (kernel == null || !kernel.contains("@")) {
+            return true;
+        }
+        String pid = kernel.substring(0, kernel.indexOf('@'));
+        if (!kernel.substring(kernel.indexOf('@') + 1).equals(host()) || !pid.matches("\\d+")) {
+            return true;
+        }
+        var process = ProcessHandle.of(Long.parseLong(pid)).filter(ProcessHandle::isAlive);
+        if (process.isEmpty()) {
+            return false;
+        }
+        var started = process.get().info().startInstant();
+        return started.isEmpty() || !started.get().isAfter(Instant.parse(createdAt));
     }
 
     private static String now() {

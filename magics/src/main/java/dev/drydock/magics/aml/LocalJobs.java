@@ -130,7 +130,8 @@ public final class LocalJobs {
             run = LocalRun.start(engine.client(), session, user, spec, folder, record, environment.image(), plan);
         } catch (MagicException e) {
             // The record must end too, or the job would read NotStarted for ever.
-            boolean interrupted = e.kind() == MagicException.Kind.KeyboardInterrupt || notebook.cancellation().isCancelled();
+            boolean interrupted = e.kind() == MagicException.Kind.KeyboardInterrupt || notebook.cancellation().isCancelled()
+                    || LocalRuns.of(session).closed();
             record.to(interrupted ? JobRecord.State.Canceled : JobRecord.State.Failed, null,
                     interrupted ? "Canceled." : e.getMessage()).write(folder.root());
             throw e;
@@ -307,7 +308,7 @@ public final class LocalJobs {
     /** The record brought up to date from the engine when no watcher in this kernel keeps it. */
     private JobRecord reconciled(RunFolder folder, JobRecord record) throws MagicException {
         LocalRuns runs = LocalRuns.of(session);
-        if (record.status() != JobRecord.State.Running || runs.get(folder) != null) {
+        if (record.status().terminal() || runs.get(folder) != null) {
             return record;
         }
         try {

@@ -222,7 +222,7 @@ public final class LocalRun {
             throw MagicException.failed("Cannot write " + folder.log() + ": " + e.getMessage());
         }
         LocalRun run = new LocalRun(client, runs, folder, id, spec.timeout(), log,
-                record.withContainer(id, plan.command(), plan.inputs(), KERNEL));
+                record.withContainer(id, plan.command(), plan.inputs(), JobRecord.THIS_KERNEL));
         try {
             // Attached before the start, as the docker CLI does, so not a byte of early output is lost.
             client.attachContainerCmd(id).withStdOut(true).withStdErr(true).withFollowStream(true).exec(log);
@@ -252,17 +252,6 @@ public final class LocalRun {
             run.stopForShutdown();
         }
         return run;
-    }
-
-    /** This kernel, as a job record names the kernel that watches it. */
-    static final String KERNEL = ProcessHandle.current().pid() + "@" + host();
-
-    private static String host() {
-        try {
-            return java.net.InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "localhost";
-        }
     }
 
     /**
@@ -414,6 +403,13 @@ public final class LocalRun {
      */
     static JobRecord reconcile(RunFolder folder, JobRecord record, LocalRuns runs, DockerClient client)
             throws MagicException {
+        if (record.status() == JobRecord.State.NotStarted && !record.kernelAlive()) {
+            // Killed while it prepared the job (snapshot, environment build): no container was made.
+            JobRecord canceled = record.to(JobRecord.State.Canceled, null, "Canceled: the kernel that submitted this"
+                    + " job (" + record.kernel() + ") ended before the job started.");
+            canceled.write(folder.root());
+            return canceled;
+        }
         if (record.status() != JobRecord.State.Running || runs.get(folder) != null) {
             return record;
         }
@@ -429,7 +425,7 @@ public final class LocalRun {
         }
         var state = inspect.getState();
         if (Boolean.TRUE.equals(state.getRunning())) {
-            if (kernelAlive(record)) {
+            if (record.kernelAlive()) {
                 return record;
             }
             Containers.stopQuietly(client, container(record), STOP_SECONDS);
@@ -449,29 +445,6 @@ public final class LocalRun {
         ended.write(folder.root());
         Containers.removeQuietly(client, container(record));
         return ended;
-    }
-
-    /**
-     * Whether the kernel a record names still runs: same host, that pid alive and started before the job (a
-     * reused pid is another process). Unknown owners (older records, other hosts) count as alive: only a kernel
-     * known to be gone lets another end its job.
-     */
-    static boolean kernelAlive(JobRecord record) {
-        String kernel = record.kernel();
-        if (kernel == null || !kernel.contains("@")) {
-            return true;
-        }
-        String pid = kernel.substring(0, kernel.indexOf('@'));
-        if (!kernel.substring(kernel.indexOf('@') + 1).equals(host()) || !pid.matches("\\d+")) {
-            return true;
-        }
-        var process = ProcessHandle.of(Long.parseLong(pid)).filter(ProcessHandle::isAlive);
-        if (process.isEmpty()) {
-            return false;
-        }
-        var startedAt = process.get().info().startInstant();
-        return startedAt.isEmpty() || record.startedAt() == null
-                || !startedAt.get().isAfter(java.time.Instant.parse(record.startedAt()));
     }
 
     /** The engine's RFC 3339 time (nanoseconds) as a record's, or null when it has none ({@code 0001-01-01…}). */

@@ -444,9 +444,14 @@ class AmlLocalIT {
         client.waitContainerCmd(exited).start().awaitStatusCode(60, TimeUnit.SECONDS);
         String orphan = staleJob("stale_orphan", "sleep 600", dead, tenMinutesAgo);
         client.startContainerCmd(orphan).exec();
-        String watched = staleJob("stale_watched", "sleep 600", LocalRun.KERNEL, java.time.Instant.now().toString());
+        String watched = staleJob("stale_watched", "sleep 600", JobRecord.THIS_KERNEL, java.time.Instant.now().toString());
         client.startContainerCmd(watched).exec();
         staleJob("stale_gone", null, dead, tenMinutesAgo);
+        RunFolder preparing = RunFolder.of(session, "stale_preparing");
+        Files.createDirectories(preparing.root());
+        new JobRecord("stale_preparing", "stale_preparing", null, "local", JobRecord.State.NotStarted, tenMinutesAgo,
+                null, null, null, null, null, null, null, null, null, Map.of(), Map.of(), Map.of(), dead)
+                .write(preparing.root());
 
         Magics later = kernel(folder);
         RecordingNotebook list = new RecordingNotebook();
@@ -464,6 +469,9 @@ class AmlLocalIT {
         JobRecord gone = RunFolder.of(session, "stale_gone").record();
         assertEquals(JobRecord.State.Failed, gone.status());
         assertTrue(gone.error().contains("container is gone"), gone.error());
+        JobRecord neverStarted = preparing.record();
+        assertEquals(JobRecord.State.Canceled, neverStarted.status(), "killed while building its environment");
+        assertTrue(neverStarted.error().contains("ended before the job started"), neverStarted.error());
         for (String id : List.of(exited, orphan)) {
             assertTrue(client.listContainersCmd().withShowAll(true).withIdFilter(List.of(id)).exec().isEmpty());
         }
