@@ -22,6 +22,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.stream.Stream;
 
 /**
@@ -273,7 +274,9 @@ public final class LocalJobs {
         Instant now = Instant.now();
         List<List<String>> rows = new ArrayList<>();
         for (JobRecord r : records) {
-            rows.add(List.of(r.name(), r.displayName(), r.experimentName(), r.status().toString(),
+            // A record written by hand or by an older Drydock may lack the optional names.
+            rows.add(List.of(r.name(), Objects.toString(r.displayName(), ""), Objects.toString(r.experimentName(), ""),
+                    r.status().toString(),
                     Table.ago(Instant.parse(r.createdAt()), now), r.startedAt() == null ? "" : duration(r),
                     r.exitCode() == null ? "" : r.exitCode().toString()));
         }
