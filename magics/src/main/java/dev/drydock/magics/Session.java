@@ -1,10 +1,14 @@
 package dev.drydock.magics;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -15,7 +19,7 @@ import java.util.regex.Pattern;
  * a name wins), then in the process environment. Values that are secrets (by name, see {@link SecretNames},
  * or marked by the user) also go into the {@link #masker()}; settings do not.
  */
-public final class Session {
+public final class Session implements AutoCloseable {
 
     /** A portable environment variable name, as POSIX shells accept it. */
     public static final Pattern VARIABLE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
@@ -35,6 +39,8 @@ public final class Session {
     private final Map<String, String> processEnvironment;
     private final Map<String, String> variables = new ConcurrentHashMap<>();
     private volatile ClassPath classPath = ClassPath.NONE;
+    /** Kernel-wide state by type, in the order it was made; see {@link #shared}. */
+    private final Map<Class<?>, AutoCloseable> shared = new LinkedHashMap<>();
 
     public Session(Path workingDirectory) {
         this(workingDirectory, System.getenv());
@@ -158,5 +164,32 @@ public final class Session {
                     .normalize();
         }
         return workingDirectory.resolve(path).normalize();
+    }
+
+    /**
+     * The one {@code type} of this session, made on first use: state that outlives a cell and ends with the
+     * kernel, such as the local jobs it watches. {@link #close} closes it.
+     */
+    public synchronized <T extends AutoCloseable> T shared(Class<T> type, Supplier<T> make) {
+        return type.cast(shared.computeIfAbsent(type, t -> make.get()));
+    }
+
+    /**
+     * Ends the session (the kernel shuts down): closes what {@link #shared} made, newest first; one failing
+     * does not keep the others open.
+     */
+    @Override
+    public void close() {
+        List<AutoCloseable> closing;
+        synchronized (this) {
+            closing = new ArrayList<>(shared.values());
+        }
+        for (int i = closing.size() - 1; i >= 0; i--) {
+            try {
+                closing.get(i).close();
+            } catch (Exception e) {
+                // Shutting down: nothing left to tell, and the rest must still close.
+            }
+        }
     }
 }

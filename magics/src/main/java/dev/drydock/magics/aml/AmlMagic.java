@@ -142,11 +142,14 @@ public final class AmlMagic extends MagicCommand {
         "uploaded as a code asset, the environment created or reused, and the job created there.",
         "",
         "With compute: local, or when no workspace is connected, the job runs in the local Docker engine:",
-        "code read-only at /drydock/code (the working folder), uri_file/uri_folder inputs read-only under",
+        "the working folder /drydock/code is a writable copy of the snapshot (runs/NAME/wd; the snapshot",
+        "stays as submitted) whose ./outputs is runs/NAME/outputs, uri_file/uri_folder inputs read-only under",
         "/drydock/inputs/NAME, outputs in runs/NAME/outputs/OUTPUT (/drydock/outputs/OUTPUT inside),",
-        "${{inputs.x}} and ${{outputs.y}} replaced by those paths (literal inputs by their values), the",
-        "command run by /bin/sh -c as your user, its log in runs/NAME/logs/std_log.txt, its state in",
-        "runs/NAME/job.json (NotStarted, Running, Completed, Failed, Canceled).",
+        "${{inputs.x}} and ${{outputs.y}} replaced by those paths (literal inputs by their values), and as on",
+        "Azure ML AZUREML_RUN_ID, AZURE_ML_INPUT_x, AZURE_ML_OUTPUT_y and MLFLOW_TRACKING_URI (a file store in",
+        "runs/NAME/mlruns). The command runs by /bin/sh -c as your user, its log in runs/NAME/logs/std_log.txt,",
+        "its state in runs/NAME/job.json (NotStarted, Running, Completed, Failed, Canceled); a kernel shutdown",
+        "stops it (Canceled). The job's name goes into the variable AML_JOB_NAME: $${AML_JOB_NAME}.",
         "",
         "environment: an image (docker.io/library/python:3.11, drydock/python:bookworm), a %%env",
         "environment's name (a bare name; built content-addressed, so an unchanged one is not rebuilt),",
@@ -191,8 +194,9 @@ public final class AmlMagic extends MagicCommand {
 
     @Command(name = "status", description = {
         "Show a job: state, times, exit code, outputs, and metrics as a table. Metrics come from",
-        "metrics.json in runs/NAME/outputs/ or an output folder (name: number, or name: [numbers])",
-        "and from log lines \"metric: NAME=VALUE\". A job without runs/NAME/job.json is looked up",
+        "metrics.json in runs/NAME/outputs/ or an output folder (name: number, or name: [numbers]),",
+        "MLflow's file store in runs/NAME/mlruns (mlflow.log_metric), and log lines",
+        "\"metric: NAME=VALUE\". A job without runs/NAME/job.json is looked up",
         "in the connected workspace."})
     public static final class Status extends AmlCommand {
 

@@ -23,16 +23,21 @@ import java.util.Set;
  *
  * @param outputs output name → folder on this machine
  * @param inputs input name → what the command got (the container path or the literal value)
+ * @param kernel the kernel that watches the job, {@code pid@host}: another kernel leaves a Running job alone while
+ *     that process lives, and ends the record once it is gone
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JobRecord(String name, String displayName, String experimentName, String compute, State status,
         String createdAt, String startedAt, String endedAt, Integer exitCode, String error, String environment,
         String image, Boolean environmentBuilt, String container, String command, Map<String, String> inputs,
-        Map<String, String> outputs, Map<String, String> tags) {
+        Map<String, String> outputs, Map<String, String> tags, String kernel) {
 
     public static final String FILE = "job.json";
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** This kernel, as a record names the kernel that submitted and watches its job. */
+    public static final String THIS_KERNEL = ProcessHandle.current().pid() + "@" + host();
 
     public enum State {
         NotStarted, Running, Completed, Failed, Canceled;
@@ -60,7 +65,7 @@ public record JobRecord(String name, String displayName, String experimentName, 
     public static JobRecord created(JobSpec spec, String name, Map<String, String> outputs) {
         return new JobRecord(name, spec.displayName() == null ? name : spec.displayName(), spec.experimentName(),
                 "local", State.NotStarted, now(), null, null, null, null, null, null, null, null, null, Map.of(), outputs,
-                spec.tags());
+                spec.tags(), THIS_KERNEL);
     }
 
     /**
@@ -75,17 +80,24 @@ public record JobRecord(String name, String displayName, String experimentName, 
         String started = next == State.Running ? now() : startedAt;
         String ended = next.terminal() ? now() : endedAt;
         return new JobRecord(name, displayName, experimentName, compute, next, createdAt, started, ended, exitCode,
-                error, environment, image, environmentBuilt, container, command, inputs, outputs, tags);
+                error, environment, image, environmentBuilt, container, command, inputs, outputs, tags, kernel);
+    }
+
+    /** The same record with the times the engine saw ({@code null} keeps one), for a job no watcher saw end. */
+    public JobRecord withTimes(String started, String ended) {
+        return new JobRecord(name, displayName, experimentName, compute, status, createdAt,
+                started == null ? startedAt : started, ended == null ? endedAt : ended, exitCode, error, environment,
+                image, environmentBuilt, container, command, inputs, outputs, tags, kernel);
     }
 
     public JobRecord withEnvironment(String environment, String image, boolean built) {
         return new JobRecord(name, displayName, experimentName, compute, status, createdAt, startedAt, endedAt, exitCode,
-                error, environment, image, built, container, command, inputs, outputs, tags);
+                error, environment, image, built, container, command, inputs, outputs, tags, kernel);
     }
 
-    public JobRecord withContainer(String container, String command, Map<String, String> inputs) {
+    public JobRecord withContainer(String container, String command, Map<String, String> inputs, String kernel) {
         return new JobRecord(name, displayName, experimentName, compute, status, createdAt, startedAt, endedAt, exitCode,
-                error, environment, image, environmentBuilt, container, command, inputs, outputs, tags);
+                error, environment, image, environmentBuilt, container, command, inputs, outputs, tags, kernel);
     }
 
     public void write(Path runFolder) throws MagicException {
@@ -105,6 +117,35 @@ public record JobRecord(String name, String displayName, String experimentName, 
         } catch (IOException e) {
             throw MagicException.failed("Cannot read " + file + ": " + e.getMessage());
         }
+    }
+
+    private static String host() {
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+
+    /**
+     * Whether the kernel this record names still runs: same host, that pid alive and started before the job was
+     * created (a reused pid is another process). Unknown kernels (older records, other hosts) count as alive:
+     * only a kernel known to be gone lets another end its job.
+     */
+    public boolean kernelAlive() {
+        if (kernel == null || !kernel.contains("@")) {
+            return true;
+        }
+        String pid = kernel.substring(0, kernel.indexOf('@'));
+        if (!kernel.substring(kernel.indexOf('@') + 1).equals(host()) || !pid.matches("\\d+")) {
+            return true;
+        }
+        var process = ProcessHandle.of(Long.parseLong(pid)).filter(ProcessHandle::isAlive);
+        if (process.isEmpty()) {
+            return false;
+        }
+        var started = process.get().info().startInstant();
+        return started.isEmpty() || !started.get().isAfter(Instant.parse(createdAt));
     }
 
     private static String now() {

@@ -22,6 +22,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.stream.Stream;
 
 /**
@@ -51,13 +52,21 @@ public final class LocalJobs {
 
     // ---------------------------------------------------------------- submit
 
+    /** The session variable that holds the name of the job submitted last. */
+    public static final String JOB_NAME_VARIABLE = "AML_JOB_NAME";
+
+    static MagicException exists(RunFolder folder, String name) {
+        return MagicException.failed("A job named " + name + " exists already (" + folder.root() + "): give another"
+                + " --name, or leave the name out for a generated one (${" + JOB_NAME_VARIABLE + "} then names it).");
+    }
+
     /** Submits {@code spec} locally; with {@code stream}, follows its log until it ends (an interrupt cancels it). */
     public JobRecord submit(JobSpec spec, boolean stream) throws MagicException {
         String name = spec.name() != null ? spec.name() : JobNames.generate();
         RunFolder folder = RunFolder.of(session, name);
         if (Files.exists(folder.root())) {
-            throw MagicException.failed("A job named " + name + " exists already (" + folder.root() + "): give another"
-                    + " --name, or leave the name out for a generated one.");
+            // Said before anything is checked; the claim below is what settles a race.
+            throw exists(folder, name);
         }
         // Everything that can be checked without the engine is checked before the run folder exists.
         if (spec.code() != null && spec.codeFolder().isEmpty()) {
@@ -73,18 +82,29 @@ public final class LocalJobs {
         LocalRun.Plan plan = LocalRun.plan(spec, folder, name);
         notes(spec);
 
-        long started = System.nanoTime();
-        Snapshot.Copied copied = code == null ? null : Snapshot.copy(code, folder.code(), RunFolder.runs(session));
-        try {
-            Files.createDirectories(folder.code());
-        } catch (IOException e) {
-            throw MagicException.failed("Cannot create " + folder.code() + ": " + e.getMessage());
+        if (LocalRuns.of(session).closed()) {
+            throw MagicException.failed("The kernel is shutting down: job " + name + " was not submitted.");
         }
-        write(folder.jobYaml(), JobYaml.write(resolvedTree(spec, name)));
+        folder.claim(exists(folder, name));
         Map<String, String> outputs = new LinkedHashMap<>();
         spec.outputs().keySet().forEach(output -> outputs.put(output, folder.outputs().resolve(output).toString()));
         JobRecord record = JobRecord.created(spec, name, outputs);
         record.write(folder.root());
+        // As az ml job create answers with the job: later cells name it ${AML_JOB_NAME}, whatever name it got.
+        session.setVariable(JOB_NAME_VARIABLE, name);
+
+        long started = System.nanoTime();
+        Snapshot.Copied copied;
+        try {
+            copied = code == null ? null : Snapshot.copy(code, folder.code(), RunFolder.runs(session));
+            Files.createDirectories(folder.code());
+            write(folder.jobYaml(), JobYaml.write(resolvedTree(spec, name)));
+        } catch (IOException | MagicException e) {
+            String message = e instanceof MagicException ? e.getMessage()
+                    : "Cannot create " + folder.code() + ": " + e.getMessage();
+            record.to(JobRecord.State.Failed, null, message).write(folder.root());
+            throw MagicException.failed(message);
+        }
         notebook.out(snapshotLine(name, code, copied, (System.nanoTime() - started) / 1e9));
 
         LocalEnvironment.Resolved environment;
@@ -111,7 +131,8 @@ public final class LocalJobs {
             run = LocalRun.start(engine.client(), session, user, spec, folder, record, environment.image(), plan);
         } catch (MagicException e) {
             // The record must end too, or the job would read NotStarted for ever.
-            boolean interrupted = e.kind() == MagicException.Kind.KeyboardInterrupt || notebook.cancellation().isCancelled();
+            boolean interrupted = e.kind() == MagicException.Kind.KeyboardInterrupt || notebook.cancellation().isCancelled()
+                    || LocalRuns.of(session).closed();
             record.to(interrupted ? JobRecord.State.Canceled : JobRecord.State.Failed, null,
                     interrupted ? "Canceled." : e.getMessage()).write(folder.root());
             throw e;
@@ -122,7 +143,7 @@ public final class LocalJobs {
             notebook.out("%aml stream " + name + " follows its log; %aml status " + name + " shows its state.\n");
             return folder.record();
         }
-        JobRecord ended = LocalRun.follow(folder, notebook, LocalRun.OnInterrupt.CANCEL_JOB);
+        JobRecord ended = LocalRun.follow(folder, LocalRuns.of(session), notebook, LocalRun.OnInterrupt.CANCEL_JOB);
         return finish(ended);
     }
 
@@ -231,13 +252,13 @@ public final class LocalJobs {
         }
         List<Metrics.Metric> metrics;
         try {
-            metrics = Metrics.read(folder.outputs(), folder.log());
+            metrics = Metrics.read(folder.outputs(), folder.mlruns(), folder.log());
         } catch (IOException e) {
             throw MagicException.failed("Cannot read the metrics of " + name + ": " + e.getMessage());
         }
         if (metrics.isEmpty()) {
-            notebook.out("No metrics: write metrics.json into an output folder, or log lines like"
-                    + " \"metric: accuracy=0.93\".\n");
+            notebook.out("No metrics: log them with MLflow (mlflow.log_metric), write metrics.json into ./outputs or an"
+                    + " output folder, or print lines like \"metric: accuracy=0.93\".\n");
         } else {
             notebook.display(Metrics.table(metrics), null);
         }
@@ -253,7 +274,9 @@ public final class LocalJobs {
         Instant now = Instant.now();
         List<List<String>> rows = new ArrayList<>();
         for (JobRecord r : records) {
-            rows.add(List.of(r.name(), r.displayName(), r.experimentName(), r.status().toString(),
+            // A record written by hand or by an older Drydock may lack the optional names.
+            rows.add(List.of(r.name(), Objects.toString(r.displayName(), ""), Objects.toString(r.experimentName(), ""),
+                    r.status().toString(),
                     Table.ago(Instant.parse(r.createdAt()), now), r.startedAt() == null ? "" : duration(r),
                     r.exitCode() == null ? "" : r.exitCode().toString()));
         }
@@ -267,7 +290,7 @@ public final class LocalJobs {
     public void stream(String name) throws MagicException {
         RunFolder folder = RunFolder.existing(session, name);
         reconciled(folder, folder.record());
-        JobRecord ended = LocalRun.follow(folder, notebook, LocalRun.OnInterrupt.STOP_FOLLOWING);
+        JobRecord ended = LocalRun.follow(folder, LocalRuns.of(session), notebook, LocalRun.OnInterrupt.STOP_FOLLOWING);
         notebook.out("\nJob " + ended.name() + " " + ended.status() + (ended.exitCode() == null ? ""
                 : " (exit code " + ended.exitCode() + ")") + (ended.startedAt() == null ? "" : " in " + duration(ended))
                 + "." + (ended.error() == null || ended.status() == JobRecord.State.Canceled ? "" : " " + ended.error())
@@ -281,17 +304,18 @@ public final class LocalJobs {
             notebook.out("Job " + name + " is " + before.status() + " already; nothing to cancel.\n");
             return;
         }
-        JobRecord after = LocalRun.cancel(folder, docker.engine().client());
+        JobRecord after = LocalRun.cancel(folder, LocalRuns.of(session), docker.engine().client());
         notebook.out("Job " + name + " is " + after.status() + ".\n");
     }
 
     /** The record brought up to date from the engine when no watcher in this kernel keeps it. */
     private JobRecord reconciled(RunFolder folder, JobRecord record) throws MagicException {
-        if (record.status() != JobRecord.State.Running || LocalRun.running(folder) != null) {
+        LocalRuns runs = LocalRuns.of(session);
+        if (record.status().terminal() || runs.get(folder) != null) {
             return record;
         }
         try {
-            return LocalRun.reconcile(folder, record, docker.engine().client());
+            return LocalRun.reconcile(folder, record, runs, docker.engine().client());
         } catch (MagicException e) {
             // No engine: the record as it was written is the best there is.
             return record;

@@ -34,7 +34,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -49,13 +48,15 @@ public final class LocalRun {
     static final String CODE_DIR = "/drydock/code";
     static final String INPUTS_DIR = "/drydock/inputs";
     static final String OUTPUTS_DIR = "/drydock/outputs";
+    static final String MLRUNS_DIR = "/drydock/mlruns";
     /** The label that ties a container to its job; its value is the job's name. */
     static final String LABEL_JOB = "dev.drydock.aml.job";
     private static final int STOP_SECONDS = 2;
     private static final int ERROR_TAIL_LINES = 10;
 
-    /** The jobs this kernel is watching, by run folder: what {@code %aml cancel} stops and marks Canceled. */
-    private static final Map<Path, LocalRun> RUNNING = new ConcurrentHashMap<>();
+    private static final String CANCELED = "Canceled.";
+    private static final String SHUT_DOWN = "Canceled: the kernel shut down while the job ran; the log has what it"
+            + " wrote until then.";
 
     /**
      * What the container gets.
@@ -67,17 +68,19 @@ public final class LocalRun {
             Map<String, String> environment) {}
 
     private final DockerClient client;
+    private final LocalRuns runs;
     private final RunFolder folder;
     private final String container;
     private final Duration timeout;
     private final LogFile log;
     private final CountDownLatch done = new CountDownLatch(1);
-    private volatile boolean canceled;
+    private volatile String canceled;
     private volatile JobRecord record;
 
-    private LocalRun(DockerClient client, RunFolder folder, String container, Duration timeout, LogFile log,
-            JobRecord record) {
+    private LocalRun(DockerClient client, LocalRuns runs, RunFolder folder, String container, Duration timeout,
+            LogFile log, JobRecord record) {
         this.client = client;
+        this.runs = runs;
         this.folder = folder;
         this.container = container;
         this.timeout = timeout;
@@ -88,15 +91,26 @@ public final class LocalRun {
     // ---------------------------------------------------------------- plan
 
     /**
-     * Mounts and the command for {@code spec}: code read-only at {@value #CODE_DIR} (the working folder), each
-     * {@code uri_file}/{@code uri_folder} input read-only under {@value #INPUTS_DIR}, the outputs root of the run
-     * folder read-write at {@value #OUTPUTS_DIR} with one folder per output. Fails, before anything runs, when
-     * an input is not on this machine.
+     * Mounts, the command and the variables for {@code spec}, as Azure ML's runtime gives them:
+     * <ul>
+     *   <li>the working folder {@value #CODE_DIR} is a writable copy of the snapshot ({@code runs/<job>/wd/}), so
+     *   the job may write beside its code while the snapshot stays as submitted; its {@code ./outputs} is the run's
+     *   outputs root, as Azure ML keeps what a job writes to {@code ./outputs};</li>
+     *   <li>each {@code uri_file}/{@code uri_folder} input read-only under {@value #INPUTS_DIR}, the outputs root
+     *   read-write at {@value #OUTPUTS_DIR} with one folder per output;</li>
+     *   <li>{@code AZUREML_RUN_ID} (the job's name, as Azure ML names a command job's run), the experiment as
+     *   {@code AZUREML_ARM_PROJECT_NAME}, {@code AZURE_ML_INPUT_<name>} and {@code AZURE_ML_OUTPUT_<name>}, and
+     *   {@code MLFLOW_TRACKING_URI} to a file store in {@code runs/<job>/mlruns/}, which {@code %aml status}
+     *   reads. Nothing that names a workspace or a token: there is none.</li>
+     * </ul>
+     * Fails, before anything runs, when an input is not on this machine.
      */
     static Plan plan(JobSpec spec, RunFolder folder, String name) throws MagicException {
         Map<String, String> inputs = new LinkedHashMap<>();
         List<Bind> binds = new ArrayList<>();
-        binds.add(new Bind(folder.code().toString(), new Volume(CODE_DIR), AccessMode.ro));
+        binds.add(new Bind(folder.working().toString(), new Volume(CODE_DIR), AccessMode.rw));
+        binds.add(new Bind(folder.outputs().toString(), new Volume(CODE_DIR + "/outputs"), AccessMode.rw));
+        binds.add(new Bind(folder.mlruns().toString(), new Volume(MLRUNS_DIR), AccessMode.rw));
         for (var entry : spec.inputs().entrySet()) {
             if (entry.getValue() instanceof JobSpec.Literal literal) {
                 inputs.put(entry.getKey(), literal.value());
@@ -124,9 +138,19 @@ public final class LocalRun {
         spec.outputs().keySet().forEach(output -> outputs.put(output, OUTPUTS_DIR + "/" + output));
         binds.add(new Bind(folder.outputs().toString(), new Volume(OUTPUTS_DIR), AccessMode.rw));
 
-        Map<String, String> environment = new LinkedHashMap<>(spec.environmentVariables());
+        Map<String, String> environment = new LinkedHashMap<>();
+        environment.put("AZUREML_RUN_ID", name);
+        if (spec.experimentName() != null) {
+            environment.put("AZUREML_ARM_PROJECT_NAME", spec.experimentName());
+            environment.put("MLFLOW_EXPERIMENT_NAME", spec.experimentName());
+        }
+        environment.put("MLFLOW_TRACKING_URI", "file://" + MLRUNS_DIR);
+        inputs.forEach((input, value) -> environment.put("AZURE_ML_INPUT_" + input, value));
+        outputs.forEach((output, path) -> environment.put("AZURE_ML_OUTPUT_" + output, path));
         environment.put("DRYDOCK_JOB_NAME", name);
         environment.put("DRYDOCK_OUTPUTS", OUTPUTS_DIR);
+        // The job's own variables win, as on Azure ML.
+        environment.putAll(spec.environmentVariables());
         if (spec.distribution() != null && spec.distribution().type().equals("pytorch")) {
             // One process on one node: what torch.distributed's env:// initialisation reads.
             environment.putIfAbsent("MASTER_ADDR", "127.0.0.1");
@@ -141,10 +165,18 @@ public final class LocalRun {
 
     // ---------------------------------------------------------------- start
 
-    /** Creates and starts the container, attached to the log file; a thread records how it ends. */
+    /**
+     * Creates and starts the container, attached to the log file; a thread records how it ends. The container's
+     * name is the job's plus a random suffix: the same job name in another folder, or a container a crashed kernel
+     * left, never conflicts.
+     */
     static LocalRun start(DockerClient client, Session session, HostUser user, JobSpec spec, RunFolder folder,
             JobRecord record, String image, Plan plan) throws MagicException {
         String name = record.name();
+        LocalRuns runs = LocalRuns.of(session);
+        if (runs.closed()) {
+            throw MagicException.failed("The kernel is shutting down: job " + name + " was not started.");
+        }
         HostConfig host = HostConfig.newHostConfig().withBinds(plan.binds());
         if (spec.resources().shmSize() != null) {
             host.withShmSize(bytes(spec.resources().shmSize()));
@@ -152,7 +184,7 @@ public final class LocalRun {
         List<String> env = new ArrayList<>();
         plan.environment().forEach((key, value) -> env.add(key + "=" + value));
         CreateContainerCmd create = client.createContainerCmd(image)
-                .withName(containerName(name))
+                .withName(containerName(name) + "-" + java.util.UUID.randomUUID().toString().substring(0, 8))
                 .withEntrypoint("/bin/sh", "-c")
                 .withCmd(plan.command())
                 .withWorkingDir(CODE_DIR)
@@ -171,6 +203,8 @@ public final class LocalRun {
                 Files.createDirectories(folder.outputs().resolve(output));
             }
             Files.createDirectories(folder.outputs());
+            Files.createDirectories(folder.mlruns());
+            workingCopy(folder);
             id = create.exec().getId();
         } catch (IOException e) {
             throw MagicException.failed("Cannot prepare " + folder.root() + ": " + e.getMessage());
@@ -185,8 +219,8 @@ public final class LocalRun {
             Containers.removeQuietly(client, id);
             throw MagicException.failed("Cannot write " + folder.log() + ": " + e.getMessage());
         }
-        LocalRun run = new LocalRun(client, folder, id, spec.timeout(), log,
-                record.withContainer(id, plan.command(), plan.inputs()));
+        LocalRun run = new LocalRun(client, runs, folder, id, spec.timeout(), log,
+                record.withContainer(id, plan.command(), plan.inputs(), JobRecord.THIS_KERNEL));
         try {
             // Attached before the start, as the docker CLI does, so not a byte of early output is lost.
             client.attachContainerCmd(id).withStdOut(true).withStdErr(true).withFollowStream(true).exec(log);
@@ -208,11 +242,38 @@ public final class LocalRun {
         }
         run.record = run.record.to(JobRecord.State.Running, null, null);
         run.record.write(folder.root());
-        RUNNING.put(folder.root(), run);
+        boolean watched = runs.add(folder, run);
         Thread monitor = new Thread(run::monitor, "drydock-aml-" + name);
         monitor.setDaemon(true);
         monitor.start();
+        if (!watched) {
+            run.stopForShutdown();
+        }
         return run;
+    }
+
+    /**
+     * {@code runs/<job>/wd/}: a copy of the snapshot's code the job may write into, with {@code outputs} made
+     * ready as the mount point of the outputs root (so the engine creates nothing there as root).
+     */
+    private static void workingCopy(RunFolder folder) throws IOException {
+        Path from = folder.code();
+        Path to = folder.working();
+        Files.createDirectories(to);
+        if (Files.isDirectory(from)) {
+            try (var files = Files.walk(from)) {
+                for (Path file : (Iterable<Path>) files::iterator) {
+                    Path target = to.resolve(from.relativize(file).toString());
+                    if (Files.isDirectory(file)) {
+                        Files.createDirectories(target);
+                    } else {
+                        Files.copy(file, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES,
+                                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            }
+        }
+        Files.createDirectories(to.resolve("outputs"));
     }
 
     static String containerName(String job) {
@@ -234,14 +295,14 @@ public final class LocalRun {
         }
         log.awaitFrames(5, TimeUnit.SECONDS);
         log.closeQuietly();
-        JobRecord.State state = canceled ? JobRecord.State.Canceled
+        JobRecord.State state = canceled != null ? JobRecord.State.Canceled
                 : error == null && status != null && status == 0 ? JobRecord.State.Completed : JobRecord.State.Failed;
         if (state == JobRecord.State.Failed && error == null) {
             error = "The command exited with status " + status + (status != null && status == 137
                     ? " (killed: out of memory, or stopped)" : "") + "." + tail(folder.log());
         }
         if (state == JobRecord.State.Canceled) {
-            error = "Canceled.";
+            error = canceled;
         }
         // Before the final record: whoever sees the job ended (%aml submit --stream follows the record) must
         // find nothing of it left on the engine.
@@ -252,7 +313,7 @@ public final class LocalRun {
         } catch (MagicException | RuntimeException e) {
             // Nothing to tell: the cell may be gone; %aml status reconciles from the engine.
         } finally {
-            RUNNING.remove(folder.root());
+            runs.remove(folder, this);
             done.countDown();
         }
     }
@@ -272,7 +333,18 @@ public final class LocalRun {
 
     /** Stops the job; the watcher records Canceled. Returns once the record is written (or after 30 s). */
     void cancel() {
-        canceled = true;
+        cancel(CANCELED);
+    }
+
+    /** The kernel shuts down: the same stop, and the record says why. */
+    void stopForShutdown() {
+        cancel(SHUT_DOWN);
+    }
+
+    private void cancel(String reason) {
+        if (canceled == null) {
+            canceled = reason;
+        }
         Containers.stopQuietly(client, container, STOP_SECONDS);
         try {
             done.await(30, TimeUnit.SECONDS);
@@ -286,9 +358,6 @@ public final class LocalRun {
         return done.await(time, unit);
     }
 
-    static LocalRun running(RunFolder folder) {
-        return RUNNING.get(folder.root());
-    }
 
     // ---------------------------------------------------------------- cancel and reconcile without the watcher
 
@@ -296,8 +365,8 @@ public final class LocalRun {
      * Cancels a job: through its watcher when this kernel runs it, else by stopping its container and
      * recording Canceled here. Returns the record after.
      */
-    static JobRecord cancel(RunFolder folder, DockerClient client) throws MagicException {
-        LocalRun run = running(folder);
+    static JobRecord cancel(RunFolder folder, LocalRuns runs, DockerClient client) throws MagicException {
+        LocalRun run = runs.get(folder);
         if (run != null) {
             run.cancel();
             return folder.record();
@@ -306,41 +375,95 @@ public final class LocalRun {
         if (record.status().terminal()) {
             return record;
         }
-        Containers.stopQuietly(client, containerName(record.name()), STOP_SECONDS);
-        Containers.removeQuietly(client, containerName(record.name()));
-        JobRecord canceled = record.to(JobRecord.State.Canceled, null, "Canceled.");
+        Containers.stopQuietly(client, container(record), STOP_SECONDS);
+        Containers.removeQuietly(client, container(record));
+        JobRecord canceled = record.to(JobRecord.State.Canceled, null, CANCELED);
         canceled.write(folder.root());
         return canceled;
     }
 
+    /** The job's container: its id once it was created; records written before ids were kept name it. */
+    private static String container(JobRecord record) {
+        return record.container() != null ? record.container() : containerName(record.name());
+    }
+
     /**
-     * A Running record whose watcher is not in this kernel (the kernel restarted) is brought up to date from
-     * the engine: a container that is gone or has exited ends the job.
+     * A Running record that no watcher in this kernel keeps, brought up to date from the engine:
+     * <ul>
+     *   <li>the container has exited: Completed or Failed by its exit code, with the engine's start and end times
+     *   (not the time of this look, which would make a 0.1 s job last minutes);</li>
+     *   <li>the container is gone: Failed, ended when its log was last written;</li>
+     *   <li>the container runs and the kernel that watched it is gone (killed before it could stop it): the job is
+     *   stopped and recorded Canceled. This kernel does not adopt it: it might not hold the secrets the job's
+     *   output must be masked with, and a job nobody watches must not run on unseen;</li>
+     *   <li>the container runs and its kernel lives (another notebook in this folder): left as it is.</li>
+     * </ul>
      */
-    static JobRecord reconcile(RunFolder folder, JobRecord record, DockerClient client) throws MagicException {
-        if (record.status() != JobRecord.State.Running || running(folder) != null) {
+    static JobRecord reconcile(RunFolder folder, JobRecord record, LocalRuns runs, DockerClient client)
+            throws MagicException {
+        if (record.status() == JobRecord.State.NotStarted && !record.kernelAlive()) {
+            // Killed while it prepared the job (snapshot, environment build): no container was made.
+            JobRecord canceled = record.to(JobRecord.State.Canceled, null, "Canceled: the kernel that submitted this"
+                    + " job (" + record.kernel() + ") ended before the job started.");
+            canceled.write(folder.root());
+            return canceled;
+        }
+        if (record.status() != JobRecord.State.Running || runs.get(folder) != null) {
             return record;
         }
         InspectContainerResponse inspect;
         try {
-            inspect = client.inspectContainerCmd(containerName(record.name())).exec();
+            inspect = client.inspectContainerCmd(container(record)).exec();
         } catch (NotFoundException e) {
             JobRecord lost = record.to(JobRecord.State.Failed, null, "The kernel that ran this job stopped before the"
-                    + " job ended, and its container is gone; the log may be incomplete.");
+                    + " job ended, and its container is gone; the log may be incomplete.")
+                    .withTimes(null, lastWrite(folder.log()));
             lost.write(folder.root());
             return lost;
         }
-        if (Boolean.TRUE.equals(inspect.getState().getRunning())) {
-            return record;
+        var state = inspect.getState();
+        if (Boolean.TRUE.equals(state.getRunning())) {
+            if (record.kernelAlive()) {
+                return record;
+            }
+            Containers.stopQuietly(client, container(record), STOP_SECONDS);
+            Containers.removeQuietly(client, container(record));
+            JobRecord canceled = record.to(JobRecord.State.Canceled, null, "Canceled: the kernel that ran this job ("
+                    + record.kernel() + ") ended without stopping it; stopped by this kernel. The log has what the"
+                    + " job wrote while that kernel ran.");
+            canceled.write(folder.root());
+            return canceled;
         }
-        Long code = inspect.getState().getExitCodeLong();
+        Long code = state.getExitCodeLong();
         int status = code == null ? -1 : code.intValue();
         JobRecord ended = record.to(status == 0 ? JobRecord.State.Completed : JobRecord.State.Failed, status,
                 status == 0 ? null : "The command exited with status " + status + " (the kernel that ran it stopped"
-                        + " first; the log may be incomplete).");
+                        + " first; the log may be incomplete).")
+                .withTimes(engineTime(state.getStartedAt()), engineTime(state.getFinishedAt()));
         ended.write(folder.root());
-        Containers.removeQuietly(client, containerName(record.name()));
+        Containers.removeQuietly(client, container(record));
         return ended;
+    }
+
+    /** The engine's RFC 3339 time (nanoseconds) as a record's, or null when it has none ({@code 0001-01-01…}). */
+    static String engineTime(String time) {
+        if (time == null || time.startsWith("0001-")) {
+            return null;
+        }
+        try {
+            return java.time.Instant.parse(time).truncatedTo(java.time.temporal.ChronoUnit.MILLIS).toString();
+        } catch (java.time.format.DateTimeParseException e) {
+            return null;
+        }
+    }
+
+    private static String lastWrite(Path log) {
+        try {
+            return Files.getLastModifiedTime(log).toInstant().truncatedTo(java.time.temporal.ChronoUnit.MILLIS)
+                    .toString();
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     // ---------------------------------------------------------------- follow
@@ -352,7 +475,8 @@ public final class LocalRun {
      * Prints the saved log, then what the job writes, until it ends; returns its final record, or the current
      * one when the person interrupted with {@link OnInterrupt#STOP_FOLLOWING}.
      */
-    static JobRecord follow(RunFolder folder, Notebook notebook, OnInterrupt onInterrupt) throws MagicException {
+    static JobRecord follow(RunFolder folder, LocalRuns runs, Notebook notebook, OnInterrupt onInterrupt)
+            throws MagicException {
         Utf8 decoder = new Utf8();
         long offset = 0;
         boolean cancelRequested = false;
@@ -372,7 +496,7 @@ public final class LocalRun {
                 }
                 if (!cancelRequested) {
                     cancelRequested = true;
-                    LocalRun run = running(folder);
+                    LocalRun run = runs.get(folder);
                     if (run != null) {
                         Thread canceller = new Thread(run::cancel, "drydock-aml-cancel");
                         canceller.setDaemon(true);

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * A local job's metrics, from two places a script can put them without any Azure library:
@@ -22,7 +23,11 @@ import java.util.regex.Pattern;
  *   (or of {@code {"value": ..., "step": ...}} objects, as MLflow's {@code log_metric} history reads); the
  *   last value is shown, with the number of steps;</li>
  *   <li>lines of the log of the form {@code metric: NAME=VALUE} (at the start of a line; later lines of one
- *   name are its next steps).</li>
+ *   name are its next steps);</li>
+ *   <li>the job's MLflow file store ({@code runs/<job>/mlruns/}, where {@code MLFLOW_TRACKING_URI} points), as
+ *   MLflow's {@code FileStore} lays it out: {@code <experiment id>/<run id>/metrics/<key>}, one line
+ *   {@code <timestamp ms> <value> <step>} per logged value, a key with {@code /} in folders. The value shown is
+ *   the one MLflow calls latest: highest step, then newest, then largest.</li>
  * </ul>
  */
 public final class Metrics {
@@ -38,7 +43,17 @@ public final class Metrics {
 
     private Metrics() {}
 
-    /** Every metric of a job: the metrics.json files first (outputs root, then output folders), then the log. */
+    /** Every metric of a job: the metrics.json files, then MLflow's file store, then the log. */
+    public static List<Metric> read(Path outputsRoot, Path mlruns, Path log) throws IOException {
+        List<Metric> metrics = new ArrayList<>(read(outputsRoot, null));
+        metrics.addAll(fromMlflow(mlruns));
+        if (log != null && Files.isRegularFile(log)) {
+            metrics.addAll(fromLog(Files.readString(log), "logs/" + log.getFileName()));
+        }
+        return metrics;
+    }
+
+    /** The metrics.json files (outputs root, then output folders), then the log when given. */
     public static List<Metric> read(Path outputsRoot, Path log) throws IOException {
         List<Metric> metrics = new ArrayList<>();
         List<Path> files = new ArrayList<>();
@@ -62,8 +77,60 @@ public final class Metrics {
                     : outputsRoot.getParent().relativize(file).toString();
             metrics.addAll(fromJson(Files.readString(file), source));
         }
-        if (Files.isRegularFile(log)) {
+        if (log != null && Files.isRegularFile(log)) {
             metrics.addAll(fromLog(Files.readString(log), "logs/" + log.getFileName()));
+        }
+        return metrics;
+    }
+
+    /** Every run's metrics in an MLflow file store, runs in path order; source {@code mlruns/<exp>/<run>}. */
+    static List<Metric> fromMlflow(Path mlruns) throws IOException {
+        List<Metric> metrics = new ArrayList<>();
+        if (mlruns == null || !Files.isDirectory(mlruns)) {
+            return metrics;
+        }
+        List<Path> runs;
+        // <experiment>/<run>/metrics: two levels down; .trash holds deleted runs, models registered models.
+        try (Stream<Path> found = Files.find(mlruns, 2, (path, attributes) -> attributes.isDirectory()
+                && mlruns.relativize(path).getNameCount() == 2 && Files.isDirectory(path.resolve("metrics")))) {
+            runs = found.filter(run -> !run.getParent().getFileName().toString().startsWith("."))
+                    .filter(run -> !run.getParent().getFileName().toString().equals("models")).sorted().toList();
+        }
+        for (Path run : runs) {
+            String source = mlruns.getFileName() + "/" + mlruns.relativize(run).toString().replace('\\', '/');
+            Path folder = run.resolve("metrics");
+            List<Path> keys;
+            try (Stream<Path> files = Files.walk(folder)) {
+                keys = files.filter(Files::isRegularFile).sorted().toList();
+            }
+            for (Path key : keys) {
+                String latest = null;
+                double[] best = null;
+                int steps = 0;
+                for (String line : Files.readAllLines(key)) {
+                    String[] fields = line.strip().split("\\s+");
+                    if (fields.length < 2) {
+                        continue;
+                    }
+                    try {
+                        double timestamp = Double.parseDouble(fields[0]);
+                        double value = Double.parseDouble(fields[1]);
+                        double step = fields.length > 2 ? Double.parseDouble(fields[2]) : 0;
+                        double[] order = {step, timestamp, value};
+                        if (best == null || java.util.Arrays.compare(order, best) > 0) {
+                            best = order;
+                            latest = fields[1];
+                        }
+                        steps++;
+                    } catch (NumberFormatException e) {
+                        // Not a line MLflow writes: left out.
+                    }
+                }
+                if (latest != null) {
+                    metrics.add(new Metric(folder.relativize(key).toString().replace('\\', '/'), latest, steps,
+                            source));
+                }
+            }
         }
         return metrics;
     }

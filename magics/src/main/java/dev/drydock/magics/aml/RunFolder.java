@@ -4,6 +4,7 @@ import dev.drydock.magics.MagicException;
 import dev.drydock.magics.Session;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,8 +17,11 @@ import java.util.List;
  * snapshot/code/           the code folder as submitted (.amlignore/.gitignore honoured, never .env)
  * snapshot/job.yaml        the job as submitted, after --set and --name, code pointing at ./code
  * snapshot/environment/    what defines the environment: spec files, Dockerfile or build context, image id
+ * wd/                      the job's working folder: a writable copy of snapshot/code (the snapshot stays as it was)
  * logs/std_log.txt         stdout and stderr of the command, as Azure ML names it
- * outputs/NAME/            each output folder; metrics.json here or in outputs/ is read by %aml status
+ * outputs/NAME/            each output folder; outputs/ is also the job's ./outputs; metrics.json here or in
+ *                          outputs/ is read by %aml status
+ * mlruns/                  the job's MLflow file store (MLFLOW_TRACKING_URI); its metrics are read by %aml status
  * </pre>
  */
 public record RunFolder(Path root) {
@@ -59,12 +63,37 @@ public record RunFolder(Path root) {
         return folders;
     }
 
+    /**
+     * Takes this folder for one submission, or throws {@code taken} when it exists: one atomic create-if-absent
+     * (mkdir), so of two kernels submitting one name at once exactly one gets it. Checking first and creating
+     * later (while copying the snapshot) let both through.
+     */
+    public void claim(MagicException taken) throws MagicException {
+        try {
+            Files.createDirectories(root.getParent());
+            Files.createDirectory(root);
+        } catch (FileAlreadyExistsException e) {
+            throw taken;
+        } catch (IOException e) {
+            throw MagicException.failed("Cannot create the run folder " + root + ": " + e.getMessage());
+        }
+    }
+
     public Path snapshot() {
         return root.resolve("snapshot");
     }
 
     public Path code() {
         return snapshot().resolve("code");
+    }
+
+    /** The job's working folder, a copy of {@link #code()} it may write into. */
+    public Path working() {
+        return root.resolve("wd");
+    }
+
+    public Path mlruns() {
+        return root.resolve("mlruns");
     }
 
     public Path environment() {

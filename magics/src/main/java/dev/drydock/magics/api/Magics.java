@@ -38,7 +38,7 @@ import dev.drydock.magics.ShellWords;
  * reused objects keep the previous cell's option values), built by {@link #commandLine} — the one place
  * where output, error handling and injection are wired, for the kernel and the tests alike.
  */
-public final class Magics implements MagicCatalog {
+public final class Magics implements MagicCatalog, AutoCloseable {
 
     private final Session session;
     private final List<Object> services = new ArrayList<>();
@@ -77,6 +77,12 @@ public final class Magics implements MagicCatalog {
 
     public Session session() {
         return session;
+    }
+
+    /** The kernel shuts down: what the session started ends (local jobs are stopped and recorded Canceled). */
+    @Override
+    public void close() {
+        session.close();
     }
 
     /** Runs a line or cell magic. Unknown names and bad options throw a usage error naming the nearest valid one. */

@@ -2,8 +2,8 @@ package dev.drydock.magics.maven;
 
 import dev.drydock.magics.MagicException;
 import dev.drydock.magics.Notebook;
-import dev.drydock.magics.commands.MagicCommand;
-import dev.drydock.magics.container.Table;
+import dev.drydock.magics.MagicCommand;
+import dev.drydock.magics.render.Table;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

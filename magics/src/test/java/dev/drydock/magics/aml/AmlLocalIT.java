@@ -298,6 +298,208 @@ class AmlLocalIT {
                 .withLabelFilter(Map.of(LocalRun.LABEL_JOB, "interrupted_1")).exec().isEmpty(), "its container is gone");
     }
 
+    /** What a job script sees, as on Azure ML: a writable working folder, the run's variables, MLflow's store. */
+    private static final String RUNTIME = """
+            import os, time
+            run_id = os.environ["AZUREML_RUN_ID"]
+            os.makedirs("outputs", exist_ok=True)
+            open("outputs/x", "w").write(run_id)
+            open("scratch.txt", "w").write("written beside the code")
+            open("train.py", "a").write("# changed by the job\\n")
+            print("input", os.environ["AZURE_ML_INPUT_training_data"], "output", os.environ["AZURE_ML_OUTPUT_model"])
+            print("experiment", os.environ.get("AZUREML_ARM_PROJECT_NAME"))
+            # The layout of MLflow's FileStore (no mlflow offline): <experiment>/<run>/metrics/<key>, "ms value step".
+            store = os.environ["MLFLOW_TRACKING_URI"][len("file://"):]
+            metrics = os.path.join(store, "1", "0123456789abcdef0123456789abcdef", "metrics")
+            os.makedirs(metrics)
+            with open(os.path.join(metrics, "rmse"), "w") as f:
+                for step, value in enumerate([0.9, 0.4, 0.2]):
+                    f.write(f"{int(time.time() * 1000)} {value} {step}\\n")
+            print("tracking", os.environ["MLFLOW_TRACKING_URI"])
+            """;
+
+    @Test
+    @Order(9)
+    void aJobWritesItsWorkingFolderAndSeesAzureMlsVariablesWhileTheSnapshotStaysAsSubmitted() throws Exception {
+        write("src/runtime.py", RUNTIME);
+        RecordingNotebook notebook = aml("submit job.yaml --name runtime_1 --stream --set environment=" + BASE
+                + " --set \"command=python3 runtime.py\"");
+        String out = notebook.out();
+        assertTrue(out.contains("Job runtime_1 Completed (exit code 0)"), out);
+        assertTrue(out.contains("input /drydock/inputs/training_data/train.csv output /drydock/outputs/model"), out);
+        assertTrue(out.contains("experiment centroids"), out);
+        assertTrue(out.contains("tracking file:///drydock/mlruns"), out);
+        assertEquals("runtime_1", session.variable(LocalJobs.JOB_NAME_VARIABLE).orElseThrow());
+
+        RunFolder run = RunFolder.of(session, "runtime_1");
+        assertEquals("runtime_1", Files.readString(run.outputs().resolve("x")), "./outputs is the run's outputs root");
+        assertTrue(Files.readString(run.working().resolve("scratch.txt")).contains("beside the code"));
+        assertTrue(Files.readString(run.working().resolve("train.py")).endsWith("# changed by the job\n"));
+        // The snapshot is what was submitted, byte for byte, and nothing the job wrote.
+        assertEquals(Files.readString(folder.resolve("src/train.py")), Files.readString(run.code().resolve("train.py")));
+        try (var files = Files.walk(run.code())) {
+            assertEquals(List.of(".amlignore", "runtime.py", "train.py"), files.filter(Files::isRegularFile)
+                    .map(file -> run.code().relativize(file).toString()).sorted().toList());
+        }
+        assertTrue(Files.isRegularFile(run.mlruns().resolve("1/0123456789abcdef0123456789abcdef/metrics/rmse")));
+
+        String status = shown(aml("status runtime_1"));
+        assertTrue(status.matches("(?s).*rmse\\s+0\\.2\\s+3\\s+mlruns/1/0123456789abcdef0123456789abcdef.*"), status);
+    }
+
+    @Test
+    @Order(10)
+    void twoKernelsSubmittingOneNameAtOnceGetItOnce() throws Exception {
+        for (int round = 0; round < 4; round++) {
+            String name = "race_" + round;
+            Magics[] kernels = {kernel(folder), kernel(folder)};
+            java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(2);
+            List<java.util.concurrent.CompletableFuture<String>> submits = new java.util.ArrayList<>();
+            for (Magics kernel : kernels) {
+                submits.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        together.await();
+                        kernel.run(new MagicCall("aml", "submit job.yaml --name " + name + " --stream --set environment="
+                                + BASE + " --set \"command=echo ran\"", null), new RecordingNotebook());
+                        return "ok";
+                    } catch (MagicException e) {
+                        return e.getMessage();
+                    } catch (Exception e) {
+                        return e.toString();
+                    }
+                }));
+            }
+            List<String> results = submits.stream().map(java.util.concurrent.CompletableFuture::join).toList();
+            assertEquals(1, results.stream().filter("ok"::equals).count(), results.toString());
+            assertTrue(results.stream().anyMatch(r -> r.startsWith("A job named " + name + " exists already")),
+                    results.toString());
+            JobRecord record = RunFolder.of(session, name).record();
+            assertEquals(JobRecord.State.Completed, record.status());
+            assertEquals("ran\n", Files.readString(RunFolder.of(session, name).log()));
+            for (Magics kernel : kernels) {
+                kernel.close();
+            }
+        }
+    }
+
+    @Test
+    @Order(11)
+    void aKernelShutDownMidJobLeavesNoContainerAndACanceledRecord() throws Exception {
+        Magics kernel = kernel(folder);
+        kernel.run(new MagicCall("aml", "submit job.yaml --name shutdown_1 --set environment=" + BASE
+                + " --set \"command=echo started; sleep 600\"", null), new RecordingNotebook());
+        RunFolder run = RunFolder.of(session, "shutdown_1");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!logSays(run.log(), "started") && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertEquals(JobRecord.State.Running, run.record().status());
+
+        kernel.close();
+
+        JobRecord record = run.record();
+        assertEquals(JobRecord.State.Canceled, record.status());
+        assertTrue(record.error().contains("the kernel shut down"), record.error());
+        assertEquals("started\n", Files.readString(run.log()), "the log as far as the job got");
+        assertTrue(client.listContainersCmd().withShowAll(true)
+                .withLabelFilter(Map.of(LocalRun.LABEL_JOB, "shutdown_1")).exec().isEmpty(), "no container is left");
+        MagicException refused = assertThrows(MagicException.class, () -> kernel.run(new MagicCall("aml",
+                "submit job.yaml --name shutdown_2 --set environment=" + BASE, null), new RecordingNotebook()));
+        assertTrue(refused.getMessage().contains("shutting down"), refused.getMessage());
+    }
+
+    @Test
+    @Order(12)
+    void oneJobNameInTwoFoldersRunsInBoth(@TempDir Path other) throws Exception {
+        Files.copy(folder.resolve("job.yaml"), other.resolve("job.yaml"));
+        Files.copy(folder.resolve("environments.yml"), other.resolve("environments.yml"));
+        Files.createDirectories(other.resolve("src"));
+        Files.createDirectories(other.resolve("data"));
+        Files.copy(folder.resolve("data/train.csv"), other.resolve("data/train.csv"));
+        Magics here = kernel(folder);
+        Magics there = kernel(other);
+        String args = "submit job.yaml --name twin_1 --set environment=" + BASE + " --set \"command=sleep 600\"";
+        here.run(new MagicCall("aml", args, null), new RecordingNotebook());
+        there.run(new MagicCall("aml", args, null), new RecordingNotebook());
+        assertEquals(2, client.listContainersCmd().withLabelFilter(Map.of(LocalRun.LABEL_JOB, "twin_1")).exec().size(),
+                "both run: no Docker 409 on a shared container name");
+        here.close();
+        there.close();
+        assertTrue(client.listContainersCmd().withShowAll(true)
+                .withLabelFilter(Map.of(LocalRun.LABEL_JOB, "twin_1")).exec().isEmpty());
+    }
+
+    /**
+     * Records a kernel left behind when it was killed (no close()): each says Running, with its container in the
+     * state the kill left it. A later kernel's status ends them from what the engine knows.
+     */
+    @Test
+    @Order(13)
+    void aStaleRunningRecordIsReconciledFromTheEngine() throws Exception {
+        String dead = "2147483646@" + java.net.InetAddress.getLocalHost().getHostName();
+        String tenMinutesAgo = java.time.Instant.now().minusSeconds(600).truncatedTo(java.time.temporal.ChronoUnit.MILLIS)
+                .toString();
+        String exited = staleJob("stale_exited", "true", dead, tenMinutesAgo);
+        client.startContainerCmd(exited).exec();
+        client.waitContainerCmd(exited).start().awaitStatusCode(60, TimeUnit.SECONDS);
+        String orphan = staleJob("stale_orphan", "sleep 600", dead, tenMinutesAgo);
+        client.startContainerCmd(orphan).exec();
+        String watched = staleJob("stale_watched", "sleep 600", JobRecord.THIS_KERNEL, java.time.Instant.now().toString());
+        client.startContainerCmd(watched).exec();
+        staleJob("stale_gone", null, dead, tenMinutesAgo);
+        RunFolder preparing = RunFolder.of(session, "stale_preparing");
+        Files.createDirectories(preparing.root());
+        new JobRecord("stale_preparing", "stale_preparing", null, "local", JobRecord.State.NotStarted, tenMinutesAgo,
+                null, null, null, null, null, null, null, null, null, Map.of(), Map.of(), Map.of(), dead)
+                .write(preparing.root());
+
+        Magics later = kernel(folder);
+        RecordingNotebook list = new RecordingNotebook();
+        later.run(new MagicCall("aml", "ls", null), list);
+
+        JobRecord completed = RunFolder.of(session, "stale_exited").record();
+        assertEquals(JobRecord.State.Completed, completed.status());
+        assertTrue(LocalJobs.duration(completed).endsWith(" s") && !LocalJobs.duration(completed).contains("min"),
+                "the engine's times, not ten minutes: " + LocalJobs.duration(completed));
+        JobRecord canceled = RunFolder.of(session, "stale_orphan").record();
+        assertEquals(JobRecord.State.Canceled, canceled.status());
+        assertTrue(canceled.error().contains("ended without stopping it"), canceled.error());
+        assertEquals(JobRecord.State.Running, RunFolder.of(session, "stale_watched").record().status(),
+                "a job whose kernel lives is left to it");
+        JobRecord gone = RunFolder.of(session, "stale_gone").record();
+        assertEquals(JobRecord.State.Failed, gone.status());
+        assertTrue(gone.error().contains("container is gone"), gone.error());
+        JobRecord neverStarted = preparing.record();
+        assertEquals(JobRecord.State.Canceled, neverStarted.status(), "killed while building its environment");
+        assertTrue(neverStarted.error().contains("ended before the job started"), neverStarted.error());
+        for (String id : List.of(exited, orphan)) {
+            assertTrue(client.listContainersCmd().withShowAll(true).withIdFilter(List.of(id)).exec().isEmpty());
+        }
+        Containers.removeQuietly(client, watched);
+        later.close();
+    }
+
+    /** A Running record as a killed kernel leaves it, and (unless command is null) its created container. */
+    private static String staleJob(String name, String command, String kernel, String startedAt) throws Exception {
+        RunFolder run = RunFolder.of(session, name);
+        Files.createDirectories(run.log().getParent());
+        Files.writeString(run.log(), "");
+        String id = command == null ? null : client.createContainerCmd(BASE).withCmd("/bin/sh", "-c", command)
+                .withName(LocalRun.containerName(name) + "-stale")
+                .withLabels(Map.of(ContainerRequest.SESSION_LABEL, session.id(), LocalRun.LABEL_JOB, name))
+                .exec().getId();
+        new JobRecord(name, name, "centroids", "local", JobRecord.State.Running, startedAt, startedAt, null, null, null,
+                BASE, BASE, false, id, command, Map.of(), Map.of(), Map.of(), kernel).write(run.root());
+        return id;
+    }
+
+    /** Another kernel: its own session (and so its own watched jobs) over {@code dir}, on the shared engine. */
+    private static Magics kernel(Path dir) {
+        Session own = new Session(dir, Map.of());
+        return new Magics(own, MagicFamilies.ALL, List.of(docker, new RegistryCredentials(), HostUser.current(),
+                new EnvImageResolver(docker), new ImageBuilder(), new AmlRestClient(own)));
+    }
+
     private static boolean logSays(Path log, String text) {
         try {
             return Files.exists(log) && Files.readString(log).contains(text);

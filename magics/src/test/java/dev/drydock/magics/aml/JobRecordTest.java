@@ -1,6 +1,7 @@
 package dev.drydock.magics.aml;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -57,12 +58,33 @@ class JobRecordTest {
     void roundTripsThroughJobJson() throws MagicException {
         JobRecord record = created().to(JobRecord.State.Running, null, null)
                 .withEnvironment("image a:1", "a:1", false)
-                .withContainer("abc", "echo", Map.of("lr", "0.1"))
+                .withContainer("abc", "echo", Map.of("lr", "0.1"), "1@host")
                 .to(JobRecord.State.Failed, 2, "exit 2");
         record.write(dir);
         assertTrue(Files.isRegularFile(dir.resolve("job.json")));
         assertEquals(record, JobRecord.read(dir));
         assertTrue(assertThrows(MagicException.class, () -> JobRecord.read(dir.resolve("none"))).getMessage()
                 .contains("job.json is missing"));
+    }
+
+    @Test
+    void aKernelIsGoneOnlyWhenKnownToBe() throws Exception {
+        JobRecord mine = created();
+        assertEquals(JobRecord.THIS_KERNEL, mine.kernel(), "a new job names the kernel that submitted it");
+        assertTrue(mine.kernelAlive());
+        String host = JobRecord.THIS_KERNEL.substring(JobRecord.THIS_KERNEL.indexOf('@') + 1);
+        assertFalse(owned(mine, "2147483646@" + host).kernelAlive(), "no such process");
+        assertTrue(owned(mine, "2147483646@another-host").kernelAlive(), "another machine's kernel cannot be checked");
+        assertTrue(owned(mine, null).kernelAlive(), "a record from before kernels were named");
+        JobRecord old = new JobRecord("j", "j", null, "local", JobRecord.State.Running, "2000-01-01T00:00:00Z", null,
+                null, null, null, null, null, null, null, null, null, null, null, JobRecord.THIS_KERNEL);
+        assertFalse(old.kernelAlive(), "this pid started after the job was created: a reused pid, not its kernel");
+    }
+
+    private static JobRecord owned(JobRecord record, String kernel) {
+        return new JobRecord(record.name(), record.displayName(), record.experimentName(), record.compute(),
+                record.status(), record.createdAt(), record.startedAt(), record.endedAt(), record.exitCode(),
+                record.error(), record.environment(), record.image(), record.environmentBuilt(), record.container(),
+                record.command(), record.inputs(), record.outputs(), record.tags(), kernel);
     }
 }

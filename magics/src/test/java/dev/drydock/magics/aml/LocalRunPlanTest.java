@@ -44,13 +44,24 @@ class LocalRunPlanTest {
         LocalRun.Plan plan = LocalRun.plan(spec, folder, "j1");
         assertEquals("python train.py --data /drydock/inputs/data/train.csv --images /drydock/inputs/images --lr 0.5"
                 + " --out /drydock/outputs/model", plan.command());
-        assertTrue(plan.binds().contains(new Bind(folder.code().toString(),
-                new com.github.dockerjava.api.model.Volume("/drydock/code"), AccessMode.ro)));
+        // The working folder is the writable copy, never the snapshot itself; ./outputs is the outputs root.
+        assertTrue(plan.binds().contains(new Bind(folder.working().toString(),
+                new com.github.dockerjava.api.model.Volume("/drydock/code"), AccessMode.rw)));
+        assertTrue(plan.binds().stream().noneMatch(bind -> bind.getPath().equals(folder.code().toString())));
+        assertTrue(plan.binds().contains(new Bind(folder.outputs().toString(),
+                new com.github.dockerjava.api.model.Volume("/drydock/code/outputs"), AccessMode.rw)));
+        assertTrue(plan.binds().contains(new Bind(folder.mlruns().toString(),
+                new com.github.dockerjava.api.model.Volume("/drydock/mlruns"), AccessMode.rw)));
         assertTrue(plan.binds().contains(new Bind(dir.resolve("train.csv").toString(),
                 new com.github.dockerjava.api.model.Volume("/drydock/inputs/data/train.csv"), AccessMode.ro)));
         assertTrue(plan.binds().contains(new Bind(folder.outputs().toString(),
                 new com.github.dockerjava.api.model.Volume("/drydock/outputs"), AccessMode.rw)));
         assertEquals("1", plan.environment().get("SEED"));
+        assertEquals("j1", plan.environment().get("AZUREML_RUN_ID"));
+        assertEquals("/drydock/inputs/data/train.csv", plan.environment().get("AZURE_ML_INPUT_data"));
+        assertEquals("0.5", plan.environment().get("AZURE_ML_INPUT_lr"));
+        assertEquals("/drydock/outputs/model", plan.environment().get("AZURE_ML_OUTPUT_model"));
+        assertEquals("file:///drydock/mlruns", plan.environment().get("MLFLOW_TRACKING_URI"));
         assertEquals("1", plan.environment().get("WORLD_SIZE"));
         assertEquals(Map.of("model", "/drydock/outputs/model"), plan.outputs());
     }

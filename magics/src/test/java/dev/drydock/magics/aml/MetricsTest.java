@@ -53,4 +53,23 @@ class MetricsTest {
         assertEquals(List.of(), Metrics.read(dir.resolve("outputs"), dir.resolve("logs/std_log.txt")));
         assertEquals("(unreadable)", Metrics.fromJson("{", "x").get(0).name());
     }
+
+    /** Files as MLflow's FileStore writes them: one "timestamp value step" line per log_metric call. */
+    @Test
+    void mlflowFileStoreLatestByStepThenTime() throws IOException {
+        Path mlruns = dir.resolve("mlruns");
+        Path run = mlruns.resolve("618254915467532423/4f2e7a0c9b1d4e5f8a6b7c8d9e0f1a2b");
+        Files.createDirectories(run.resolve("metrics/val"));
+        Files.writeString(mlruns.resolve("618254915467532423/meta.yaml"), "name: centroids\n");
+        Files.writeString(run.resolve("meta.yaml"), "run_id: 4f2e7a0c9b1d4e5f8a6b7c8d9e0f1a2b\n");
+        Files.writeString(run.resolve("metrics/loss"), "1700000000000 0.9 0\n1700000000100 0.5 1\n1700000000050 0.7 1\n");
+        Files.writeString(run.resolve("metrics/val/accuracy"), "1700000000200 0.93 0\n");
+        Files.createDirectories(mlruns.resolve(".trash/0/deleted/metrics"));
+        Files.writeString(mlruns.resolve(".trash/0/deleted/metrics/gone"), "1 1 0\n");
+        String source = "mlruns/618254915467532423/4f2e7a0c9b1d4e5f8a6b7c8d9e0f1a2b";
+        assertEquals(List.of(new Metrics.Metric("loss", "0.5", 3, source),
+                new Metrics.Metric("val/accuracy", "0.93", 1, source)), Metrics.fromMlflow(mlruns));
+        assertEquals(List.of(new Metrics.Metric("loss", "0.5", 3, source),
+                new Metrics.Metric("val/accuracy", "0.93", 1, source)), Metrics.read(dir.resolve("outputs"), mlruns, null));
+    }
 }

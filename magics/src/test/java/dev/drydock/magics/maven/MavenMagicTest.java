@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.drydock.magics.MagicCall;
 import dev.drydock.magics.MagicException;
-import dev.drydock.magics.Magics;
+import dev.drydock.magics.api.Magics;
 import dev.drydock.magics.RecordingNotebook;
 import dev.drydock.magics.Session;
-import dev.drydock.magics.commands.MagicFamilies;
+import dev.drydock.magics.api.MagicFamilies;
 import java.io.IOException;
 import java.net.URL;
 import java.net.URLClassLoader;
