@@ -23,6 +23,7 @@ import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 
 /** {@code %env}: pinned environments as content-addressed Docker images, one per lifecycle stage. */
 @Command(name = "env",
@@ -46,25 +47,37 @@ public final class EnvMagic extends MagicCommand {
                 + " %env --help says more.");
     }
 
-    /** What every subcommand needs: the engine, reached lazily, and the environments over it. */
-    abstract static class EnvCommand extends MagicCommand {
-        final Session session;
-        final Notebook notebook;
-        final Docker docker;
-        final ImageBuilder builder;
-        final RegistryCredentials credentials;
+    final Session session;
+    final Notebook notebook;
+    final Docker docker;
+    final ImageBuilder builder;
+    final RegistryCredentials credentials;
 
-        EnvCommand(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
-                RegistryCredentials credentials) {
-            this.session = session;
-            this.notebook = notebook;
-            this.docker = docker;
-            this.builder = builder;
-            this.credentials = credentials;
+    /** The family's collaborators, given once here; every verb reaches them through its parent command. */
+    public EnvMagic(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
+            RegistryCredentials credentials) {
+        this.session = session;
+        this.notebook = notebook;
+        this.docker = docker;
+        this.builder = builder;
+        this.credentials = credentials;
+    }
+
+    /** What every subcommand needs: its family's collaborators, injected by picocli as the parent command. */
+    abstract static class EnvCommand extends MagicCommand {
+        @ParentCommand
+        EnvMagic family;
+
+        Session session() {
+            return family.session;
+        }
+
+        Notebook notebook() {
+            return family.notebook;
         }
 
         Environments environments() throws MagicException {
-            return new Environments(session, docker.engine(), builder, credentials);
+            return new Environments(family.session, family.docker.engine(), family.builder, family.credentials);
         }
     }
 
@@ -123,11 +136,6 @@ public final class EnvMagic extends MagicCommand {
         @Option(names = "--locked", description = "Build from the lock files of %%env lock instead of the specs.")
         boolean locked;
 
-        public Build(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
-                RegistryCredentials credentials) {
-            super(session, notebook, docker, builder, credentials);
-        }
-
         @Override
         protected void run() throws MagicException {
             List<EnvSpec> specs = new ArrayList<>();
@@ -136,7 +144,7 @@ public final class EnvMagic extends MagicCommand {
                     throw MagicException.usage("Name the environment: %env build NAME --base " + base + " ...");
                 }
                 specs.add(new EnvSpec(name, base, stage == null ? Stage.TRAIN : Stage.parse(stage), file(conda),
-                        file(pip), file(apt), gpu, secrets, buildArgs, session.workingDirectory(), false)
+                        file(pip), file(apt), gpu, secrets, buildArgs, session().workingDirectory(), false)
                         .validated("the options of %env build"));
             } else {
                 if (conda != null || pip != null || apt != null || stage != null || gpu || !secrets.isEmpty()
@@ -152,27 +160,23 @@ public final class EnvMagic extends MagicCommand {
                     specs.addAll(environments.fromFile().values());
                     if (specs.isEmpty()) {
                         throw MagicException.usage("Name the environment to build, or define some in "
-                                + session.workingDirectory().resolve(SpecFiles.ENVIRONMENTS_FILE) + " (see %env build --help).");
+                                + session().workingDirectory().resolve(SpecFiles.ENVIRONMENTS_FILE) + " (see %env build --help).");
                     }
                 }
             }
             Environments environments = environments();
             for (EnvSpec spec : specs) {
-                environments.build(locked ? spec.lockedVersion() : spec, notebook);
+                environments.build(locked ? spec.lockedVersion() : spec, notebook());
             }
         }
 
         private Path file(String path) {
-            return path == null ? null : session.resolve(path);
+            return path == null ? null : session().resolve(path);
         }
     }
 
     @Command(name = "ls", description = "List the environment images on the engine: name, stage, tag, image id, size, built at.")
     public static final class Ls extends EnvCommand {
-
-        public Ls(Session session, Notebook notebook, Docker docker, ImageBuilder builder, RegistryCredentials credentials) {
-            super(session, notebook, docker, builder, credentials);
-        }
 
         @Override
         protected void run() throws MagicException {
@@ -182,10 +186,10 @@ public final class EnvMagic extends MagicCommand {
                         String.format("%.1f MB", build.size() / 1e6), build.created()));
             }
             if (rows.isEmpty()) {
-                notebook.out("No environment images yet: %env build NAME --base IMAGE ... makes one.\n");
+                notebook().out("No environment images yet: %env build NAME --base IMAGE ... makes one.\n");
                 return;
             }
-            notebook.display(Tables.bundle(List.of("name", "stage", "tag", "image id", "size", "built at"), rows), null);
+            notebook().display(Tables.bundle(List.of("name", "stage", "tag", "image id", "size", "built at"), rows), null);
         }
     }
 
@@ -194,10 +198,6 @@ public final class EnvMagic extends MagicCommand {
 
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
-
-        public Show(Session session, Notebook notebook, Docker docker, ImageBuilder builder, RegistryCredentials credentials) {
-            super(session, notebook, docker, builder, credentials);
-        }
 
         @Override
         protected void run() throws MagicException {
@@ -213,7 +213,7 @@ public final class EnvMagic extends MagicCommand {
                     text.append("  ").append(k).append('=').append(v).append('\n');
                 }
             });
-            notebook.out(text.toString());
+            notebook().out(text.toString());
         }
     }
 
@@ -225,10 +225,6 @@ public final class EnvMagic extends MagicCommand {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
 
-        public Verify(Session session, Notebook notebook, Docker docker, ImageBuilder builder, RegistryCredentials credentials) {
-            super(session, notebook, docker, builder, credentials);
-        }
-
         @Override
         protected void run() throws MagicException {
             Environments environments = environments();
@@ -236,19 +232,19 @@ public final class EnvMagic extends MagicCommand {
             Environments.Build build = environments.latestOrFail(name);
             List<Pin> pins = SpecFiles.pins(spec);
             if (pins.isEmpty()) {
-                notebook.out(name + " pins no packages: nothing to verify.\n");
+                notebook().out(name + " pins no packages: nothing to verify.\n");
                 return;
             }
-            List<Verification.Row> rows = Verification.check(pins, environments.packages(build.tag(), notebook));
+            List<Verification.Row> rows = Verification.check(pins, environments.packages(build.tag(), notebook()));
             List<List<String>> cells = Verification.cells(rows);
-            notebook.display(Tables.bundle(Verification.HEADERS, cells), null);
+            notebook().display(Tables.bundle(Verification.HEADERS, cells), null);
             List<Verification.Row> bad = rows.stream().filter(r -> !r.ok()).toList();
             if (!bad.isEmpty()) {
                 throw MagicException.failed(bad.size() + " of " + rows.size() + " pinned packages of " + name
                         + " do not match inside " + build.tag() + ":\n" + Tables.text(Verification.HEADERS,
                         Verification.cells(bad)).stripTrailing());
             }
-            notebook.out("All " + rows.size() + " pinned packages of " + name + " match inside " + build.tag() + ".\n");
+            notebook().out("All " + rows.size() + " pinned packages of " + name + " match inside " + build.tag() + ".\n");
         }
     }
 
@@ -272,16 +268,12 @@ public final class EnvMagic extends MagicCommand {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
 
-        public Lock(Session session, Notebook notebook, Docker docker, ImageBuilder builder, RegistryCredentials credentials) {
-            super(session, notebook, docker, builder, credentials);
-        }
-
         @Override
         protected void run() throws MagicException {
             Environments environments = environments();
             EnvSpec spec = environments.resolve(name);
             Environments.Build build = environments.latestOrFail(name);
-            String out = environments.capture(build.tag(), SCRIPT, notebook);
+            String out = environments.capture(build.tag(), SCRIPT, notebook());
             int explicitAt = out.indexOf("@@explicit");
             String freeze = out.substring(out.indexOf("@@freeze") + 8, explicitAt).strip();
             String explicit = out.substring(explicitAt + 10).strip();
@@ -303,7 +295,7 @@ public final class EnvMagic extends MagicCommand {
             if (written.isEmpty()) {
                 throw MagicException.failed("Found neither pip nor conda inside " + build.tag() + ": nothing to lock.");
             }
-            notebook.out("Locked " + name + " from " + build.tag() + " into " + String.join(" and ", written) + ".\n");
+            notebook().out("Locked " + name + " from " + build.tag() + " into " + String.join(" and ", written) + ".\n");
         }
 
         private static void write(Path file, String text) throws MagicException {
@@ -324,22 +316,18 @@ public final class EnvMagic extends MagicCommand {
         @Parameters(index = "1", paramLabel = "B", description = "An environment name or an image.")
         String b;
 
-        public Diff(Session session, Notebook notebook, Docker docker, ImageBuilder builder, RegistryCredentials credentials) {
-            super(session, notebook, docker, builder, credentials);
-        }
-
         @Override
         protected void run() throws MagicException {
             Environments environments = environments();
             String imageA = image(environments, a);
             String imageB = image(environments, b);
-            List<List<String>> rows = Verification.diff(environments.packages(imageA, notebook),
-                    environments.packages(imageB, notebook));
+            List<List<String>> rows = Verification.diff(environments.packages(imageA, notebook()),
+                    environments.packages(imageB, notebook()));
             if (rows.isEmpty()) {
-                notebook.out("No package differences between " + imageA + " and " + imageB + ".\n");
+                notebook().out("No package differences between " + imageA + " and " + imageB + ".\n");
                 return;
             }
-            notebook.display(Tables.bundle(List.of("manager", "package", a, b), rows), null);
+            notebook().display(Tables.bundle(List.of("manager", "package", a, b), rows), null);
         }
 
         private static String image(Environments environments, String nameOrImage) throws MagicException {
@@ -367,21 +355,17 @@ public final class EnvMagic extends MagicCommand {
         @Parameters(index = "1", paramLabel = "REGISTRY/REPO[:TAG]")
         String target;
 
-        public Push(Session session, Notebook notebook, Docker docker, ImageBuilder builder, RegistryCredentials credentials) {
-            super(session, notebook, docker, builder, credentials);
-        }
-
         @Override
         protected void run() throws MagicException {
-            DockerEngine engine = docker.engine();
-            Environments.Build build = new Environments(session, engine, builder, credentials).latestOrFail(name);
+            DockerEngine engine = family.docker.engine();
+            Environments.Build build = new Environments(session(), engine, family.builder, family.credentials).latestOrFail(name);
             int slash = target.lastIndexOf('/');
             int colon = target.lastIndexOf(':');
             String repository = colon > slash ? target.substring(0, colon) : target;
             String tag = colon > slash ? target.substring(colon + 1) : build.tag().substring(build.tag().lastIndexOf(':') + 1);
             engine.client().tagImageCmd(build.imageId(), repository, tag).exec();
-            DockerMagic.Push.push(engine, credentials, repository + ":" + tag, notebook);
-            notebook.out("Pushed " + build.tag() + " as " + repository + ":" + tag + ".\n");
+            DockerMagic.Push.push(engine, family.credentials, repository + ":" + tag, notebook());
+            notebook().out("Pushed " + build.tag() + " as " + repository + ":" + tag + ".\n");
         }
     }
 
