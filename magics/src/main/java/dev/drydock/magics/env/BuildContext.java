@@ -1,28 +1,196 @@
 package dev.drydock.magics.env;
 
 import dev.drydock.magics.MagicException;
+import dev.drydock.magics.aml.IgnoreRules;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
- * The folder sent to the builder: the rendered Dockerfile, the spec files and, for the eo stage, the Drydock
- * jar; nothing else from the notebook's folder (no data, no {@code .env}). Deleted when closed.
+ * The folder sent to the builder, always a fresh temporary copy deleted when closed. For a rendered
+ * environment: the rendered Dockerfile, the spec files and, for the eo stage, the Drydock jar; nothing else
+ * from the notebook's folder (no data, no {@code .env}). For a user's Dockerfile ({@link #snapshot}): the
+ * files of the context folder that its {@code .dockerignore} lets through, so what the builder sees is
+ * exactly what was hashed.
  */
 public final class BuildContext implements AutoCloseable {
 
+    /** Where a Dockerfile from outside the context folder goes inside the copy. */
+    static final String OUTSIDE_DOCKERFILE = ".drydock.Dockerfile";
+
     private final Path dir;
+    private final Map<String, String> files;
+    private final Path dockerfile;
 
     private BuildContext(Path dir) {
+        this(dir, Map.of(), null);
+    }
+
+    private BuildContext(Path dir, Map<String, String> files, Path dockerfile) {
         this.dir = dir;
+        this.files = files;
+        this.dockerfile = dockerfile;
     }
 
     public Path dir() {
         return dir;
+    }
+
+    /** For a {@link #snapshot}: each file sent, by its path relative to the context, with its SHA-256. */
+    public Map<String, String> files() {
+        return files;
+    }
+
+    /** For a {@link #snapshot}: the Dockerfile inside the copy (an absolute path). */
+    public Path dockerfile() {
+        return dockerfile;
+    }
+
+    /**
+     * Copies what the builder may see of {@code folder}: every regular file its {@code .dockerignore} does
+     * not exclude, and the Dockerfile (which the docker CLI always sends, ignored or not). A symbolic link is
+     * copied as what it points to when that lies inside the folder, and refused otherwise, never dropped.
+     */
+    public static BuildContext snapshot(Path folder, Path dockerfile) throws MagicException {
+        Path root = folder.toAbsolutePath().normalize();
+        if (!Files.isDirectory(root)) {
+            throw MagicException.failed("The build context " + folder + " is not a folder.");
+        }
+        if (!Files.isRegularFile(dockerfile)) {
+            throw MagicException.failed("The Dockerfile " + dockerfile + " does not exist or is not a file.");
+        }
+        Path dir = temporaryFolder();
+        Map<String, String> hashes = new TreeMap<>();
+        BuildContext context;
+        try {
+            Path realRoot = root.toRealPath();
+            IgnoreRules ignore = ignoreRules(root);
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
+                    Path relative = root.relativize(d);
+                    if (!relative.toString().isEmpty() && ignore.ignored(relative, true)) {
+                        return FileVisitResult.SKIP_SUBTREE;
+                    }
+                    Files.createDirectories(dir.resolve(relative.toString()));
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Path relative = root.relativize(file);
+                    if (ignore.ignored(relative, false)) {
+                        return FileVisitResult.CONTINUE;
+                    }
+                    Path source = file;
+                    if (attrs.isSymbolicLink()) {
+                        Path real = file.toRealPath();
+                        if (!real.startsWith(realRoot)) {
+                            throw new OutsideLink(relative + " links to " + real + ", outside the build context " + root);
+                        }
+                        source = real;
+                        if (Files.isDirectory(real)) {
+                            copyTree(real, dir.resolve(relative.toString()), hashes, relative);
+                            return FileVisitResult.CONTINUE;
+                        }
+                    }
+                    if (Files.isRegularFile(source)) {
+                        Path copy = dir.resolve(relative.toString());
+                        Files.copy(source, copy, StandardCopyOption.COPY_ATTRIBUTES);
+                        hashes.put(slashed(relative), BuildInputs.sha256(Files.readAllBytes(copy)));
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+            Path realDockerfile = dockerfile.toAbsolutePath().normalize();
+            Path inside = realDockerfile.startsWith(root) ? root.relativize(realDockerfile) : Path.of(OUTSIDE_DOCKERFILE);
+            Path copy = dir.resolve(inside.toString());
+            Files.createDirectories(copy.getParent());
+            Files.copy(realDockerfile, copy, StandardCopyOption.REPLACE_EXISTING);
+            context = new BuildContext(dir, Collections.unmodifiableMap(hashes), copy);
+        } catch (OutsideLink e) {
+            new BuildContext(dir).close();
+            throw MagicException.failed(e.getMessage() + ": the builder cannot follow it. Copy the files into the"
+                    + " context, or list the link in .dockerignore.");
+        } catch (IOException e) {
+            new BuildContext(dir).close();
+            throw MagicException.failed("Cannot copy the build context " + root + ": " + e.getMessage());
+        }
+        return context;
+    }
+
+    /**
+     * The one place that decides what of a context folder the builder may see. {@code .dockerignore}
+     * patterns are relative to the context's root (Go's filepath.Match, as the docker CLI reads them), so
+     * each one is anchored before it goes to the project's ignore-file engine.
+     */
+    private static IgnoreRules ignoreRules(Path root) throws IOException {
+        Path file = root.resolve(".dockerignore");
+        if (!Files.isRegularFile(file)) {
+            return IgnoreRules.NONE;
+        }
+        List<String> anchored = new ArrayList<>();
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            String text = line.strip();
+            boolean negated = text.startsWith("!");
+            String pattern = negated ? text.substring(1).strip() : text;
+            if (pattern.isEmpty() || text.startsWith("#")) {
+                continue;
+            }
+            while (pattern.startsWith("./")) {
+                pattern = pattern.substring(2);
+            }
+            anchored.add((negated ? "!" : "") + (pattern.startsWith("/") ? pattern : "/" + pattern));
+        }
+        return IgnoreRules.parse(anchored);
+    }
+
+    private static void copyTree(Path source, Path target, Map<String, String> hashes, Path relative) throws IOException {
+        try (Stream<Path> files = Files.walk(source)) {
+            for (Path file : files.toList()) {
+                Path copy = target.resolve(source.relativize(file).toString());
+                if (Files.isDirectory(file)) {
+                    Files.createDirectories(copy);
+                } else if (Files.isRegularFile(file)) {
+                    Files.createDirectories(copy.getParent());
+                    Files.copy(file, copy, StandardCopyOption.COPY_ATTRIBUTES);
+                    hashes.put(slashed(relative.resolve(source.relativize(file).toString())),
+                            BuildInputs.sha256(Files.readAllBytes(copy)));
+                }
+            }
+        }
+    }
+
+    private static String slashed(Path relative) {
+        return relative.toString().replace('\\', '/');
+    }
+
+    /** A link out of the context, carried out of the file walk. */
+    private static final class OutsideLink extends IOException {
+        OutsideLink(String message) {
+            super(message);
+        }
+    }
+
+    private static Path temporaryFolder() throws MagicException {
+        try {
+            return Files.createTempDirectory("drydock-build-");
+        } catch (IOException e) {
+            throw MagicException.failed("Cannot make a temporary folder for the build context: " + e.getMessage());
+        }
     }
 
     /** Assembles the context in a new temporary folder. */
@@ -33,12 +201,7 @@ public final class BuildContext implements AutoCloseable {
     /** The same, with the Drydock jar for a stage that installs the kernel. */
     public static BuildContext assemble(EnvSpec spec, String dockerfile, boolean explicitConda, Optional<KernelJar> kernel)
             throws MagicException {
-        Path dir;
-        try {
-            dir = Files.createTempDirectory("drydock-build-");
-        } catch (IOException e) {
-            throw MagicException.failed("Cannot make a temporary folder for the build context: " + e.getMessage());
-        }
+        Path dir = temporaryFolder();
         BuildContext context = new BuildContext(dir);
         try {
             Files.writeString(dir.resolve("Dockerfile"), dockerfile, StandardCharsets.UTF_8);
