@@ -85,9 +85,12 @@ public final class EnvMagic extends MagicCommand {
         "Build an environment's image, or say it is unchanged. The tag is drydock/NAME:HASH, where HASH",
         "covers the base image id, the spec files, the rendered Dockerfile, build arguments and the",
         "template; an unchanged environment is not rebuilt, a changed one says which input changed.",
+        "With --dockerfile FILE your own Dockerfile is the environment: HASH covers it, --target, the build",
+        "arguments and every file of the context that .dockerignore lets through; a rebuild names the files",
+        "that changed. Spec files given with it (--pip ...) are then what %%env verify checks, not installed.",
         "",
-        "Without --base, NAME comes from environments.yml beside the notebook (all of them when NAME is",
-        "left out). Its schema, with paths relative to the file:",
+        "Without --base or --dockerfile, NAME comes from environments.yml beside the notebook (all of them",
+        "when NAME is left out). Its schema, with paths relative to the file:",
         "  environments:",
         "    train:",
         "      base: python:3.11-slim      # required",
@@ -101,7 +104,11 @@ public final class EnvMagic extends MagicCommand {
         "    score:",
         "      base: python:3.11-slim",
         "      stage: score",
-        "      pip: score-requirements.txt"
+        "      pip: score-requirements.txt",
+        "    serve:",
+        "      dockerfile: docker/score/Dockerfile   # instead of base: your own Dockerfile",
+        "      target: runtime             # its stage to build (default the last)",
+        "      context: .                  # default the Dockerfile's folder"
     })
     public static final class Build extends EnvCommand {
 
@@ -136,22 +143,35 @@ public final class EnvMagic extends MagicCommand {
         @Option(names = "--locked", description = "Build from the lock files of %%env lock instead of the specs.")
         boolean locked;
 
+        @Option(names = "--dockerfile", paramLabel = "FILE", description = "Your own Dockerfile defines the environment"
+                + " instead of --base; its context is hashed, so an unchanged one is not rebuilt.")
+        String dockerfile;
+
+        @Option(names = "--target", paramLabel = "STAGE", description = "The stage of the --dockerfile to build.")
+        String target;
+
+        @Option(names = "--context", paramLabel = "DIR", description = "The build context of the --dockerfile"
+                + " (default its folder); what its .dockerignore excludes is neither sent nor hashed.")
+        String context;
+
         @Override
         protected void run() throws MagicException {
             List<EnvSpec> specs = new ArrayList<>();
-            if (base != null) {
+            if (base != null || dockerfile != null) {
                 if (name == null) {
-                    throw MagicException.usage("Name the environment: %env build NAME --base " + base + " ...");
+                    throw MagicException.usage("Name the environment: %env build NAME "
+                            + (base != null ? "--base " + base : "--dockerfile " + dockerfile) + " ...");
                 }
                 specs.add(new EnvSpec(name, base, stage == null ? Stage.TRAIN : Stage.parse(stage), file(conda),
                         file(pip), file(apt), gpu, secrets, buildArgs, session().workingDirectory(), false)
+                        .withDockerfile(file(dockerfile), target, file(context))
                         .validated("the options of %env build"));
             } else {
                 if (conda != null || pip != null || apt != null || stage != null || gpu || !secrets.isEmpty()
-                        || !buildArgs.isEmpty()) {
-                    throw MagicException.usage("--stage, --conda, --pip, --apt, --gpu, --secret and --build-arg define an"
-                            + " environment together with --base IMAGE; without --base the environment comes from "
-                            + SpecFiles.ENVIRONMENTS_FILE + " or its last build.");
+                        || !buildArgs.isEmpty() || target != null || context != null) {
+                    throw MagicException.usage("--stage, --conda, --pip, --apt, --gpu, --secret, --build-arg, --target and"
+                            + " --context define an environment together with --base IMAGE or --dockerfile FILE; without"
+                            + " them the environment comes from " + SpecFiles.ENVIRONMENTS_FILE + " or its last build.");
                 }
                 Environments environments = environments();
                 if (name != null) {
