@@ -216,6 +216,9 @@ public final class BuildContext implements AutoCloseable {
                 Files.copy(spec.pip(), pip.resolve("requirements.txt"));
                 copyFindLinks(spec.pip(), pip);
             }
+            if (DockerfileRenderer.servesScoring(dockerfile)) {
+                Files.write(dir.resolve(DockerfileRenderer.SERVER_FILE), DockerfileRenderer.server());
+            }
             if (kernel.isPresent()) {
                 Files.copy(kernel.get().path(), dir.resolve(KernelJar.CONTEXT_NAME));
             }

@@ -28,7 +28,7 @@ import picocli.CommandLine.ParentCommand;
 /** {@code %env}: pinned environments as content-addressed Docker images, one per lifecycle stage. */
 @Command(name = "env",
         description = {
-            "Build pinned environments into Docker images per stage (eo, train, score) and check them.",
+            "Build pinned environments into Docker images per stage (eo, train/e13n, score/ss, deploy/o16n) and check them.",
             "",
             "Examples:",
             "  %%env build train --base python:3.11-slim --pip requirements.txt --apt apt.txt --stage train",
@@ -94,7 +94,7 @@ public final class EnvMagic extends MagicCommand {
         "  environments:",
         "    train:",
         "      base: python:3.11-slim      # required",
-        "      stage: train                # eo | train | score (default train)",
+        "      stage: train                # eo | train (e13n) | score (ss) | deploy (o16n); default train",
         "      conda: conda_dependencies.yml",
         "      pip: requirements.txt",
         "      apt: apt.txt                # one Debian package per line, name or name=version",
@@ -118,7 +118,7 @@ public final class EnvMagic extends MagicCommand {
         @Option(names = "--base", paramLabel = "IMAGE", description = "The base image; defines the environment from options.")
         String base;
 
-        @Option(names = "--stage", paramLabel = "STAGE", description = "eo, train or score (default train).")
+        @Option(names = "--stage", paramLabel = "STAGE", description = "eo, train (or e13n), score (or ss), deploy (or o16n: a slim serving image); default train.")
         String stage;
 
         @Option(names = "--conda", paramLabel = "FILE", description = "A conda environment file (channels, dependencies, pip:).")

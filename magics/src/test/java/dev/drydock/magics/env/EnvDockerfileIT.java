@@ -146,4 +146,20 @@ class EnvDockerfileIT {
                 new RecordingNotebook()).strip());
         assertFalse(serve.labels().containsKey(Environments.LABEL_TARGET));
     }
+
+    @Test
+    void theO16nStageIsASlimNonRootServingImage() throws Exception {
+        session = new Session(dir);
+        magics = new Magics(session, List.of(EnvMagic.class), List.of(docker, builder, credentials));
+        RecordingNotebook build = run("build slim --base drydock/python:bookworm --stage o16n");
+        assertTrue(build.out().contains("Built drydock/slim:"), build.out());
+        Environments.Build built = new Environments(session, docker.engine(), builder, credentials).latestOrFail("slim");
+        assertEquals("deploy", built.stage());
+        var config = docker.engine().client().inspectImageCmd(built.imageId()).exec().getConfig();
+        assertEquals("scorer", config.getUser());
+        assertEquals(List.of("python3", "/opt/drydock/score_server.py"), List.of(config.getEntrypoint()));
+        assertTrue(config.getHealthcheck() != null && config.getHealthcheck().getTest().toString().contains("/health"));
+        long ml = docker.engine().client().inspectImageCmd("drydock/ml:bookworm").exec().getSize();
+        assertTrue(built.size() < ml / 2, "slim: " + built.size() + " bytes against the ML base's " + ml);
+    }
 }
