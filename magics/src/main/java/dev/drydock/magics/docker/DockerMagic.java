@@ -30,10 +30,10 @@ import dev.drydock.magics.registry.ImageTransfer;
 import dev.drydock.magics.registry.LayerProgress;
 import dev.drydock.magics.registry.RegistryCredentials;
 
-/** {@code %docker}: registry logins and images: login, pull, push, images, tag, rmi. */
+/** {@code %docker}: images and registry logins: build, login, pull, push, images, tag, rmi. */
 @Command(name = "docker",
         description = {
-            "Log in to registries and move images, as the docker CLI does.",
+            "Build images, log in to registries and move images, as the docker CLI does.",
             "",
             "Examples:",
             "  %%dotenv registry.env",
@@ -41,7 +41,7 @@ import dev.drydock.magics.registry.RegistryCredentials;
             "  %%docker tag model:v2 127.0.0.1:5000/team/model:v2",
             "  %%docker push 127.0.0.1:5000/team/model:v2"
         },
-        subcommands = {DockerMagic.Login.class, DockerMagic.Pull.class, DockerMagic.Push.class,
+        subcommands = {DockerBuild.class, DockerMagic.Login.class, DockerMagic.Pull.class, DockerMagic.Push.class,
             DockerMagic.Images.class, DockerMagic.Tag.class, DockerMagic.Rmi.class})
 public final class DockerMagic extends MagicCommand {
 
@@ -52,7 +52,7 @@ public final class DockerMagic extends MagicCommand {
 
     @Override
     protected void run() throws MagicException {
-        throw MagicException.usage("Specify a subcommand: login, pull, push, images, tag or rmi. %docker --help says more.");
+        throw MagicException.usage("Specify a subcommand: build, login, pull, push, images, tag or rmi. %docker --help says more.");
     }
 
     @Command(name = "login", description = {

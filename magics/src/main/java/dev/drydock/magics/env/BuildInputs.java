@@ -35,7 +35,12 @@ public final class BuildInputs {
         DESCRIPTIONS.put("template", "the stage template");
         DESCRIPTIONS.put("kernel", "the Drydock kernel");
         DESCRIPTIONS.put("dockerfile", "the rendered Dockerfile");
+        DESCRIPTIONS.put("own-dockerfile", "the Dockerfile");
+        DESCRIPTIONS.put("target", "the target stage");
     }
+
+    /** The prefix of a context file's input key: {@code context:src/app.py}. */
+    static final String CONTEXT = "context:";
 
     private BuildInputs() {}
 
@@ -63,6 +68,21 @@ public final class BuildInputs {
         inputs.put("template", sha256(DockerfileRenderer.VERSION + "\n" + template));
         inputs.put("dockerfile", sha256(dockerfile));
         kernel.ifPresent(jar -> inputs.put("kernel", jar.sha256()));
+        return inputs;
+    }
+
+    /**
+     * The hash of each input of an environment built from a user's Dockerfile: the Dockerfile, its target,
+     * the build arguments and each file of the context by its path.
+     */
+    public static Map<String, String> ofDockerfile(EnvSpec spec, String dockerfile, Map<String, String> contextFiles) {
+        Map<String, String> inputs = new LinkedHashMap<>();
+        inputs.put("own-dockerfile", sha256(dockerfile));
+        inputs.put("target", sha256(spec.target() == null ? "" : spec.target()));
+        StringBuilder args = new StringBuilder();
+        new TreeMap<>(spec.buildArgs()).forEach((k, v) -> args.append(k).append('=').append(v).append('\n'));
+        inputs.put("args", sha256(args.toString()));
+        contextFiles.forEach((path, sha) -> inputs.put(CONTEXT + path, sha));
         return inputs;
     }
 
@@ -96,6 +116,22 @@ public final class BuildInputs {
                 } else {
                     out.add(what + " changed");
                 }
+            }
+        }
+        // Context files, by name: "context file src/app.py changed".
+        java.util.Set<String> files = new java.util.TreeSet<>();
+        previous.keySet().stream().filter(k -> k.startsWith(CONTEXT)).forEach(files::add);
+        now.keySet().stream().filter(k -> k.startsWith(CONTEXT)).forEach(files::add);
+        for (String key : files) {
+            String before = previous.get(key);
+            String after = now.get(key);
+            String what = "context file " + key.substring(CONTEXT.length());
+            if (before == null) {
+                out.add(what + " was added");
+            } else if (after == null) {
+                out.add(what + " was removed");
+            } else if (!before.equals(after)) {
+                out.add(what + " changed");
             }
         }
         return out;

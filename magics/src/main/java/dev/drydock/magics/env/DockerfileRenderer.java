@@ -27,6 +27,13 @@ public final class DockerfileRenderer {
     /** Where a stage template wants the Drydock kernel installed (the eo stage's does). */
     static final String KERNEL_PLACEHOLDER = "{{kernel}}";
 
+    /** Where a stage template wants the scoring server of {@code docker/score/} (the deploy stage's does). */
+    static final String SERVER_PLACEHOLDER = "{{server}}";
+
+    /** The scoring server inside the jar, and its name in a build context. */
+    static final String SERVER_RESOURCE = "/docker/score/score_server.py";
+    static final String SERVER_FILE = "score_server.py";
+
     /** Jupyter finds kernels under /usr/local/share/jupyter whatever Python or conda installed it. */
     static final String KERNEL_DIR = "/usr/local/share/jupyter/kernels/drydock";
 
@@ -37,16 +44,34 @@ public final class DockerfileRenderer {
         return template.contains(KERNEL_PLACEHOLDER);
     }
 
-    /** The stage's template as shipped in the jar. */
+    /** Whether a rendered Dockerfile copies the scoring server, so its context needs {@link #server()}. */
+    static boolean servesScoring(String dockerfile) {
+        return dockerfile.contains("COPY " + SERVER_FILE + " ");
+    }
+
+    /** The scoring server's source, as shipped in the jar. */
+    static byte[] server() throws MagicException {
+        return resource(SERVER_RESOURCE).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The stage's template as shipped in the jar. For a template that copies the scoring server, the
+     * server's hash is part of it, so a new server is a new content address.
+     */
     public static String template(Stage stage) throws MagicException {
-        String resource = "/docker/" + stage.label() + "/Dockerfile.template";
+        String template = resource("/docker/" + stage.label() + "/Dockerfile.template");
+        return template.contains(SERVER_PLACEHOLDER)
+                ? template + "# " + SERVER_FILE + " sha256 " + BuildInputs.sha256(server()) + "\n" : template;
+    }
+
+    private static String resource(String resource) throws MagicException {
         try (InputStream in = DockerfileRenderer.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw MagicException.failed("The stage template " + resource + " is missing from Drydock's jar.");
+                throw MagicException.failed("Drydock's jar lacks " + resource + ": rebuild Drydock.");
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw MagicException.failed("Cannot read the stage template " + resource + ": " + e.getMessage());
+            throw MagicException.failed("Cannot read " + resource + " from Drydock's jar: " + e.getMessage());
         }
     }
 
@@ -106,6 +131,10 @@ public final class DockerfileRenderer {
         return header + template.replace("{{base}}", spec.base())
                 .replace("{{dependencies}}", deps.toString().stripTrailing())
                 .replace(KERNEL_PLACEHOLDER, kernel(spec.stage()))
+                .replace(SERVER_PLACEHOLDER, "# The scoring server of docker/score/: POST /score, GET /health\n"
+                        + "COPY " + SERVER_FILE + " /opt/drydock/" + SERVER_FILE + "\n"
+                        + "RUN python3 -m py_compile /opt/drydock/" + SERVER_FILE
+                        + " && python3 /opt/drydock/" + SERVER_FILE + " --help > /dev/null")
                 .replace("{{user}}", user);
     }
 

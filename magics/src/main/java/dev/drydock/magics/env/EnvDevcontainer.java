@@ -4,11 +4,7 @@ import com.github.dockerjava.api.command.InspectImageResponse;
 import com.github.dockerjava.api.model.ContainerConfig;
 import com.github.dockerjava.api.model.ExposedPort;
 import dev.drydock.magics.MagicException;
-import dev.drydock.magics.Notebook;
-import dev.drydock.magics.Session;
-import dev.drydock.magics.engine.Docker;
 import dev.drydock.magics.files.AtomicFiles;
-import dev.drydock.magics.registry.RegistryCredentials;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -45,11 +41,6 @@ public final class EnvDevcontainer extends EnvMagic.EnvCommand {
             description = "The postCreateCommand, instead of the one Drydock picks (\"\" for none).")
     String postCreate;
 
-    public EnvDevcontainer(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
-            RegistryCredentials credentials) {
-        super(session, notebook, docker, builder, credentials);
-    }
-
     @Override
     protected void run() throws MagicException {
         Environments environments = environments();
@@ -59,10 +50,10 @@ public final class EnvDevcontainer extends EnvMagic.EnvCommand {
         ContainerConfig config = image.getConfig();
         List<String> ports = config == null || config.getExposedPorts() == null ? List.of()
                 : Arrays.stream(config.getExposedPorts()).map(ExposedPort::toString).toList();
-        Path folder = session.workingDirectory();
+        Path folder = session().workingDirectory();
         Optional<String> command = postCreate == null ? Devcontainer.neededPostCreate(folder)
                 : Optional.of(postCreate).filter(c -> !c.isBlank());
-        Path file = session.resolve(output);
+        Path file = session().resolve(output);
         Devcontainer devcontainer = new Devcontainer(build, config == null ? "" : config.getUser(),
                 config == null ? "" : config.getWorkingDir(), ports, folder, file, command);
         try {
@@ -72,7 +63,7 @@ public final class EnvDevcontainer extends EnvMagic.EnvCommand {
         }
         String where = devcontainer.target().equals(devcontainer.mountSource()) ? "the same path, with the engine's socket"
                 : devcontainer.target();
-        notebook.out("Wrote " + file + ": it opens " + build.tag() + " with " + folder + " at "
+        notebook().out("Wrote " + file + ": it opens " + build.tag() + " with " + folder + " at "
                 + where + command.map(c -> ", then runs " + c).orElse("") + ".\n"
                 + "In VS Code: open " + Devcontainer.workspace(file) + ", then \"Dev Containers: Reopen in Container\".\n");
     }

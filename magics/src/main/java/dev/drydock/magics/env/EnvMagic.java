@@ -24,11 +24,12 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import dev.drydock.magics.render.Table;
+import picocli.CommandLine.ParentCommand;
 
 /** {@code %env}: pinned environments as content-addressed Docker images, one per lifecycle stage. */
 @Command(name = "env",
         description = {
-            "Build pinned environments into Docker images per stage (eo, train, score) and check them.",
+            "Build pinned environments into Docker images per stage (eo, train/e13n, score/ss, deploy/o16n) and check them.",
             "",
             "Examples:",
             "  %%env build train --base python:3.11-slim --pip requirements.txt --apt apt.txt --stage train",
@@ -47,25 +48,37 @@ public final class EnvMagic extends MagicCommand {
                 + " %env --help says more.");
     }
 
-    /** What every subcommand needs: the engine, reached lazily, and the environments over it. */
-    abstract static class EnvCommand extends MagicCommand {
-        final Session session;
-        final Notebook notebook;
-        final Docker docker;
-        final ImageBuilder builder;
-        final RegistryCredentials credentials;
+    final Session session;
+    final Notebook notebook;
+    final Docker docker;
+    final ImageBuilder builder;
+    final RegistryCredentials credentials;
 
-        EnvCommand(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
-                RegistryCredentials credentials) {
-            this.session = session;
-            this.notebook = notebook;
-            this.docker = docker;
-            this.builder = builder;
-            this.credentials = credentials;
+    /** The family's collaborators, given once here; every verb reaches them through its parent command. */
+    public EnvMagic(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
+            RegistryCredentials credentials) {
+        this.session = session;
+        this.notebook = notebook;
+        this.docker = docker;
+        this.builder = builder;
+        this.credentials = credentials;
+    }
+
+    /** What every subcommand needs: its family's collaborators, injected by picocli as the parent command. */
+    abstract static class EnvCommand extends MagicCommand {
+        @ParentCommand
+        EnvMagic family;
+
+        Session session() {
+            return family.session;
+        }
+
+        Notebook notebook() {
+            return family.notebook;
         }
 
         Environments environments() throws MagicException {
-            return new Environments(session, docker.engine(), builder, credentials);
+            return new Environments(family.session, family.docker.engine(), family.builder, family.credentials);
         }
     }
 
@@ -73,13 +86,16 @@ public final class EnvMagic extends MagicCommand {
         "Build an environment's image, or say it is unchanged. The tag is drydock/NAME:HASH, where HASH",
         "covers the base image id, the spec files, the rendered Dockerfile, build arguments and the",
         "template; an unchanged environment is not rebuilt, a changed one says which input changed.",
+        "With --dockerfile FILE your own Dockerfile is the environment: HASH covers it, --target, the build",
+        "arguments and every file of the context that .dockerignore lets through; a rebuild names the files",
+        "that changed. Spec files given with it (--pip ...) are then what %%env verify checks, not installed.",
         "",
-        "Without --base, NAME comes from environments.yml beside the notebook (all of them when NAME is",
-        "left out). Its schema, with paths relative to the file:",
+        "Without --base or --dockerfile, NAME comes from environments.yml beside the notebook (all of them",
+        "when NAME is left out). Its schema, with paths relative to the file:",
         "  environments:",
         "    train:",
         "      base: python:3.11-slim      # required",
-        "      stage: train                # eo | train | score (default train)",
+        "      stage: train                # eo | train (e13n) | score (ss) | deploy (o16n); default train",
         "      conda: conda_dependencies.yml",
         "      pip: requirements.txt",
         "      apt: apt.txt                # one Debian package per line, name or name=version",
@@ -89,7 +105,11 @@ public final class EnvMagic extends MagicCommand {
         "    score:",
         "      base: python:3.11-slim",
         "      stage: score",
-        "      pip: score-requirements.txt"
+        "      pip: score-requirements.txt",
+        "    serve:",
+        "      dockerfile: docker/score/Dockerfile   # instead of base: your own Dockerfile",
+        "      target: runtime             # its stage to build (default the last)",
+        "      context: .                  # default the Dockerfile's folder"
     })
     public static final class Build extends EnvCommand {
 
@@ -99,7 +119,7 @@ public final class EnvMagic extends MagicCommand {
         @Option(names = "--base", paramLabel = "IMAGE", description = "The base image; defines the environment from options.")
         String base;
 
-        @Option(names = "--stage", paramLabel = "STAGE", description = "eo, train or score (default train).")
+        @Option(names = "--stage", paramLabel = "STAGE", description = "eo, train (or e13n), score (or ss), deploy (or o16n: a slim serving image); default train.")
         String stage;
 
         @Option(names = "--conda", paramLabel = "FILE", description = "A conda environment file (channels, dependencies, pip:).")
@@ -124,27 +144,35 @@ public final class EnvMagic extends MagicCommand {
         @Option(names = "--locked", description = "Build from the lock files of %%env lock instead of the specs.")
         boolean locked;
 
-        public Build(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
-                RegistryCredentials credentials) {
-            super(session, notebook, docker, builder, credentials);
-        }
+        @Option(names = "--dockerfile", paramLabel = "FILE", description = "Your own Dockerfile defines the environment"
+                + " instead of --base; its context is hashed, so an unchanged one is not rebuilt.")
+        String dockerfile;
+
+        @Option(names = "--target", paramLabel = "STAGE", description = "The stage of the --dockerfile to build.")
+        String target;
+
+        @Option(names = "--context", paramLabel = "DIR", description = "The build context of the --dockerfile"
+                + " (default its folder); what its .dockerignore excludes is neither sent nor hashed.")
+        String context;
 
         @Override
         protected void run() throws MagicException {
             List<EnvSpec> specs = new ArrayList<>();
-            if (base != null) {
+            if (base != null || dockerfile != null) {
                 if (name == null) {
-                    throw MagicException.usage("Name the environment: %env build NAME --base " + base + " ...");
+                    throw MagicException.usage("Name the environment: %env build NAME "
+                            + (base != null ? "--base " + base : "--dockerfile " + dockerfile) + " ...");
                 }
                 specs.add(new EnvSpec(name, base, stage == null ? Stage.TRAIN : Stage.parse(stage), file(conda),
-                        file(pip), file(apt), gpu, secrets, buildArgs, session.workingDirectory(), false)
+                        file(pip), file(apt), gpu, secrets, buildArgs, session().workingDirectory(), false)
+                        .withDockerfile(file(dockerfile), target, file(context))
                         .validated("the options of %env build"));
             } else {
                 if (conda != null || pip != null || apt != null || stage != null || gpu || !secrets.isEmpty()
-                        || !buildArgs.isEmpty()) {
-                    throw MagicException.usage("--stage, --conda, --pip, --apt, --gpu, --secret and --build-arg define an"
-                            + " environment together with --base IMAGE; without --base the environment comes from "
-                            + SpecFiles.ENVIRONMENTS_FILE + " or its last build.");
+                        || !buildArgs.isEmpty() || target != null || context != null) {
+                    throw MagicException.usage("--stage, --conda, --pip, --apt, --gpu, --secret, --build-arg, --target and"
+                            + " --context define an environment together with --base IMAGE or --dockerfile FILE; without"
+                            + " them the environment comes from " + SpecFiles.ENVIRONMENTS_FILE + " or its last build.");
                 }
                 Environments environments = environments();
                 if (name != null) {
@@ -153,27 +181,23 @@ public final class EnvMagic extends MagicCommand {
                     specs.addAll(environments.fromFile().values());
                     if (specs.isEmpty()) {
                         throw MagicException.usage("Name the environment to build, or define some in "
-                                + session.workingDirectory().resolve(SpecFiles.ENVIRONMENTS_FILE) + " (see %env build --help).");
+                                + session().workingDirectory().resolve(SpecFiles.ENVIRONMENTS_FILE) + " (see %env build --help).");
                     }
                 }
             }
             Environments environments = environments();
             for (EnvSpec spec : specs) {
-                environments.build(locked ? spec.lockedVersion() : spec, notebook);
+                environments.build(locked ? spec.lockedVersion() : spec, notebook());
             }
         }
 
         private Path file(String path) {
-            return path == null ? null : session.resolve(path);
+            return path == null ? null : session().resolve(path);
         }
     }
 
     @Command(name = "ls", description = "List the environment images on the engine: name, stage, tag, image id, size, built at.")
     public static final class Ls extends EnvCommand {
-
-        public Ls(Session session, Notebook notebook, Docker docker, ImageBuilder builder, RegistryCredentials credentials) {
-            super(session, notebook, docker, builder, credentials);
-        }
 
         @Override
         protected void run() throws MagicException {
@@ -183,10 +207,10 @@ public final class EnvMagic extends MagicCommand {
                         String.format("%.1f MB", build.size() / 1e6), build.created()));
             }
             if (rows.isEmpty()) {
-                notebook.out("No environment images yet: %env build NAME --base IMAGE ... makes one.\n");
+                notebook().out("No environment images yet: %env build NAME --base IMAGE ... makes one.\n");
                 return;
             }
-            notebook.display(new Table(List.of("name", "stage", "tag", "image id", "size", "built at"), rows).bundle(), null);
+            notebook().display(new Table(List.of("name", "stage", "tag", "image id", "size", "built at"), rows).bundle(), null);
         }
     }
 
@@ -195,10 +219,6 @@ public final class EnvMagic extends MagicCommand {
 
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
-
-        public Show(Session session, Notebook notebook, Docker docker, ImageBuilder builder, RegistryCredentials credentials) {
-            super(session, notebook, docker, builder, credentials);
-        }
 
         @Override
         protected void run() throws MagicException {
@@ -214,7 +234,7 @@ public final class EnvMagic extends MagicCommand {
                     text.append("  ").append(k).append('=').append(v).append('\n');
                 }
             });
-            notebook.out(text.toString());
+            notebook().out(text.toString());
         }
     }
 
@@ -226,10 +246,6 @@ public final class EnvMagic extends MagicCommand {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
 
-        public Verify(Session session, Notebook notebook, Docker docker, ImageBuilder builder, RegistryCredentials credentials) {
-            super(session, notebook, docker, builder, credentials);
-        }
-
         @Override
         protected void run() throws MagicException {
             Environments environments = environments();
@@ -237,19 +253,19 @@ public final class EnvMagic extends MagicCommand {
             Environments.Build build = environments.latestOrFail(name);
             List<Pin> pins = SpecFiles.pins(spec);
             if (pins.isEmpty()) {
-                notebook.out(name + " pins no packages: nothing to verify.\n");
+                notebook().out(name + " pins no packages: nothing to verify.\n");
                 return;
             }
-            List<Verification.Row> rows = Verification.check(pins, environments.packages(build.tag(), notebook));
+            List<Verification.Row> rows = Verification.check(pins, environments.packages(build.tag(), notebook()));
             List<List<String>> cells = Verification.cells(rows);
-            notebook.display(new Table(Verification.HEADERS, cells).bundle(), null);
+            notebook().display(new Table(Verification.HEADERS, cells).bundle(), null);
             List<Verification.Row> bad = rows.stream().filter(r -> !r.ok()).toList();
             if (!bad.isEmpty()) {
                 throw MagicException.failed(bad.size() + " of " + rows.size() + " pinned packages of " + name
                         + " do not match inside " + build.tag() + ":\n" + new Table(Verification.HEADERS,
                         Verification.cells(bad)).plain().stripTrailing());
             }
-            notebook.out("All " + rows.size() + " pinned packages of " + name + " match inside " + build.tag() + ".\n");
+            notebook().out("All " + rows.size() + " pinned packages of " + name + " match inside " + build.tag() + ".\n");
         }
     }
 
@@ -273,16 +289,12 @@ public final class EnvMagic extends MagicCommand {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
 
-        public Lock(Session session, Notebook notebook, Docker docker, ImageBuilder builder, RegistryCredentials credentials) {
-            super(session, notebook, docker, builder, credentials);
-        }
-
         @Override
         protected void run() throws MagicException {
             Environments environments = environments();
             EnvSpec spec = environments.resolve(name);
             Environments.Build build = environments.latestOrFail(name);
-            String out = environments.capture(build.tag(), SCRIPT, notebook);
+            String out = environments.capture(build.tag(), SCRIPT, notebook());
             int explicitAt = out.indexOf("@@explicit");
             String freeze = out.substring(out.indexOf("@@freeze") + 8, explicitAt).strip();
             String explicit = out.substring(explicitAt + 10).strip();
@@ -304,7 +316,7 @@ public final class EnvMagic extends MagicCommand {
             if (written.isEmpty()) {
                 throw MagicException.failed("Found neither pip nor conda inside " + build.tag() + ": nothing to lock.");
             }
-            notebook.out("Locked " + name + " from " + build.tag() + " into " + String.join(" and ", written) + ".\n");
+            notebook().out("Locked " + name + " from " + build.tag() + " into " + String.join(" and ", written) + ".\n");
         }
 
         private static void write(Path file, String text) throws MagicException {
@@ -325,22 +337,18 @@ public final class EnvMagic extends MagicCommand {
         @Parameters(index = "1", paramLabel = "B", description = "An environment name or an image.")
         String b;
 
-        public Diff(Session session, Notebook notebook, Docker docker, ImageBuilder builder, RegistryCredentials credentials) {
-            super(session, notebook, docker, builder, credentials);
-        }
-
         @Override
         protected void run() throws MagicException {
             Environments environments = environments();
             String imageA = image(environments, a);
             String imageB = image(environments, b);
-            List<List<String>> rows = Verification.diff(environments.packages(imageA, notebook),
-                    environments.packages(imageB, notebook));
+            List<List<String>> rows = Verification.diff(environments.packages(imageA, notebook()),
+                    environments.packages(imageB, notebook()));
             if (rows.isEmpty()) {
-                notebook.out("No package differences between " + imageA + " and " + imageB + ".\n");
+                notebook().out("No package differences between " + imageA + " and " + imageB + ".\n");
                 return;
             }
-            notebook.display(new Table(List.of("manager", "package", a, b), rows).bundle(), null);
+            notebook().display(new Table(List.of("manager", "package", a, b), rows).bundle(), null);
         }
 
         private static String image(Environments environments, String nameOrImage) throws MagicException {
@@ -368,21 +376,17 @@ public final class EnvMagic extends MagicCommand {
         @Parameters(index = "1", paramLabel = "REGISTRY/REPO[:TAG]")
         String target;
 
-        public Push(Session session, Notebook notebook, Docker docker, ImageBuilder builder, RegistryCredentials credentials) {
-            super(session, notebook, docker, builder, credentials);
-        }
-
         @Override
         protected void run() throws MagicException {
-            DockerEngine engine = docker.engine();
-            Environments.Build build = new Environments(session, engine, builder, credentials).latestOrFail(name);
+            DockerEngine engine = family.docker.engine();
+            Environments.Build build = new Environments(session(), engine, family.builder, family.credentials).latestOrFail(name);
             int slash = target.lastIndexOf('/');
             int colon = target.lastIndexOf(':');
             String repository = colon > slash ? target.substring(0, colon) : target;
             String tag = colon > slash ? target.substring(colon + 1) : build.tag().substring(build.tag().lastIndexOf(':') + 1);
             engine.client().tagImageCmd(build.imageId(), repository, tag).exec();
-            ImageTransfer.push(engine, credentials, repository + ":" + tag, notebook);
-            notebook.out("Pushed " + build.tag() + " as " + repository + ":" + tag + ".\n");
+            ImageTransfer.push(engine, family.credentials, repository + ":" + tag, notebook());
+            notebook().out("Pushed " + build.tag() + " as " + repository + ":" + tag + ".\n");
         }
     }
 

@@ -42,6 +42,9 @@ public final class Environments {
     public static final String LABEL_DOCKERFILE = "dev.drydock.dockerfile";
     public static final String LABEL_SOURCE = "dev.drydock.source";
     public static final String LABEL_SESSION = "dev.drydock.session";
+    public static final String LABEL_DOCKERFILE_PATH = "dev.drydock.dockerfile-path";
+    public static final String LABEL_CONTEXT = "dev.drydock.context";
+    public static final String LABEL_TARGET = "dev.drydock.target";
     public static final String LABEL_CREATED = "org.opencontainers.image.created";
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -111,6 +114,9 @@ public final class Environments {
                         + " build arguments in the image history. Pass it with --secret NAME instead.");
             }
         }
+        if (spec.fromDockerfile()) {
+            return buildDockerfile(spec, notebook);
+        }
         InspectImageResponse base = baseImage(spec.base(), notebook);
         String template = DockerfileRenderer.template(spec.stage());
         boolean explicit = spec.conda() != null && SpecFiles.isExplicit(spec.conda());
@@ -126,30 +132,13 @@ public final class Environments {
         String hash = BuildInputs.hash(inputs);
         String tag = BuildInputs.tag(spec, hash);
 
-        Optional<InspectImageResponse> existing = inspect(tag);
-        if (existing.isPresent()) {
-            String created = Optional.ofNullable(existing.get().getConfig().getLabels()).map(l -> l.get(LABEL_CREATED))
-                    .orElse(existing.get().getCreated());
-            notebook.out(spec.name() + " unchanged: image " + tag + " (" + shortId(existing.get().getId())
-                    + ", built at " + created + ").\n");
-            return new Built(tag, existing.get().getId(), true, hash);
+        Optional<Built> unchanged = unchanged(spec, tag, hash, inputs, notebook);
+        if (unchanged.isPresent()) {
+            return unchanged.get();
         }
-        Optional<Build> previous = latest(spec.name());
-        if (previous.isEmpty()) {
-            notebook.out("Building " + spec.name() + " for the first time as " + tag + ".\n");
-        } else {
-            List<String> changed = BuildInputs.changed(inputsOf(previous.get()), inputs);
-            notebook.out("Rebuilding " + spec.name() + " as " + tag + ": " + (changed.isEmpty()
-                    ? "its inputs differ from " + previous.get().tag()
-                    : String.join(", ", changed) + " since " + previous.get().tag()) + ".\n");
-        }
-
-        Map<String, String> secrets = new LinkedHashMap<>();
-        for (String name : spec.secrets()) {
-            secrets.put(name, session.variable(name).orElseThrow(() -> MagicException.usage("The build of "
-                    + spec.name() + " needs the secret " + name + ", which is not set: load it with %dotenv.")));
-        }
-        Map<String, String> labels = labels(spec, base, hash, inputs, dockerfile);
+        Map<String, String> secrets = secrets(spec);
+        Map<String, String> labels = labels(spec, base.getRepoDigests() != null && !base.getRepoDigests().isEmpty()
+                ? base.getRepoDigests().get(0).replaceFirst("^[^@]*@", "") : base.getId(), hash, inputs, dockerfile);
         try (BuildContext context = BuildContext.assemble(spec, dockerfile, explicit, kernel);
                 BuildLog log = new BuildLog(spec.name() + " (" + tag + ")", notebook)) {
             String imageId = builder.build(engine,
@@ -161,16 +150,85 @@ public final class Environments {
         }
     }
 
-    private Map<String, String> labels(EnvSpec spec, InspectImageResponse base, String hash, Map<String, String> inputs,
+    /**
+     * A user's Dockerfile as an environment: its content address covers the Dockerfile, the target, the build
+     * arguments and every file of the context that {@code .dockerignore} lets through, so an unchanged one
+     * makes no call to the builder and a changed one names the files that changed.
+     */
+    private Built buildDockerfile(EnvSpec spec, Notebook notebook) throws MagicException {
+        try (BuildContext context = BuildContext.snapshot(spec.context(), spec.dockerfile())) {
+            String dockerfile = SpecFiles.text(spec.dockerfile());
+            Map<String, String> inputs = BuildInputs.ofDockerfile(spec, dockerfile, context.files());
+            String hash = BuildInputs.hash(inputs);
+            String tag = BuildInputs.tag(spec, hash);
+            Optional<Built> unchanged = unchanged(spec, tag, hash, inputs, notebook);
+            if (unchanged.isPresent()) {
+                return unchanged.get();
+            }
+            Map<String, String> secrets = secrets(spec);
+            Map<String, String> labels = labels(spec, null, hash, inputs, dockerfile);
+            labels.put(LABEL_DOCKERFILE_PATH, spec.dockerfile().toString());
+            labels.put(LABEL_CONTEXT, spec.context().toString());
+            if (spec.target() != null) {
+                labels.put(LABEL_TARGET, spec.target());
+            }
+            try (BuildLog log = new BuildLog(spec.name() + " (" + tag + ")", notebook)) {
+                String imageId = builder.build(engine, new ImageBuilder.Request(context.dir(), List.of(tag),
+                        context.dockerfile(), spec.target(), labels, spec.buildArgs(), secrets, false, false), log,
+                        notebook.cancellation());
+                log.finish("Built");
+                notebook.out(String.format("Built %s (%s) from %s%s in %.1f s.%n", tag, shortId(imageId),
+                        spec.dockerfile().getFileName(), spec.target() == null ? "" : ", stage " + spec.target(),
+                        log.elapsed()));
+                return new Built(tag, imageId, false, hash);
+            }
+        }
+    }
+
+    /** The image already built with these inputs, said as such; else says what changed and returns nothing. */
+    private Optional<Built> unchanged(EnvSpec spec, String tag, String hash, Map<String, String> inputs,
+            Notebook notebook) {
+        Optional<InspectImageResponse> existing = inspect(tag);
+        if (existing.isPresent()) {
+            String created = Optional.ofNullable(existing.get().getConfig().getLabels()).map(l -> l.get(LABEL_CREATED))
+                    .orElse(existing.get().getCreated());
+            notebook.out(spec.name() + " unchanged: image " + tag + " (" + shortId(existing.get().getId())
+                    + ", built at " + created + ").\n");
+            return Optional.of(new Built(tag, existing.get().getId(), true, hash));
+        }
+        Optional<Build> previous = latest(spec.name());
+        if (previous.isEmpty()) {
+            notebook.out("Building " + spec.name() + " for the first time as " + tag + ".\n");
+        } else {
+            List<String> changed = BuildInputs.changed(inputsOf(previous.get()), inputs);
+            notebook.out("Rebuilding " + spec.name() + " as " + tag + ": " + (changed.isEmpty()
+                    ? "its inputs differ from " + previous.get().tag()
+                    : String.join(", ", changed) + " since " + previous.get().tag()) + ".\n");
+        }
+        return Optional.empty();
+    }
+
+    private Map<String, String> secrets(EnvSpec spec) throws MagicException {
+        Map<String, String> secrets = new LinkedHashMap<>();
+        for (String name : spec.secrets()) {
+            secrets.put(name, session.variable(name).orElseThrow(() -> MagicException.usage("The build of "
+                    + spec.name() + " needs the secret " + name + ", which is not set: load it with %dotenv.")));
+        }
+        return secrets;
+    }
+
+    /** @param baseDigest the base image's digest, or null for a Dockerfile's own FROM lines */
+    private Map<String, String> labels(EnvSpec spec, String baseDigest, String hash, Map<String, String> inputs,
             String dockerfile) throws MagicException {
         Map<String, String> labels = new TreeMap<>();
         labels.put(LABEL_CREATED, Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
         labels.put("org.opencontainers.image.title", spec.name());
         labels.put("org.opencontainers.image.description", "Drydock environment " + spec.name() + ", stage "
-                + spec.stage().label());
-        labels.put("org.opencontainers.image.base.name", spec.base());
-        labels.put("org.opencontainers.image.base.digest", base.getRepoDigests() != null && !base.getRepoDigests().isEmpty()
-                ? base.getRepoDigests().get(0).replaceFirst("^[^@]*@", "") : base.getId());
+                + spec.stage().label() + (spec.fromDockerfile() ? ", from " + spec.dockerfile().getFileName() : ""));
+        if (baseDigest != null) {
+            labels.put("org.opencontainers.image.base.name", spec.base());
+            labels.put("org.opencontainers.image.base.digest", baseDigest);
+        }
         Git.revision(spec.folder()).ifPresent(rev -> labels.put("org.opencontainers.image.revision", rev));
         // A remote URL can carry a token (https://user:token@host/...): only the address goes into the label.
         Git.origin(spec.folder()).map(url -> url.replaceFirst("://[^/@]+@", "://"))
@@ -335,7 +393,20 @@ public final class Environments {
 
     private static ObjectNode specJson(EnvSpec spec) {
         ObjectNode node = JSON.createObjectNode();
-        node.put("base", spec.base());
+        if (spec.base() != null) {
+            node.put("base", spec.base());
+        }
+        if (spec.dockerfile() != null) {
+            node.put("dockerfile", spec.dockerfile().toString());
+            node.put("context", spec.context().toString());
+            if (spec.target() != null) {
+                node.put("target", spec.target());
+            }
+        }
+        if (spec.poetry() != null) {
+            node.put("poetry", spec.poetry().toString());
+            node.putPOJO("with", spec.groups());
+        }
         node.put("stage", spec.stage().label());
         if (spec.conda() != null) {
             node.put("conda", spec.conda().toString());
@@ -361,9 +432,13 @@ public final class Environments {
             node.path("secrets").forEach(s -> secrets.add(s.asText()));
             Map<String, String> args = new LinkedHashMap<>();
             node.path("args").properties().forEach(e -> args.put(e.getKey(), e.getValue().asText()));
+            List<String> groups = new ArrayList<>();
+            node.path("with").forEach(g -> groups.add(g.asText()));
             return new EnvSpec(name, node.path("base").asText(null), Stage.parse(node.path("stage").asText("train")),
                     path(node, "conda"), path(node, "pip"), path(node, "apt"), node.path("gpu").asBoolean(),
-                    secrets, args, Path.of(node.path("folder").asText(".")), node.path("locked").asBoolean());
+                    secrets, args, Path.of(node.path("folder").asText(".")), node.path("locked").asBoolean(),
+                    path(node, "dockerfile"), node.path("target").asText(null), path(node, "context"),
+                    path(node, "poetry"), groups);
         } catch (JsonProcessingException e) {
             throw MagicException.failed("The image of " + name + " has an unreadable " + LABEL_SPEC + " label: "
                     + e.getOriginalMessage());

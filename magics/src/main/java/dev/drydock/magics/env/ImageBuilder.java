@@ -29,9 +29,26 @@ import java.util.concurrent.TimeUnit;
  */
 public class ImageBuilder {
 
-    /** What one build needs; {@code secrets} maps a BuildKit secret id to its value. */
-    public record Request(Path context, String tag, Map<String, String> labels, Map<String, String> buildArgs,
-            Map<String, String> secrets) {}
+    /**
+     * What one build needs; {@code secrets} maps a BuildKit secret id to its value.
+     *
+     * @param tags the image's names; may be empty (the image is then known by its id only)
+     * @param dockerfile the Dockerfile inside {@code context}; null for {@code context/Dockerfile}
+     * @param target the stage of a multi-stage Dockerfile to stop at; null for the last
+     */
+    public record Request(Path context, List<String> tags, Path dockerfile, String target, Map<String, String> labels,
+            Map<String, String> buildArgs, Map<String, String> secrets, boolean noCache, boolean pull) {
+
+        public Request {
+            tags = List.copyOf(tags);
+        }
+
+        /** A rendered environment: the context's own Dockerfile, its last stage, cache on, nothing pulled. */
+        public Request(Path context, String tag, Map<String, String> labels, Map<String, String> buildArgs,
+                Map<String, String> secrets) {
+            this(context, List.of(tag), null, null, labels, buildArgs, secrets, false, false);
+        }
+    }
 
     private final Map<String, String> condaTools = new ConcurrentHashMap<>();
     private final Map<String, EnvSpec> builtHere = new ConcurrentHashMap<>();
@@ -76,11 +93,18 @@ public class ImageBuilder {
     private String buildWithEngine(DockerEngine engine, Request request, BuildLog log, Cancellation cancellation)
             throws MagicException {
         BuildImageCmd command = engine.client().buildImageCmd(request.context().toFile())
-                .withTags(Set.of(request.tag()))
+                .withTags(Set.copyOf(request.tags()))
                 .withLabels(request.labels())
-                .withPull(false)
+                .withPull(request.pull())
+                .withNoCache(request.noCache())
                 .withRemove(true)
                 .withForcerm(true);
+        if (request.dockerfile() != null) {
+            command.withDockerfile(request.dockerfile().toFile());
+        }
+        if (request.target() != null) {
+            command.withTarget(request.target());
+        }
         request.buildArgs().forEach(command::withBuildArg);
         List<String> errors = new CopyOnWriteArrayList<>();
         String[] imageId = new String[1];
@@ -112,8 +136,11 @@ public class ImageBuilder {
         if (!errors.isEmpty()) {
             throw log.failure(errors.get(0));
         }
+        if (imageId[0] == null && !request.tags().isEmpty()) {
+            imageId[0] = engine.client().inspectImageCmd(request.tags().get(0)).exec().getId();
+        }
         if (imageId[0] == null) {
-            imageId[0] = engine.client().inspectImageCmd(request.tag()).exec().getId();
+            throw log.failure("the engine reported no image id");
         }
         return imageId[0];
     }
@@ -129,7 +156,20 @@ public class ImageBuilder {
         }
         try {
             List<String> argv = new ArrayList<>(List.of(docker.toString(), "build", "--progress=plain",
-                    "--iidfile", iidFile.toString(), "--tag", request.tag()));
+                    "--iidfile", iidFile.toString()));
+            request.tags().forEach(tag -> argv.addAll(List.of("--tag", tag)));
+            if (request.dockerfile() != null) {
+                argv.addAll(List.of("--file", request.dockerfile().toString()));
+            }
+            if (request.target() != null) {
+                argv.addAll(List.of("--target", request.target()));
+            }
+            if (request.noCache()) {
+                argv.add("--no-cache");
+            }
+            if (request.pull()) {
+                argv.add("--pull");
+            }
             request.labels().forEach((k, v) -> argv.addAll(List.of("--label", k + "=" + v)));
             request.buildArgs().forEach((k, v) -> argv.addAll(List.of("--build-arg", k + "=" + v)));
             // The value travels in the CLI's environment only: never on its command line, where ps would show it.

@@ -40,7 +40,7 @@ public final class SpecFiles {
 
     /** One entry of {@code environments.yml}; paths are relative to that file's folder. */
     record Entry(String base, String stage, String conda, String pip, String apt, Boolean gpu, List<String> secrets,
-            @JsonProperty("args") Map<String, String> args) {}
+            @JsonProperty("args") Map<String, String> args, String dockerfile, String target, String context) {}
 
     record EnvironmentsFile(Map<String, Entry> environments) {}
 
@@ -66,7 +66,9 @@ public final class SpecFiles {
             specs.put(e.getKey(), new EnvSpec(e.getKey(), entry.base(), stage, path(folder, entry.conda()),
                     path(folder, entry.pip()), path(folder, entry.apt()), Boolean.TRUE.equals(entry.gpu()),
                     entry.secrets() == null ? List.of() : entry.secrets(),
-                    entry.args() == null ? Map.of() : entry.args(), folder, false).validated(origin));
+                    entry.args() == null ? Map.of() : entry.args(), folder, false)
+                    .withDockerfile(path(folder, entry.dockerfile()), entry.target(), path(folder, entry.context()))
+                    .validated(origin));
         }
         return specs;
     }

@@ -206,4 +206,32 @@ class EnvRenderingTest {
                 () -> KernelJar.of(dir.resolve("gone.jar")));
         assertTrue(missing.getMessage().contains("gone.jar"), missing.getMessage());
     }
+
+    @Test
+    void theSourceDocumentsStageNamesAreAliases() throws Exception {
+        assertEquals(Stage.EO, Stage.parse("eo"));
+        assertEquals(Stage.TRAIN, Stage.parse("e13n"));
+        assertEquals(Stage.SCORE, Stage.parse("SS"));
+        assertEquals(Stage.DEPLOY, Stage.parse("o16n"));
+        assertEquals(Stage.DEPLOY, Stage.parse("deploy"));
+        MagicException unknown = org.junit.jupiter.api.Assertions.assertThrows(MagicException.class, () -> Stage.parse("prod"));
+        assertTrue(unknown.getMessage().contains("deploy (o16n)"), unknown.getMessage());
+    }
+
+    @Test
+    void theDeployStageIsTheSlimServingImageWithTheScoringServer() throws Exception {
+        Path pip = Files.writeString(dir.resolve("requirements.txt"), "x==1\n");
+        String template = DockerfileRenderer.template(Stage.DEPLOY);
+        String dockerfile = DockerfileRenderer.render(spec(null, pip, null, false, List.of()), template,
+                Optional.empty(), false);
+        assertTrue(dockerfile.contains("COPY score_server.py /opt/drydock/score_server.py\n"), dockerfile);
+        assertTrue(dockerfile.contains("USER scorer\n") && dockerfile.contains("HEALTHCHECK "), dockerfile);
+        assertTrue(dockerfile.indexOf("pip install") < dockerfile.indexOf("COPY score_server.py"), "dependencies first");
+        assertTrue(template.contains("# score_server.py sha256 " + BuildInputs.sha256(DockerfileRenderer.server())),
+                "a new server is a new content address");
+        assertTrue(DockerfileRenderer.servesScoring(dockerfile));
+        try (BuildContext context = BuildContext.assemble(spec(null, pip, null, false, List.of()), dockerfile, false)) {
+            assertTrue(Files.readString(context.dir().resolve("score_server.py")).contains("ThreadingHTTPServer"));
+        }
+    }
 }

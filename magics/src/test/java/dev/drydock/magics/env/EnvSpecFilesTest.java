@@ -197,7 +197,7 @@ class EnvSpecFilesTest {
     void badNamesAndStagesAreUsageErrors() {
         EnvSpec upper = new EnvSpec("Train", "b", Stage.TRAIN, null, null, null, false, List.of(), Map.of(), dir, false);
         assertThrows(MagicException.class, () -> upper.validated("options"));
-        MagicException stage = assertThrows(MagicException.class, () -> Stage.parse("deploy"));
-        assertEquals("Unknown stage 'deploy': use one of eo, train, score.", stage.getMessage());
+        MagicException stage = assertThrows(MagicException.class, () -> Stage.parse("prod"));
+        assertEquals("Unknown stage 'prod': use one of eo, train (e13n), score (ss), deploy (o16n).", stage.getMessage());
     }
 }
