@@ -73,7 +73,7 @@ class CellApiTest {
         java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("cellapi-env");
         java.nio.file.Files.writeString(dir.resolve(".env"), "DOCKER_USERNAME=george\nDOCKER_PASSWORD='pa ss#1'\n");
         dev.drydock.magics.Session session = new dev.drydock.magics.Session(dir, Map.of("HOME_REGION", "westeurope"));
-        dev.drydock.magics.Magics magics = new dev.drydock.magics.Magics(session);
+        dev.drydock.magics.api.Magics magics = new dev.drydock.magics.api.Magics(session);
         magics.run(new dev.drydock.magics.MagicCall("dotenv", "", null), notebook);
         magics.run(new dev.drydock.magics.MagicCall("setenv", "DATA=/data", null), notebook);
         CellApi.bindVariables(session);
