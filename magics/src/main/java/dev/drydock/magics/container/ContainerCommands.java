@@ -15,6 +15,7 @@ import dev.drydock.magics.Session;
 import dev.drydock.magics.commands.MagicCommand;
 import dev.drydock.magics.docker.Docker;
 import dev.drydock.magics.docker.DockerEngine;
+import dev.drydock.magics.docker.EngineErrors;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -302,7 +303,7 @@ public final class ContainerCommands {
                     client.removeContainerCmd(container).withForce(force).withRemoveVolumes(true).exec();
                     notebook.out(container + "\n");
                 } catch (DockerException e) {
-                    failures.add(container + ": " + Containers.engineMessage(e));
+                    failures.add(container + ": " + EngineErrors.message(e));
                 }
             }
             if (notebookOnly && targets.isEmpty()) {

@@ -13,6 +13,7 @@ import dev.drydock.magics.Notebook;
 import dev.drydock.magics.Session;
 import dev.drydock.magics.commands.MagicCommand;
 import dev.drydock.magics.docker.Docker;
+import dev.drydock.magics.docker.EngineErrors;
 import java.io.IOException;
 import java.net.HttpURLConnection;
 import java.net.URI;
@@ -127,7 +128,7 @@ public final class ContainerJupyter extends MagicCommand {
             id = create.exec().getId();
         } catch (DockerException e) {
             throw new MagicException(MagicException.Kind.MagicError, "Creating the Jupyter container from " + resolved
-                    + " failed: " + Containers.engineMessage(e), e);
+                    + " failed: " + EngineErrors.message(e), e);
         }
         boolean ready = false;
         try {

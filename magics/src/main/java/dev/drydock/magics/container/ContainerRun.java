@@ -12,6 +12,7 @@ import dev.drydock.magics.Session;
 import dev.drydock.magics.commands.MagicCommand;
 import dev.drydock.magics.docker.Docker;
 import dev.drydock.magics.docker.DockerEngine;
+import dev.drydock.magics.docker.EngineErrors;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -106,10 +107,10 @@ public final class ContainerRun extends MagicCommand {
         } catch (NotFoundException e) {
             throw new MagicException(MagicException.Kind.MagicError, "The image " + resolved + " is not on the Docker "
                     + "engine: pull it with %docker pull " + resolved + ", or build it (%env build). The engine said: "
-                    + Containers.engineMessage(e), e);
+                    + EngineErrors.message(e), e);
         } catch (DockerException e) {
             throw new MagicException(MagicException.Kind.MagicError, "Creating a container from " + resolved
-                    + " failed: " + Containers.engineMessage(e), e);
+                    + " failed: " + EngineErrors.message(e), e);
         }
     }
 

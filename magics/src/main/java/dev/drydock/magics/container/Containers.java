@@ -1,7 +1,5 @@
 package dev.drydock.magics.container;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
@@ -9,7 +7,7 @@ import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.Ports;
 import dev.drydock.magics.Cancellation;
 import dev.drydock.magics.MagicException;
-import java.io.IOException;
+import dev.drydock.magics.docker.EngineErrors;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,8 +18,6 @@ public final class Containers {
     /** How long a stop waits for SIGTERM before SIGKILL; short, since an interrupt should be felt at once. */
     static final int INTERRUPT_STOP_SECONDS = 1;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private Containers() {}
 
     /** Starts a created container; a refused GPU request becomes the NVIDIA Container Toolkit explanation. */
@@ -29,7 +25,7 @@ public final class Containers {
         try {
             client.startContainerCmd(id).exec();
         } catch (DockerException e) {
-            String message = engineMessage(e);
+            String message = EngineErrors.message(e);
             if (message.contains(GpuRequest.NO_DRIVER)) {
                 throw new MagicException(MagicException.Kind.MagicError, GpuRequest.explain(message, image), e);
             }
@@ -63,26 +59,9 @@ public final class Containers {
         });
     }
 
-    /** The engine's own sentence out of docker-java's "Status 500: {"message":"..."}". */
-    static String engineMessage(DockerException e) {
-        String text = e.getMessage() == null ? "" : e.getMessage();
-        int brace = text.indexOf('{');
-        if (brace >= 0) {
-            try {
-                JsonNode body = JSON.readTree(text.substring(brace));
-                if (body.hasNonNull("message")) {
-                    return body.get("message").asText();
-                }
-            } catch (IOException ignored) {
-                // Not JSON after all: the text as it is.
-            }
-        }
-        return text.replaceFirst("^Status \\d+: ", "").strip();
-    }
-
     /** A failure of an engine call that names a container: "no such container" gets a hint. */
     static MagicException failed(String what, String container, DockerException e) {
-        String message = engineMessage(e);
+        String message = EngineErrors.message(e);
         if (e instanceof NotFoundException) {
             return new MagicException(MagicException.Kind.MagicError, what + " " + container + " failed: " + message
                     + ". %container ls -a lists the containers there are.", e);

@@ -18,6 +18,7 @@ import dev.drydock.magics.container.Table;
 import dev.drydock.magics.docker.Docker;
 import dev.drydock.magics.docker.DockerConfig;
 import dev.drydock.magics.docker.DockerEngine;
+import dev.drydock.magics.docker.EngineErrors;
 import dev.drydock.magics.files.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -268,8 +269,8 @@ public final class DockerMagic extends MagicCommand {
             start.exec();
             DockerEngine.await(progress, notebook.cancellation());
         } catch (DockerException e) {
-            throw new MagicException(MagicException.Kind.MagicError, what + " failed: " + engineMessage(e) + hint(
-                    engineMessage(e)), e);
+            throw new MagicException(MagicException.Kind.MagicError, what + " failed: " + EngineErrors.message(e) + hint(
+                    EngineErrors.message(e)), e);
         } finally {
             progress.finish();
         }
@@ -284,16 +285,6 @@ public final class DockerMagic extends MagicCommand {
         return message.contains("unauthorized") || message.contains("no basic auth credentials")
                 || message.contains("authentication required")
                 ? ". Log in first: %docker login REGISTRY (with the credentials loaded by %dotenv)." : "";
-    }
-
-    private static String engineMessage(DockerException e) {
-        String text = e.getMessage() == null ? "" : e.getMessage();
-        int start = text.indexOf("\"message\":\"");
-        if (start >= 0) {
-            int end = text.indexOf('"', start + 11);
-            return end > start ? text.substring(start + 11, end) : text;
-        }
-        return text.replaceFirst("^Status \\d+: ", "").strip();
     }
 
     @Command(name = "images", description = {"List the engine's images: repository, tag, id, created, size."})
@@ -363,7 +354,7 @@ public final class DockerMagic extends MagicCommand {
                 docker.engine().client().tagImageCmd(source, reference.repository(), reference.tag()).exec();
             } catch (DockerException e) {
                 throw new MagicException(MagicException.Kind.MagicError, "Tagging " + source + " as " + target
-                        + " failed: " + engineMessage(e), e);
+                        + " failed: " + EngineErrors.message(e), e);
             }
             notebook.out("Tagged " + source + " as " + reference + ".\n");
         }
@@ -394,7 +385,7 @@ public final class DockerMagic extends MagicCommand {
                     client.removeImageCmd(image).withForce(force).exec();
                 } catch (DockerException e) {
                     throw new MagicException(MagicException.Kind.MagicError, "Removing " + image + " failed: "
-                            + engineMessage(e), e);
+                            + EngineErrors.message(e), e);
                 }
                 notebook.out("Removed " + image + "\n");
             }
