@@ -1,6 +1,7 @@
 package dev.drydock.magics.container;
 
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.CommitCmd;
 import com.github.dockerjava.api.command.ExecCreateCmd;
 import com.github.dockerjava.api.command.InspectContainerResponse;
@@ -9,6 +10,7 @@ import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.ContainerPort;
+import com.github.dockerjava.api.model.Frame;
 import dev.drydock.magics.MagicException;
 import dev.drydock.magics.Notebook;
 import dev.drydock.magics.Session;
@@ -23,6 +25,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -129,8 +132,16 @@ public final class ContainerCommands {
 
     @Command(name = "exec", modelTransformer = StopAtImage.class,
             description = {"Run a command in a running container; its output streams into the cell, and an interrupt stops it.",
-                "Example: %%container exec web ls -l /srv"})
+                "With -d it starts in the background (a server, say) and the cell ends at once.",
+                "Examples: %%container exec web ls -l /srv",
+                "          %%container exec -d web python -m http.server 8000"})
     public static final class Exec extends MagicCommand {
+
+        @Option(names = {"-d", "--detach"}, description = "Start the command in the background and return at once.")
+        boolean detach;
+
+        @Mixin
+        Interactive interactive;
 
         @Option(names = {"-u", "--user"}, paramLabel = "USER[:GROUP]", description = "Run as this user.")
         String user;
@@ -157,12 +168,13 @@ public final class ContainerCommands {
 
         @Override
         protected void run() throws MagicException {
+            interactive.refuse("%container exec", Interactive.EXEC_INSTEAD);
             DockerEngine engine = docker.engine();
             DockerClient client = engine.client();
             String execId;
             try {
-                ExecCreateCmd create = client.execCreateCmd(container).withAttachStdout(true).withAttachStderr(true)
-                        .withCmd(command.toArray(String[]::new));
+                ExecCreateCmd create = client.execCreateCmd(container).withAttachStdout(!detach)
+                        .withAttachStderr(!detach).withCmd(command.toArray(String[]::new));
                 if (user != null) {
                     create.withUser(user);
                 }
@@ -175,6 +187,17 @@ public final class ContainerCommands {
                 execId = create.exec().getId();
             } catch (DockerException e) {
                 throw Containers.failed("Running a command in", container, e);
+            }
+            if (detach) {
+                try {
+                    DockerEngine.await(client.execStartCmd(execId).withDetach(true)
+                            .exec(new ResultCallback.Adapter<Frame>()), notebook.cancellation());
+                } catch (DockerException e) {
+                    throw Containers.failed("Running a command in", container, e);
+                }
+                notebook.out("Started " + String.join(" ", command) + " in " + container + " in the background. "
+                        + "Its output is not kept: redirect it to a file in the container to read it later.\n");
+                return;
             }
             boolean ended = false;
             try {
@@ -235,6 +258,9 @@ public final class ContainerCommands {
     @Command(name = "start", description = {"Start stopped containers in the background."})
     public static final class Start extends MagicCommand {
 
+        @Mixin
+        Interactive interactive;
+
         @Parameters(arity = "1..*", paramLabel = "CONTAINER")
         List<String> containers;
 
@@ -248,6 +274,7 @@ public final class ContainerCommands {
 
         @Override
         protected void run() throws MagicException {
+            interactive.refuse("%container start", Interactive.START_INSTEAD);
             DockerClient client = docker.engine().client();
             for (String container : containers) {
                 try {

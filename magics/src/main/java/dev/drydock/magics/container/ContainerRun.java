@@ -40,6 +40,9 @@ public final class ContainerRun extends MagicCommand {
     @Mixin
     ContainerOptions options;
 
+    @Mixin
+    Interactive interactive;
+
     @Option(names = {"-d", "--detach"}, description = "Start it in the background and print its id.")
     boolean detach;
 
@@ -71,7 +74,8 @@ public final class ContainerRun extends MagicCommand {
 
     @Override
     protected void run() throws MagicException {
-        String resolved = images.resolve(image, session);
+        interactive.refuse("%container run", Interactive.RUN_INSTEAD);
+        String resolved = Containers.image(images, image, session);
         DockerEngine engine = docker.engine();
         DockerClient client = engine.client();
         ContainerRequest request = new ContainerRequest(session, hostUser);
