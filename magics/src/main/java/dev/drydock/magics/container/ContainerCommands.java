@@ -1,16 +1,13 @@
 package dev.drydock.magics.container;
 
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.CommitCmd;
-import com.github.dockerjava.api.command.ExecCreateCmd;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.command.LogContainerCmd;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.ContainerPort;
-import com.github.dockerjava.api.model.Frame;
 import dev.drydock.magics.MagicException;
 import dev.drydock.magics.Notebook;
 import dev.drydock.magics.Session;
@@ -170,52 +167,14 @@ public final class ContainerCommands {
         protected void run() throws MagicException {
             interactive.refuse("%container exec", Interactive.EXEC_INSTEAD);
             DockerEngine engine = docker.engine();
-            DockerClient client = engine.client();
-            String execId;
-            try {
-                ExecCreateCmd create = client.execCreateCmd(container).withAttachStdout(!detach)
-                        .withAttachStderr(!detach).withCmd(command.toArray(String[]::new));
-                if (user != null) {
-                    create.withUser(user);
-                }
-                if (workdir != null) {
-                    create.withWorkingDir(workdir);
-                }
-                if (!env.isEmpty()) {
-                    create.withEnv(env);
-                }
-                execId = create.exec().getId();
-            } catch (DockerException e) {
-                throw Containers.failed("Running a command in", container, e);
-            }
             if (detach) {
-                try {
-                    DockerEngine.await(client.execStartCmd(execId).withDetach(true)
-                            .exec(new ResultCallback.Adapter<Frame>()), notebook.cancellation());
-                } catch (DockerException e) {
-                    throw Containers.failed("Running a command in", container, e);
-                }
+                Containers.execDetached(engine.client(), container, command, user, workdir, env);
                 notebook.out("Started " + String.join(" ", command) + " in " + container + " in the background. "
                         + "Its output is not kept: redirect it to a file in the container to read it later.\n");
                 return;
             }
-            boolean ended = false;
-            try {
-                DockerEngine.await(client.execStartCmd(execId).exec(new FrameOutput(notebook)), notebook.cancellation());
-                ended = true;
-            } catch (DockerException e) {
-                throw Containers.failed("Running a command in", container, e);
-            } finally {
-                // However the interrupt surfaced (the cancellation, or the thread's interrupt inside the client),
-                // closing the stream alone would leave the command running in the container.
-                if (!ended && notebook.cancellation().isCancelled()) {
-                    ExecProcess.stop(client, engine.config().host(), execId).ifPresent(why -> notebook.err(
-                            "The command may still be running in " + container + ": " + why + ". Stop it there, or"
-                                    + " stop the container with %container stop " + container + ".\n"));
-                }
-            }
-            Long status = client.inspectExecCmd(execId).exec().getExitCodeLong();
-            if (status != null && status != 0) {
+            long status = Containers.exec(engine, container, command, user, workdir, env, notebook);
+            if (status != 0) {
                 throw MagicException.failed("The command " + String.join(" ", command) + " in " + container
                         + " exited with status " + status + ".");
             }

@@ -1,13 +1,18 @@
 package dev.drydock.magics.container;
 
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.ExecCreateCmd;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.Ports;
 import dev.drydock.magics.Cancellation;
 import dev.drydock.magics.MagicException;
+import dev.drydock.magics.Notebook;
 import dev.drydock.magics.Session;
+import dev.drydock.magics.docker.DockerEngine;
 import dev.drydock.magics.docker.EngineErrors;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +39,7 @@ public final class Containers {
     }
 
     /** Starts a created container; a refused GPU request becomes the NVIDIA Container Toolkit explanation. */
-    static void start(DockerClient client, String id, String image) throws MagicException {
+    public static void start(DockerClient client, String id, String image) throws MagicException {
         try {
             client.startContainerCmd(id).exec();
         } catch (DockerException e) {
@@ -70,6 +75,67 @@ public final class Containers {
                 // Gone already, or the engine is busy removing it (AutoRemove): nothing left to do.
             }
         });
+    }
+
+    /**
+     * Runs a command in a running container with its output streaming into the cell, as {@code docker exec}
+     * does, and returns its exit status; an interrupt stops the command in the container, not only the stream.
+     */
+    public static long exec(DockerEngine engine, String container, List<String> command, String user, String workdir,
+            List<String> env, Notebook notebook) throws MagicException {
+        DockerClient client = engine.client();
+        String execId = createExec(client, container, command, user, workdir, env, true);
+        boolean ended = false;
+        try {
+            DockerEngine.await(client.execStartCmd(execId).exec(new FrameOutput(notebook)), notebook.cancellation());
+            ended = true;
+        } catch (DockerException e) {
+            throw failed("Running a command in", container, e);
+        } finally {
+            // However the interrupt surfaced (the cancellation, or the thread's interrupt inside the client),
+            // closing the stream alone would leave the command running in the container.
+            if (!ended && notebook.cancellation().isCancelled()) {
+                ExecProcess.stop(client, engine.config().host(), execId).ifPresent(why -> notebook.err(
+                        "The command may still be running in " + container + ": " + why + ". Stop it there, or"
+                                + " stop the container with %container stop " + container + ".\n"));
+            }
+        }
+        Long status = client.inspectExecCmd(execId).exec().getExitCodeLong();
+        return status == null ? 0 : status;
+    }
+
+    /** Starts a command in a running container and returns at once, as {@code docker exec -d}. */
+    static void execDetached(DockerClient client, String container, List<String> command, String user, String workdir,
+            List<String> env) throws MagicException {
+        String execId = createExec(client, container, command, user, workdir, env, false);
+        try {
+            client.execStartCmd(execId).withDetach(true).exec(new ResultCallback.Adapter<Frame>()).awaitCompletion();
+        } catch (DockerException e) {
+            throw failed("Running a command in", container, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw MagicException.interrupted();
+        }
+    }
+
+    private static String createExec(DockerClient client, String container, List<String> command, String user,
+            String workdir, List<String> env, boolean attach) throws MagicException {
+        try {
+            ExecCreateCmd create = client.execCreateCmd(container).withAttachStdout(attach).withAttachStderr(attach)
+                    .withCmd(command.toArray(String[]::new));
+            if (user != null) {
+                create.withUser(user);
+            }
+            if (workdir != null) {
+                create.withWorkingDir(workdir);
+            }
+            if (env != null && !env.isEmpty()) {
+                create.withEnv(env);
+            }
+            return create.exec().getId();
+        } catch (DockerException e) {
+            throw failed("Running a command in", container, e);
+        }
     }
 
     /** A failure of an engine call that names a container: "no such container" gets a hint. */
