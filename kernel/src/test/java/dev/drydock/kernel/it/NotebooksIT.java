@@ -11,6 +11,7 @@ import dev.drydock.magics.engine.Docker;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -30,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * --ml-base), in file order and in one shared folder, so a later stage finds what an earlier one left (the
  * scoring notebook serves the training notebook's model). The EO notebook's image installs apt packages, so
  * the engine's builds must reach a Debian mirror. A copy of the repository's docker/ folder sits
- * beside them, as in the repository. The executed notebooks are kept under target/notebooks/.
+ * beside them, as in the repository. Each notebook runs twice in a row; the executed notebooks are kept under
+ * target/notebooks/ as NAME-run1.ipynb and NAME-run2.ipynb.
  * 00-quickstart.ipynb has its own test ({@link QuickstartNotebookIT}).
  */
 class NotebooksIT {
@@ -76,25 +78,31 @@ class NotebooksIT {
         }
     }
 
+    /**
+     * Each notebook twice in a row in the same folder, as a person pressing Run All again would: a shared
+     * orchestration notebook must run again as it is, over what its first run left.
+     */
     @TestFactory
-    Stream<DynamicTest> everyNotebookRunsWithoutErrorsAndShowsNoSecret() throws IOException {
+    Stream<DynamicTest> everyNotebookRunsTwiceWithoutErrorsAndShowsNoSecret() throws IOException {
         List<Path> notebooks = lifecycleNotebooks();
         assertFalse(notebooks.isEmpty(), "no lifecycle notebooks in " + NOTEBOOKS);
-        return notebooks.stream().map(notebook -> DynamicTest.dynamicTest(notebook.getFileName().toString(),
-                () -> execute(notebook)));
+        return notebooks.stream().flatMap(notebook -> Stream.of(1, 2).map(run -> DynamicTest.dynamicTest(
+                notebook.getFileName() + " (run " + run + ")", () -> execute(notebook, run))));
     }
 
-    private static void execute(Path source) throws IOException {
+    private static void execute(Path source, int run) throws IOException {
         Path copy = work.resolve(source.getFileName());
-        Files.copy(source, copy);
+        Files.copy(source, copy, StandardCopyOption.REPLACE_EXISTING);
+        String executedName = source.getFileName().toString().replaceFirst("\\.ipynb$", "") + "-run" + run + ".ipynb";
         JupyterHarness.Result result = jupyter.run(List.of(JupyterHarness.PYTHON.toString(), "-m", "nbconvert",
                 "--to", "notebook", "--execute", "--ExecutePreprocessor.kernel_name=drydock",
                 "--ExecutePreprocessor.timeout=540",
                 // Errors are read from the executed notebook below, which is kept, with the output that led to them.
-                "--ExecutePreprocessor.allow_errors=True", "--output-dir", EXECUTED.toString(), copy.toString()), work, 900);
-        assertEquals(0, result.exitCode(), source.getFileName() + ": nbconvert failed:\n" + result.output());
+                "--ExecutePreprocessor.allow_errors=True", "--output-dir", EXECUTED.toString(), "--output", executedName,
+                copy.toString()), work, 900);
+        assertEquals(0, result.exitCode(), executedName + ": nbconvert failed:\n" + result.output());
 
-        JsonNode executed = new ObjectMapper().readTree(EXECUTED.resolve(source.getFileName()).toFile());
+        JsonNode executed = new ObjectMapper().readTree(EXECUTED.resolve(executedName).toFile());
         List<String> errors = new ArrayList<>();
         StringBuilder outputs = new StringBuilder();
         int cellsRun = 0;
@@ -110,9 +118,9 @@ class NotebooksIT {
                 }
             }
         }
-        assertEquals(List.of(), errors, source.getFileName() + " has error outputs");
+        assertEquals(List.of(), errors, executedName + " has error outputs");
         long codeCells = countCodeCells(executed);
-        assertEquals(codeCells, cellsRun, source.getFileName() + ": every code cell runs");
+        assertEquals(codeCells, cellsRun, executedName + ": every code cell runs");
         // A notebook may also write .env without showing the values in its source (04 copies them from the
         // registry's credentials file): whatever .env holds after the run is as secret.
         Set<String> secrets = secrets(executed);
@@ -122,7 +130,7 @@ class NotebooksIT {
         }
         for (String secret : secrets) {
             assertFalse(outputs.toString().contains(secret),
-                    source.getFileName() + ": a value of its .env reached the outputs (" + secret.length() + " characters)");
+                    executedName + ": a value of its .env reached the outputs (" + secret.length() + " characters)");
         }
     }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
@@ -25,6 +26,7 @@ import dev.drydock.magics.container.Containers;
 import dev.drydock.magics.container.HostUser;
 import dev.drydock.magics.engine.Docker;
 import dev.drydock.magics.engine.DockerEngine;
+import dev.drydock.magics.engine.EngineErrors;
 import dev.drydock.magics.env.ImageBuilder;
 import dev.drydock.magics.files.AtomicFiles;
 import dev.drydock.magics.registry.RegistryCredentials;
@@ -159,7 +161,7 @@ final class LocalEndpoints {
         } catch (DockerException e) {
             remove(client, endpoint.name());
             throw MagicException.failed("The scoring container of " + endpoint.name() + " did not start from "
-                    + environment.image() + ": " + e.getMessage());
+                    + environment.image() + ": " + EngineErrors.message(e));
         }
         int hostPort = hostPort(client, id);
         String url = "http://127.0.0.1:" + hostPort;

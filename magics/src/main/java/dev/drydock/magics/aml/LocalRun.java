@@ -21,6 +21,7 @@ import dev.drydock.magics.Utf8;
 import dev.drydock.magics.container.ContainerRequest;
 import dev.drydock.magics.container.Containers;
 import dev.drydock.magics.container.HostUser;
+import dev.drydock.magics.engine.EngineErrors;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -210,7 +211,7 @@ public final class LocalRun {
             throw MagicException.failed("Cannot prepare " + folder.root() + ": " + e.getMessage());
         } catch (DockerException e) {
             throw MagicException.failed("Creating the container of job " + name + " from " + image + " failed: "
-                    + e.getMessage());
+                    + EngineErrors.message(e));
         }
         LogFile log;
         try {

@@ -2,7 +2,6 @@ package dev.drydock.magics.container;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.CommitCmd;
-import com.github.dockerjava.api.command.ExecCreateCmd;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.command.LogContainerCmd;
 import com.github.dockerjava.api.exception.DockerException;
@@ -15,6 +14,7 @@ import dev.drydock.magics.Session;
 import dev.drydock.magics.MagicCommand;
 import dev.drydock.magics.engine.Docker;
 import dev.drydock.magics.engine.DockerEngine;
+import dev.drydock.magics.engine.EngineErrors;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import dev.drydock.magics.render.Table;
@@ -129,8 +130,16 @@ public final class ContainerCommands {
 
     @Command(name = "exec", modelTransformer = StopAtImage.class,
             description = {"Run a command in a running container; its output streams into the cell, and an interrupt stops it.",
-                "Example: %%container exec web ls -l /srv"})
+                "With -d it starts in the background (a server, say) and the cell ends at once.",
+                "Examples: %%container exec web ls -l /srv",
+                "          %%container exec -d web python -m http.server 8000"})
     public static final class Exec extends MagicCommand {
+
+        @Option(names = {"-d", "--detach"}, description = "Start the command in the background and return at once.")
+        boolean detach;
+
+        @Mixin
+        Interactive interactive;
 
         @Option(names = {"-u", "--user"}, paramLabel = "USER[:GROUP]", description = "Run as this user.")
         String user;
@@ -157,42 +166,16 @@ public final class ContainerCommands {
 
         @Override
         protected void run() throws MagicException {
+            interactive.refuse("%container exec", Interactive.EXEC_INSTEAD);
             DockerEngine engine = docker.engine();
-            DockerClient client = engine.client();
-            String execId;
-            try {
-                ExecCreateCmd create = client.execCreateCmd(container).withAttachStdout(true).withAttachStderr(true)
-                        .withCmd(command.toArray(String[]::new));
-                if (user != null) {
-                    create.withUser(user);
-                }
-                if (workdir != null) {
-                    create.withWorkingDir(workdir);
-                }
-                if (!env.isEmpty()) {
-                    create.withEnv(env);
-                }
-                execId = create.exec().getId();
-            } catch (DockerException e) {
-                throw Containers.failed("Running a command in", container, e);
+            if (detach) {
+                Containers.execDetached(engine.client(), container, command, user, workdir, env);
+                notebook.out("Started " + String.join(" ", command) + " in " + container + " in the background. "
+                        + "Its output is not kept: redirect it to a file in the container to read it later.\n");
+                return;
             }
-            boolean ended = false;
-            try {
-                DockerEngine.await(client.execStartCmd(execId).exec(new FrameOutput(notebook)), notebook.cancellation());
-                ended = true;
-            } catch (DockerException e) {
-                throw Containers.failed("Running a command in", container, e);
-            } finally {
-                // However the interrupt surfaced (the cancellation, or the thread's interrupt inside the client),
-                // closing the stream alone would leave the command running in the container.
-                if (!ended && notebook.cancellation().isCancelled()) {
-                    ExecProcess.stop(client, engine.config().host(), execId).ifPresent(why -> notebook.err(
-                            "The command may still be running in " + container + ": " + why + ". Stop it there, or"
-                                    + " stop the container with %container stop " + container + ".\n"));
-                }
-            }
-            Long status = client.inspectExecCmd(execId).exec().getExitCodeLong();
-            if (status != null && status != 0) {
+            long status = Containers.exec(engine, container, command, user, workdir, env, notebook);
+            if (status != 0) {
                 throw MagicException.failed("The command " + String.join(" ", command) + " in " + container
                         + " exited with status " + status + ".");
             }
@@ -235,6 +218,9 @@ public final class ContainerCommands {
     @Command(name = "start", description = {"Start stopped containers in the background."})
     public static final class Start extends MagicCommand {
 
+        @Mixin
+        Interactive interactive;
+
         @Parameters(arity = "1..*", paramLabel = "CONTAINER")
         List<String> containers;
 
@@ -248,6 +234,7 @@ public final class ContainerCommands {
 
         @Override
         protected void run() throws MagicException {
+            interactive.refuse("%container start", Interactive.START_INSTEAD);
             DockerClient client = docker.engine().client();
             for (String container : containers) {
                 try {
@@ -303,7 +290,7 @@ public final class ContainerCommands {
                     client.removeContainerCmd(container).withForce(force).withRemoveVolumes(true).exec();
                     notebook.out(container + "\n");
                 } catch (DockerException e) {
-                    failures.add(container + ": " + Containers.engineMessage(e));
+                    failures.add(container + ": " + EngineErrors.message(e));
                 }
             }
             if (notebookOnly && targets.isEmpty()) {

@@ -11,6 +11,7 @@ import dev.drydock.magics.Notebook;
 import dev.drydock.magics.Session;
 import dev.drydock.magics.MagicCommand;
 import dev.drydock.magics.engine.Docker;
+import dev.drydock.magics.engine.EngineErrors;
 import java.io.IOException;
 import java.net.HttpURLConnection;
 import java.net.URI;
@@ -79,8 +80,12 @@ public final class ContainerJupyter extends MagicCommand {
                 "--allow-root");
     }
 
-    /** Bare numbers in -p are the host port for Jupyter; with none, the engine picks a free one. */
-    static List<String> publish(List<String> specs) {
+    /**
+     * Bare numbers in -p are the host port for Jupyter; a full spec whose container port is 8888 is Jupyter's
+     * too (so {@code -p 0.0.0.0:9001:8888} binds that and nothing else); with neither, the engine picks a free
+     * port on 127.0.0.1.
+     */
+    static List<String> publish(List<String> specs) throws MagicException {
         List<String> publish = new ArrayList<>();
         boolean jupyter = false;
         for (String spec : specs) {
@@ -89,6 +94,7 @@ public final class ContainerJupyter extends MagicCommand {
                 jupyter = true;
             } else {
                 publish.add(spec);
+                jupyter |= ContainerRequest.port(spec).getExposedPort().equals(ExposedPort.tcp(JUPYTER_PORT));
             }
         }
         if (!jupyter) {
@@ -113,7 +119,7 @@ public final class ContainerJupyter extends MagicCommand {
 
     @Override
     protected void run() throws MagicException {
-        String resolved = images.resolve(image, session);
+        String resolved = Containers.image(images, image, session);
         DockerClient client = docker.engine().client();
         String token = newToken();
         ContainerRequest request = new ContainerRequest(session, hostUser);
@@ -124,7 +130,7 @@ public final class ContainerJupyter extends MagicCommand {
             id = create.exec().getId();
         } catch (DockerException e) {
             throw new MagicException(MagicException.Kind.MagicError, "Creating the Jupyter container from " + resolved
-                    + " failed: " + Containers.engineMessage(e), e);
+                    + " failed: " + EngineErrors.message(e), e);
         }
         boolean ready = false;
         try {
@@ -139,10 +145,13 @@ public final class ContainerJupyter extends MagicCommand {
             }
             InspectContainerResponse inspect = client.inspectContainerCmd(id).exec();
             String name = inspect.getName().replaceFirst("^/", "");
-            String port = hostPort(inspect.getNetworkSettings().getPorts());
-            String url = "http://127.0.0.1:" + port + "/?token=" + token;
-            notebook.out("Waiting for Jupyter in " + name + " (" + Containers.shortId(id) + ")...\n");
-            awaitReady(client, id, port);
+            Ports.Binding bound = hostPort(inspect.getNetworkSettings().getPorts());
+            String address = reachable(bound.getHostIp());
+            String port = bound.getHostPortSpec();
+            String url = "http://" + address + ":" + port + "/?token=" + token;
+            notebook.out("Waiting for Jupyter in " + name + " (" + Containers.shortId(id) + "), published on "
+                    + bound.getHostIp() + ":" + port + "...\n");
+            awaitReady(client, id, address, port);
             Map<String, Object> bundle = new LinkedHashMap<>();
             bundle.put("text/plain", "Jupyter is running in " + name + ": " + url);
             bundle.put("text/html", "Jupyter is running in <code>" + Table.escape(name) + "</code>: <a href=\""
@@ -157,20 +166,37 @@ public final class ContainerJupyter extends MagicCommand {
         }
     }
 
-    private static String hostPort(Ports ports) throws MagicException {
+    /** The host address and port the engine bound for Jupyter's 8888 (IPv4 first, as the docker CLI lists it). */
+    static Ports.Binding hostPort(Ports ports) throws MagicException {
         Ports.Binding[] bindings = ports == null ? null : ports.getBindings().get(ExposedPort.tcp(JUPYTER_PORT));
         if (bindings == null || bindings.length == 0) {
             throw MagicException.failed("The engine published no host port for Jupyter's " + JUPYTER_PORT + ".");
         }
-        return bindings[0].getHostPortSpec();
+        for (Ports.Binding binding : bindings) {
+            if (!binding.getHostIp().contains(":")) {
+                return binding;
+            }
+        }
+        return bindings[0];
+    }
+
+    /** Where this machine reaches a bound address: every interface includes the loopback. */
+    static String reachable(String hostIp) {
+        if (hostIp == null || hostIp.isEmpty() || hostIp.equals("0.0.0.0")) {
+            return ContainerRequest.LOOPBACK;
+        }
+        if (hostIp.equals("::")) {
+            return "[::1]";
+        }
+        return hostIp.contains(":") ? "[" + hostIp + "]" : hostIp;
     }
 
     /** Waits until Jupyter answers HTTP, failing with its last log lines when the container exits first. */
-    private void awaitReady(DockerClient client, String id, String port) throws MagicException {
+    private void awaitReady(DockerClient client, String id, String address, String port) throws MagicException {
         long deadline = System.nanoTime() + READY_SECONDS * 1_000_000_000L;
         while (System.nanoTime() < deadline) {
             notebook.cancellation().throwIfCancelled();
-            if (answers(port)) {
+            if (answers(address, port)) {
                 return;
             }
             Boolean running = client.inspectContainerCmd(id).exec().getState().getRunning();
@@ -185,13 +211,13 @@ public final class ContainerJupyter extends MagicCommand {
                 throw MagicException.interrupted();
             }
         }
-        throw MagicException.failed("Jupyter did not answer on 127.0.0.1:" + port + " within " + READY_SECONDS
+        throw MagicException.failed("Jupyter did not answer on " + address + ":" + port + " within " + READY_SECONDS
                 + " s. Its last output:\n" + Containers.lastLogLines(client, id));
     }
 
-    private static boolean answers(String port) {
+    private static boolean answers(String address, String port) {
         try {
-            HttpURLConnection connection = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + "/api")
+            HttpURLConnection connection = (HttpURLConnection) URI.create("http://" + address + ":" + port + "/api")
                     .toURL().openConnection();
             connection.setConnectTimeout(500);
             connection.setReadTimeout(1000);

@@ -51,9 +51,12 @@ public final class ContainerRequest {
         List<ExposedPort> exposed = new ArrayList<>();
         List<PortBinding> bindings = new ArrayList<>();
         for (String spec : options.publish) {
-            PortBinding binding = port(spec);
-            exposed.add(binding.getExposedPort());
-            bindings.add(binding);
+            for (PortBinding binding : ports(spec)) {
+                if (!exposed.contains(binding.getExposedPort())) {
+                    exposed.add(binding.getExposedPort());
+                }
+                bindings.add(binding);
+            }
         }
         List<Bind> binds = new ArrayList<>();
         List<Volume> anonymous = new ArrayList<>();
@@ -134,6 +137,42 @@ public final class ContainerRequest {
         }
     }
 
+    /**
+     * The bindings of one {@code -p}: {@code localhost} means the loopback addresses, 127.0.0.1 and (where this
+     * machine has IPv6) ::1. The engine reads a host name it cannot parse as every interface, which is the
+     * opposite of what was asked, so any other name is refused.
+     */
+    static List<PortBinding> ports(String spec) throws MagicException {
+        return ports(spec, IPV6_LOOPBACK);
+    }
+
+    static List<PortBinding> ports(String spec, boolean ipv6Loopback) throws MagicException {
+        PortBinding binding = port(spec);
+        String ip = binding.getBinding().getHostIp();
+        if (!ip.equalsIgnoreCase("localhost")) {
+            return List.of(binding);
+        }
+        List<PortBinding> loopback = new ArrayList<>();
+        loopback.add(new PortBinding(new Ports.Binding(LOOPBACK, binding.getBinding().getHostPortSpec()),
+                binding.getExposedPort()));
+        if (ipv6Loopback) {
+            loopback.add(new PortBinding(new Ports.Binding("::1", binding.getBinding().getHostPortSpec()),
+                    binding.getExposedPort()));
+        }
+        return loopback;
+    }
+
+    /** Whether this machine has ::1 (Linux lists it in /proc/net/if_inet6): binding it elsewhere fails the start. */
+    private static final boolean IPV6_LOOPBACK = hasIpv6Loopback(Path.of("/proc/net/if_inet6"));
+
+    static boolean hasIpv6Loopback(Path ifInet6) {
+        try {
+            return Files.readAllLines(ifInet6).stream().anyMatch(line -> line.startsWith("00000000000000000000000000000001"));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** {@code [IP:][HOST:]CONTAINER[/PROTO]}, as docker run -p takes it, on 127.0.0.1 unless IP is given. */
     static PortBinding port(String spec) throws MagicException {
         String ip = LOOPBACK;
@@ -173,6 +212,10 @@ public final class ContainerRequest {
         if (!matcher.matches() || (hostPort != null && !hostPort.isEmpty() && !hostPort.matches("\\d+(-\\d+)?"))
                 || ip.isEmpty()) {
             throw badPort(spec);
+        }
+        if (!ip.equalsIgnoreCase("localhost") && !ip.contains(":") && !ip.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+            throw MagicException.usage("Bad -p " + spec + ": " + ip + " is not an IP address. Write 127.0.0.1 (or "
+                    + "localhost) for this machine only, 0.0.0.0 for every interface, or one interface's address.");
         }
         InternetProtocol protocol = matcher.group(2) == null ? InternetProtocol.TCP
                 : InternetProtocol.parse(matcher.group(2));

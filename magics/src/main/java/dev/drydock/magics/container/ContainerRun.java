@@ -12,6 +12,7 @@ import dev.drydock.magics.Session;
 import dev.drydock.magics.MagicCommand;
 import dev.drydock.magics.engine.Docker;
 import dev.drydock.magics.engine.DockerEngine;
+import dev.drydock.magics.engine.EngineErrors;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -38,6 +39,9 @@ public final class ContainerRun extends MagicCommand {
 
     @Mixin
     ContainerOptions options;
+
+    @Mixin
+    Interactive interactive;
 
     @Option(names = {"-d", "--detach"}, description = "Start it in the background and print its id.")
     boolean detach;
@@ -70,7 +74,8 @@ public final class ContainerRun extends MagicCommand {
 
     @Override
     protected void run() throws MagicException {
-        String resolved = images.resolve(image, session);
+        interactive.refuse("%container run", Interactive.RUN_INSTEAD);
+        String resolved = Containers.image(images, image, session);
         DockerEngine engine = docker.engine();
         DockerClient client = engine.client();
         ContainerRequest request = new ContainerRequest(session, hostUser);
@@ -106,10 +111,10 @@ public final class ContainerRun extends MagicCommand {
         } catch (NotFoundException e) {
             throw new MagicException(MagicException.Kind.MagicError, "The image " + resolved + " is not on the Docker "
                     + "engine: pull it with %docker pull " + resolved + ", or build it (%env build). The engine said: "
-                    + Containers.engineMessage(e), e);
+                    + EngineErrors.message(e), e);
         } catch (DockerException e) {
             throw new MagicException(MagicException.Kind.MagicError, "Creating a container from " + resolved
-                    + " failed: " + Containers.engineMessage(e), e);
+                    + " failed: " + EngineErrors.message(e), e);
         }
     }
 

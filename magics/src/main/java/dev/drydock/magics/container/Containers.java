@@ -1,9 +1,8 @@
 package dev.drydock.magics.container;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.ExecCreateCmd;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.ExposedPort;
@@ -13,6 +12,10 @@ import dev.drydock.magics.Cancellation;
 import dev.drydock.magics.MagicException;
 import dev.drydock.magics.Utf8;
 import java.io.IOException;
+import dev.drydock.magics.Notebook;
+import dev.drydock.magics.Session;
+import dev.drydock.magics.engine.DockerEngine;
+import dev.drydock.magics.engine.EngineErrors;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,16 +27,26 @@ public final class Containers {
     /** How long a stop waits for SIGTERM before SIGKILL; short, since an interrupt should be felt at once. */
     static final int INTERRUPT_STOP_SECONDS = 1;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private Containers() {}
 
+    /**
+     * The image to run for what was typed: an empty name is an error, not "the newest environment of any name",
+     * which is what a lookup by an empty name would find.
+     */
+    static String image(ImageResolver images, String typed, Session session) throws MagicException {
+        if (typed == null || typed.isBlank()) {
+            throw MagicException.usage("The image name is empty. Name an image (such as drydock/python:bookworm) "
+                    + "or an environment that %env build made (%env ls lists them).");
+        }
+        return images.resolve(typed.strip(), session);
+    }
+
     /** Starts a created container; a refused GPU request becomes the NVIDIA Container Toolkit explanation. */
-    static void start(DockerClient client, String id, String image) throws MagicException {
+    public static void start(DockerClient client, String id, String image) throws MagicException {
         try {
             client.startContainerCmd(id).exec();
         } catch (DockerException e) {
-            String message = engineMessage(e);
+            String message = EngineErrors.message(e);
             if (message.contains(GpuRequest.NO_DRIVER)) {
                 throw new MagicException(MagicException.Kind.MagicError, GpuRequest.explain(message, image), e);
             }
@@ -67,26 +80,70 @@ public final class Containers {
         });
     }
 
-    /** The engine's own sentence out of docker-java's "Status 500: {"message":"..."}". */
-    static String engineMessage(DockerException e) {
-        String text = e.getMessage() == null ? "" : e.getMessage();
-        int brace = text.indexOf('{');
-        if (brace >= 0) {
-            try {
-                JsonNode body = JSON.readTree(text.substring(brace));
-                if (body.hasNonNull("message")) {
-                    return body.get("message").asText();
-                }
-            } catch (IOException ignored) {
-                // Not JSON after all: the text as it is.
+    /**
+     * Runs a command in a running container with its output streaming into the cell, as {@code docker exec}
+     * does, and returns its exit status; an interrupt stops the command in the container, not only the stream.
+     */
+    public static long exec(DockerEngine engine, String container, List<String> command, String user, String workdir,
+            List<String> env, Notebook notebook) throws MagicException {
+        DockerClient client = engine.client();
+        String execId = createExec(client, container, command, user, workdir, env, true);
+        boolean ended = false;
+        try {
+            DockerEngine.await(client.execStartCmd(execId).exec(new FrameOutput(notebook)), notebook.cancellation());
+            ended = true;
+        } catch (DockerException e) {
+            throw failed("Running a command in", container, e);
+        } finally {
+            // However the interrupt surfaced (the cancellation, or the thread's interrupt inside the client),
+            // closing the stream alone would leave the command running in the container.
+            if (!ended && notebook.cancellation().isCancelled()) {
+                ExecProcess.stop(client, engine.config().host(), execId).ifPresent(why -> notebook.err(
+                        "The command may still be running in " + container + ": " + why + ". Stop it there, or"
+                                + " stop the container with %container stop " + container + ".\n"));
             }
         }
-        return text.replaceFirst("^Status \\d+: ", "").strip();
+        Long status = client.inspectExecCmd(execId).exec().getExitCodeLong();
+        return status == null ? 0 : status;
+    }
+
+    /** Starts a command in a running container and returns at once, as {@code docker exec -d}. */
+    static void execDetached(DockerClient client, String container, List<String> command, String user, String workdir,
+            List<String> env) throws MagicException {
+        String execId = createExec(client, container, command, user, workdir, env, false);
+        try {
+            client.execStartCmd(execId).withDetach(true).exec(new ResultCallback.Adapter<Frame>()).awaitCompletion();
+        } catch (DockerException e) {
+            throw failed("Running a command in", container, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw MagicException.interrupted();
+        }
+    }
+
+    private static String createExec(DockerClient client, String container, List<String> command, String user,
+            String workdir, List<String> env, boolean attach) throws MagicException {
+        try {
+            ExecCreateCmd create = client.execCreateCmd(container).withAttachStdout(attach).withAttachStderr(attach)
+                    .withCmd(command.toArray(String[]::new));
+            if (user != null) {
+                create.withUser(user);
+            }
+            if (workdir != null) {
+                create.withWorkingDir(workdir);
+            }
+            if (env != null && !env.isEmpty()) {
+                create.withEnv(env);
+            }
+            return create.exec().getId();
+        } catch (DockerException e) {
+            throw failed("Running a command in", container, e);
+        }
     }
 
     /** A failure of an engine call that names a container: "no such container" gets a hint. */
     static MagicException failed(String what, String container, DockerException e) {
-        String message = engineMessage(e);
+        String message = EngineErrors.message(e);
         if (e instanceof NotFoundException) {
             return new MagicException(MagicException.Kind.MagicError, what + " " + container + " failed: " + message
                     + ". %container ls -a lists the containers there are.", e);

@@ -14,6 +14,7 @@ import dev.drydock.magics.render.Table;
 import dev.drydock.magics.engine.Docker;
 import dev.drydock.magics.engine.DockerConfig;
 import dev.drydock.magics.engine.DockerEngine;
+import dev.drydock.magics.engine.EngineErrors;
 import dev.drydock.magics.files.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -276,7 +277,7 @@ public final class DockerMagic extends MagicCommand {
                 docker.engine().client().tagImageCmd(source, reference.repository(), reference.tag()).exec();
             } catch (DockerException e) {
                 throw new MagicException(MagicException.Kind.MagicError, "Tagging " + source + " as " + target
-                        + " failed: " + ImageTransfer.engineMessage(e), e);
+                        + " failed: " + EngineErrors.message(e), e);
             }
             notebook.out("Tagged " + source + " as " + reference + ".\n");
         }
@@ -307,7 +308,7 @@ public final class DockerMagic extends MagicCommand {
                     client.removeImageCmd(image).withForce(force).exec();
                 } catch (DockerException e) {
                     throw new MagicException(MagicException.Kind.MagicError, "Removing " + image + " failed: "
-                            + ImageTransfer.engineMessage(e), e);
+                            + EngineErrors.message(e), e);
                 }
                 notebook.out("Removed " + image + "\n");
             }

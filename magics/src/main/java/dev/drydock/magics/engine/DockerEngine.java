@@ -148,7 +148,7 @@ public final class DockerEngine implements Closeable {
             return docker.authCmd().withAuthConfig(auth).exec().getStatus();
         } catch (DockerException e) {
             throw MagicException.failed("Login to " + auth.getRegistryAddress() + " as " + auth.getUsername()
-                    + " failed: " + firstLine(e.getMessage()));
+                    + " failed: " + EngineErrors.message(e));
         }
     }
 
@@ -191,11 +191,7 @@ public final class DockerEngine implements Closeable {
     }
 
     private static String reason(Throwable cause) {
-        Throwable root = cause;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
-        return root.getMessage() == null ? root.getClass().getSimpleName() : firstLine(root.getMessage());
+        return firstLine(EngineErrors.message(cause));
     }
 
     private static String firstLine(String text) {

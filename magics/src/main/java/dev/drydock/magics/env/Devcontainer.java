@@ -17,6 +17,7 @@ import java.util.TreeMap;
  * works, the image's user and ports, and the environment's labels, so the file says where it came from.
  *
  * @param image the environment's newest image
+ * @param reference the reference the file names instead of the local tag, such as a pushed one
  * @param user the image's USER, empty when it has none
  * @param workdir the image's WORKDIR, empty when it has none
  * @param exposedPorts the image's EXPOSEd ports, such as {@code 8888/tcp}
@@ -24,7 +25,7 @@ import java.util.TreeMap;
  * @param output where the file goes, which decides the dev-container tool's workspace folder
  * @param postCreateCommand what runs once the container exists, empty for nothing
  */
-public record Devcontainer(Environments.Build image, String user, String workdir, List<String> exposedPorts,
+public record Devcontainer(Environments.Build image, Optional<String> reference, String user, String workdir, List<String> exposedPorts,
         Path notebookFolder, Path output, Optional<String> postCreateCommand) {
 
     /** Where the notebook folder is mounted when the image names no WORKDIR. */
@@ -35,17 +36,22 @@ public record Devcontainer(Environments.Build image, String user, String workdir
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     /**
-     * The command an environment needs after its container is created: an editable install when the
-     * notebook folder is a Python project (pyproject.toml or setup.py), as the first seed's
-     * {@code pip install -e .}; nothing otherwise, since the image already holds every pinned package.
+     * A hint for a Python project (pyproject.toml or setup.py), where the first seed ran {@code pip install -e .}:
+     * not run by default, since pip's isolated build fetches setuptools from PyPI; the offline form is shown.
      */
-    static Optional<String> neededPostCreate(Path notebookFolder) {
-        if (Files.isRegularFile(notebookFolder.resolve("pyproject.toml"))
-                || Files.isRegularFile(notebookFolder.resolve("setup.py"))) {
-            // Debian-based images mark their Python "externally managed" (PEP 668); the image is the environment.
-            return Optional.of("python3 -m pip install --user --no-deps --break-system-packages -e .");
+    static String editableHint(Path notebookFolder, Optional<String> postCreateCommand) {
+        if (postCreateCommand.isEmpty() && (Files.isRegularFile(notebookFolder.resolve("pyproject.toml"))
+                || Files.isRegularFile(notebookFolder.resolve("setup.py")))) {
+            return "\nThis folder is a Python project; to install it in editable mode when the container is made, "
+                    + "add --post-create \"python3 -m pip install --user --no-deps --no-build-isolation "
+                    + "--break-system-packages -e .\" (offline: it uses the image's setuptools).";
         }
-        return Optional.empty();
+        return "";
+    }
+
+    /** The image the file names: the given reference, else the environment's local tag. */
+    String imageReference() {
+        return reference.orElse(image.tag());
     }
 
     /**
@@ -62,13 +68,13 @@ public record Devcontainer(Environments.Build image, String user, String workdir
         return absolute.getParent();
     }
 
-    /** The notebook folder as the tool sees it: under ${localWorkspaceFolder} where it can, else absolute. */
+    /**
+     * The notebook folder as the tool sees it, always relative to ${localWorkspaceFolder} (with ../ where the
+     * file lies in a subfolder), so the file opens wherever the repository is checked out.
+     */
     String mountSource() {
         Path workspace = workspace(output);
         Path folder = notebookFolder.toAbsolutePath().normalize();
-        if (!folder.startsWith(workspace)) {
-            return folder.toString();
-        }
         String relative = workspace.relativize(folder).toString().replace('\\', '/');
         return "${localWorkspaceFolder}" + (relative.isEmpty() ? "" : "/" + relative);
     }
@@ -91,7 +97,7 @@ public record Devcontainer(Environments.Build image, String user, String workdir
     public ObjectNode json() {
         ObjectNode root = JSON.createObjectNode();
         root.put("name", "Drydock environment " + image.name() + (image.stage().isEmpty() ? "" : " (" + image.stage() + ")"));
-        root.put("image", image.tag());
+        root.put("image", imageReference());
         root.put("workspaceMount", "source=" + mountSource() + ",target=" + target() + ",type=bind");
         root.put("workspaceFolder", target());
         if (user != null && !user.isBlank()) {

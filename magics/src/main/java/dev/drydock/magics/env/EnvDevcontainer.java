@@ -15,47 +15,80 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code %env devcontainer NAME}: a devcontainer.json that opens an environment's image in VS Code. */
+/**
+ * {@code %env devcontainer NAME}: a devcontainer.json that opens an environment's image in VS Code; and
+ * {@code %env devcontainer --from FILE}: a repository's own devcontainer.json brought up as {@code devcontainer up}.
+ */
 @Command(name = "devcontainer", description = {
     "Write a devcontainer.json that opens the newest image of an environment in VS Code (Dev Containers)",
-    "or any containers.dev tool: the image by its tag, this notebook's folder mounted at the image's",
-    "working directory, its user, ports and labels, and a postCreateCommand where the environment needs",
-    "one (an editable pip install when the folder is a Python project). Rebuild the environment, then run",
-    "this again to point the file at the new image.",
+    "or any containers.dev tool: the image by its tag (or --image, a pushed reference), this notebook's",
+    "folder mounted at the image's working directory by a path relative to ${localWorkspaceFolder}, and",
+    "its user, ports and labels. No postCreateCommand unless you ask for one (--post-create): the image",
+    "already holds every pinned package, and a command that reaches PyPI would fail offline.",
     "",
-    "Example:",
+    "With --from, bring up an existing devcontainer.json instead, as the devcontainers CLI's up does for",
+    "image, build (dockerfile, context, args, target), workspaceMount/workspaceFolder, mounts,",
+    "forwardPorts/appPort (on 127.0.0.1), containerEnv, containerUser, remoteUser, remoteEnv and the",
+    "lifecycle commands (onCreate, updateContent, postCreate, postStart); features and runArgs are named",
+    "as not applied. A second run finds the same container (--recreate makes a new one).",
+    "",
+    "Examples:",
     "  %%env devcontainer train",
-    "  %%env devcontainer score --output ../.devcontainer/score/devcontainer.json"})
+    "  %%env devcontainer train --image 127.0.0.1:5000/drydock/train:1 --output train/.devcontainer/devcontainer.json",
+    "  %%env devcontainer --from .devcontainer/devcontainer.json"})
 public final class EnvDevcontainer extends EnvMagic.EnvCommand {
 
     static final String DEFAULT_OUTPUT = ".devcontainer/devcontainer.json";
 
-    @Parameters(index = "0", paramLabel = "NAME", description = "The environment.")
+    @Parameters(index = "0", arity = "0..1", paramLabel = "NAME", description = "The environment.")
     String name;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FILE",
             description = "Where to write it, relative to the notebook (default " + DEFAULT_OUTPUT + ").")
     String output = DEFAULT_OUTPUT;
 
-    @Option(names = "--post-create", paramLabel = "COMMAND",
-            description = "The postCreateCommand, instead of the one Drydock picks (\"\" for none).")
+    @Option(names = "--image", paramLabel = "REF",
+            description = "The image the file names, such as the reference %%env push pushed (default: the local tag).")
+    String image;
+
+    @Option(names = "--post-create", paramLabel = "COMMAND", description = "A postCreateCommand (default: none).")
     String postCreate;
+
+    @Option(names = "--from", paramLabel = "FILE",
+            description = "Bring up this devcontainer.json (relative to the notebook) instead of writing one.")
+    String from;
+
+    @Option(names = "--recreate", description = "With --from: replace the container a previous run made.")
+    boolean recreate;
 
     @Override
     protected void run() throws MagicException {
+        if (from != null) {
+            if (name != null || image != null || postCreate != null) {
+                throw MagicException.usage("--from brings up an existing devcontainer.json: it takes no NAME, --image "
+                        + "or --post-create (those write a new file for an environment).");
+            }
+            DevcontainerConfig config = DevcontainerConfig.read(session().resolve(from), session()::variable);
+            new DevcontainerUp(session(), notebook(), family.docker.engine(), family.credentials).up(config, recreate);
+            return;
+        }
+        if (name == null) {
+            throw MagicException.usage("Name the environment (%env devcontainer NAME), or bring up an existing file "
+                    + "with %env devcontainer --from .devcontainer/devcontainer.json.");
+        }
         Environments environments = environments();
         Environments.Build build = environments.latestOrFail(name);
-        InspectImageResponse image = environments.inspect(build.imageId()).orElseThrow(() -> MagicException.failed(
+        InspectImageResponse inspected = environments.inspect(build.imageId()).orElseThrow(() -> MagicException.failed(
                 "The image " + build.tag() + " of " + name + " went away while reading it; build it again."));
-        ContainerConfig config = image.getConfig();
+        ContainerConfig config = inspected.getConfig();
         List<String> ports = config == null || config.getExposedPorts() == null ? List.of()
                 : Arrays.stream(config.getExposedPorts()).map(ExposedPort::toString).toList();
         Path folder = session().workingDirectory();
-        Optional<String> command = postCreate == null ? Devcontainer.neededPostCreate(folder)
-                : Optional.of(postCreate).filter(c -> !c.isBlank());
+        Optional<String> command = Optional.ofNullable(postCreate).filter(c -> !c.isBlank());
         Path file = session().resolve(output);
-        Devcontainer devcontainer = new Devcontainer(build, config == null ? "" : config.getUser(),
-                config == null ? "" : config.getWorkingDir(), ports, folder, file, command);
+        Devcontainer devcontainer = new Devcontainer(build, Optional.ofNullable(image).filter(i -> !i.isBlank()),
+                config == null ? "" : config.getUser(), config == null ? "" : config.getWorkingDir(), ports, folder,
+                file, command);
         try {
             AtomicFiles.write(file, devcontainer.text().getBytes(StandardCharsets.UTF_8), false, null);
         } catch (IOException e) {
@@ -63,8 +96,9 @@ public final class EnvDevcontainer extends EnvMagic.EnvCommand {
         }
         String where = devcontainer.target().equals(devcontainer.mountSource()) ? "the same path, with the engine's socket"
                 : devcontainer.target();
-        notebook().out("Wrote " + file + ": it opens " + build.tag() + " with " + folder + " at "
+        notebook().out("Wrote " + file + ": it opens " + devcontainer.imageReference() + " with " + folder + " at "
                 + where + command.map(c -> ", then runs " + c).orElse("") + ".\n"
-                + "In VS Code: open " + Devcontainer.workspace(file) + ", then \"Dev Containers: Reopen in Container\".\n");
+                + "In VS Code: open " + Devcontainer.workspace(file) + ", then \"Dev Containers: Reopen in Container\"."
+                + Devcontainer.editableHint(folder, command) + "\n");
     }
 }

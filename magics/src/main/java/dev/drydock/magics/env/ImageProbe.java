@@ -10,6 +10,7 @@ import dev.drydock.magics.Cancellation;
 import dev.drydock.magics.MagicException;
 import dev.drydock.magics.container.Containers;
 import dev.drydock.magics.engine.DockerEngine;
+import dev.drydock.magics.engine.EngineErrors;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -63,7 +64,7 @@ final class ImageProbe {
                     .exec().getId();
         } catch (DockerException e) {
             throw MagicException.failed("Cannot start a container of " + image + " to look inside it: "
-                    + e.getMessage().strip());
+                    + EngineErrors.message(e));
         }
         try {
             docker.startContainerCmd(id).exec();
@@ -80,7 +81,7 @@ final class ImageProbe {
                     }), cancellation);
             return new Result(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
         } catch (DockerException e) {
-            throw MagicException.failed("Looking inside " + image + " failed: " + e.getMessage().strip());
+            throw MagicException.failed("Looking inside " + image + " failed: " + EngineErrors.message(e));
         } finally {
             Containers.removeQuietly(docker, id);
         }

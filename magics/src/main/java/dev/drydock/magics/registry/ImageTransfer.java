@@ -10,6 +10,7 @@ import dev.drydock.magics.MagicException;
 import dev.drydock.magics.Notebook;
 import dev.drydock.magics.engine.DockerConfig;
 import dev.drydock.magics.engine.DockerEngine;
+import dev.drydock.magics.engine.EngineErrors;
 import java.util.List;
 import java.util.Optional;
 
@@ -79,8 +80,8 @@ public final class ImageTransfer {
             start.exec();
             DockerEngine.await(progress, notebook.cancellation());
         } catch (DockerException e) {
-            throw new MagicException(MagicException.Kind.MagicError, what + " failed: " + engineMessage(e) + hint(
-                    engineMessage(e)), e);
+            throw new MagicException(MagicException.Kind.MagicError, what + " failed: " + EngineErrors.message(e) + hint(
+                    EngineErrors.message(e)), e);
         } finally {
             progress.finish();
         }
@@ -95,16 +96,5 @@ public final class ImageTransfer {
         return message.contains("unauthorized") || message.contains("no basic auth credentials")
                 || message.contains("authentication required")
                 ? ". Log in first: %docker login REGISTRY (with the credentials loaded by %dotenv)." : "";
-    }
-
-    /** The engine's own sentence out of a docker-java error. */
-    public static String engineMessage(DockerException e) {
-        String text = e.getMessage() == null ? "" : e.getMessage();
-        int start = text.indexOf("\"message\":\"");
-        if (start >= 0) {
-            int end = text.indexOf('"', start + 11);
-            return end > start ? text.substring(start + 11, end) : text;
-        }
-        return text.replaceFirst("^Status \\d+: ", "").strip();
     }
 }

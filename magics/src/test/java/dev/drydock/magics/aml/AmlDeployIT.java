@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.ContainerPort;
+import dev.drydock.magics.DockerCli;
 import dev.drydock.magics.InterruptedMagic;
 import dev.drydock.magics.MagicCall;
 import dev.drydock.magics.MagicException;
@@ -178,6 +179,23 @@ class AmlDeployIT {
         assertTrue(gone.getMessage().contains("No local endpoint named sum-endpoint"), gone.getMessage());
         MagicException again = assertThrows(MagicException.class, () -> aml("deploy --delete sum-endpoint"));
         assertTrue(again.getMessage().contains("No local endpoint named sum-endpoint"), again.getMessage());
+    }
+
+    /** An environment image that cannot be pulled: the engine's whole reason, as the docker CLI shows it. */
+    @Test
+    void anImageThatCannotBePulledShowsTheEnginesWholeMessage() throws Exception {
+        String image = "drydock-it/never-pushed-" + Long.toHexString(System.nanoTime()) + ":latest";
+        write("unpullable.yml", """
+                name: unpullable
+                endpoint_name: unpullable-endpoint
+                code_configuration: {code: ./onlinescoring, scoring_script: score.py}
+                environment: {image: %s}
+                """.formatted(image));
+        write("unpullable-endpoint.yml", "name: unpullable-endpoint\n");
+        String cli = DockerCli.error(Files.createDirectories(folder.resolve("empty-docker-config")), "pull", image);
+        MagicException e = assertThrows(MagicException.class,
+                () -> aml("deploy unpullable-endpoint.yml unpullable.yml --local"));
+        assertTrue(e.getMessage().contains(cli), e.getMessage() + "\nCLI: " + cli);
     }
 
     @Test

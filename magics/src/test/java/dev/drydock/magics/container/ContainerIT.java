@@ -27,6 +27,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -369,7 +370,93 @@ class ContainerIT {
         String second = (String) run("jupyter " + FAKE_JUPYTER).displays().get(0).bundle().get("text/plain");
         assertFalse(second.contains(url.group(2)), "every server gets its own token");
 
+        // Jupyter's port given in full: that binding and no other, and the URL names it.
+        int port = freePort();
+        RecordingNotebook bound = run("jupyter -p 0.0.0.0:" + port + ":8888 " + FAKE_JUPYTER);
+        String boundUrl = (String) bound.displays().get(0).bundle().get("text/plain");
+        assertTrue(boundUrl.contains("http://127.0.0.1:" + port + "/?token="), boundUrl);
+        String container = boundUrl.substring("Jupyter is running in ".length(), boundUrl.indexOf(':'));
+        Map<ExposedPort, Ports.Binding[]> ports = client.inspectContainerCmd(container).exec().getNetworkSettings()
+                .getPorts().getBindings();
+        assertEquals(java.util.Set.of(ExposedPort.tcp(8888)), ports.keySet(), ports.toString());
+        assertEquals(List.of("0.0.0.0:" + port), java.util.Arrays.stream(ports.get(ExposedPort.tcp(8888)))
+                .map(b -> b.getHostIp() + ":" + b.getHostPortSpec()).toList());
+
         MagicException noJupyter = assertThrows(MagicException.class, () -> run("jupyter " + IMAGE));
         assertTrue(noJupyter.getMessage().contains("has no jupyter command"), noJupyter.getMessage());
+    }
+
+    private static int freePort() throws IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** -p localhost:… binds the loopback addresses only, as docker inspect shows, never every interface. */
+    @Test
+    void localhostPublishesOnTheLoopbackOnly() throws Exception {
+        String name = unique("localhost");
+        int port = freePort();
+        run("run -d --rm --name " + name + " -p localhost:" + port + ":80 " + IMAGE + " sleep 60");
+        Ports.Binding[] bindings = client.inspectContainerCmd(name).exec().getHostConfig().getPortBindings()
+                .getBindings().get(ExposedPort.tcp(80));
+        List<String> expected = new ArrayList<>(List.of("127.0.0.1:" + port));
+        if (Files.readString(Path.of("/proc/net/if_inet6")).contains("00000000000000000000000000000001")) {
+            expected.add("::1:" + port);
+        }
+        assertEquals(expected, java.util.Arrays.stream(bindings).map(b -> b.getHostIp() + ":" + b.getHostPortSpec())
+                .toList());
+        Ports.Binding[] published = client.inspectContainerCmd(name).exec().getNetworkSettings().getPorts()
+                .getBindings().get(ExposedPort.tcp(80));
+        assertTrue(java.util.Arrays.stream(published).noneMatch(b -> b.getHostIp().equals("0.0.0.0")
+                || b.getHostIp().equals("::")), java.util.Arrays.toString(published));
+        run("rm -f " + name);
+    }
+
+    /** -it and start -i get what works in a notebook; exec -d starts a command and returns while it runs. */
+    @Test
+    void interactiveFlagsAreAnsweredAndExecDetachedLeavesItsCommandRunning() throws Exception {
+        String name = unique("interactive");
+        MagicException it = assertThrows(MagicException.class, () -> run("run -it --rm " + IMAGE + " sh"));
+        assertEquals(MagicException.Kind.UsageError, it.kind());
+        assertTrue(it.getMessage().contains("%container run -d") && it.getMessage().contains("%container exec")
+                && it.getMessage().contains("%container jupyter"), it.getMessage());
+        assertTrue(sessionContainers().stream().noneMatch(c -> c.getImage().equals(IMAGE) && c.getCommand().equals("sh")));
+
+        run("run -d --name " + name + " " + IMAGE + " sleep 300");
+        for (String args : List.of("exec -it " + name + " sh", "exec -i " + name + " sh", "start -i " + name,
+                "start -a " + name)) {
+            MagicException refused = assertThrows(MagicException.class, () -> run(args), args);
+            assertEquals(MagicException.Kind.UsageError, refused.kind(), args);
+            assertTrue(refused.getMessage().contains("no terminal"), refused.getMessage());
+        }
+        RecordingNotebook detached = run("exec -d " + name + " sh -c 'echo bg > /dev/shm/bg; sleep 200'");
+        assertTrue(detached.out().startsWith("Started sh -c"), detached.out());
+        awaitExec(name, "cat /dev/shm/bg", "bg\n");
+        // Still running after the cell returned: the cell did not wait for it.
+        assertEquals("1\n", run("exec " + name + " sh -c 'ps | grep -c \"[s]leep 200\"'").out());
+        run("rm -f " + name);
+    }
+
+    private static void awaitExec(String name, String command, String expected) throws Exception {
+        for (int i = 0; i < 100; i++) {
+            try {
+                if (run("exec " + name + " " + command).out().equals(expected)) {
+                    return;
+                }
+            } catch (MagicException notYet) {
+                // The file is not there yet.
+            }
+            Thread.sleep(100);
+        }
+        fail(command + " in " + name + " never printed " + expected);
+    }
+
+    @Test
+    void anEmptyImageNameIsAnError() {
+        for (String args : List.of("run \"\"", "run ''", "jupyter \"\"")) {
+            MagicException e = assertThrows(MagicException.class, () -> run(args), args);
+            assertTrue(e.getMessage().contains("The image name is empty"), e.getMessage());
+        }
     }
 }

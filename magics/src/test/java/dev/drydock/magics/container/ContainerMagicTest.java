@@ -96,6 +96,11 @@ class ContainerMagicTest {
                 ((com.fasterxml.jackson.databind.JsonNode) body).path("HostConfig").path("Binds"), List.class));
         assertEquals(List.of("8888"), ContainerJupyter.publish(List.of()));
         assertEquals(List.of("0.0.0.0:7000:7000", "9000:8888"), ContainerJupyter.publish(List.of("0.0.0.0:7000:7000", "9000")));
+        // A full spec for Jupyter's own port is the one binding: no second, random one.
+        assertEquals(List.of("0.0.0.0:9001:8888"), ContainerJupyter.publish(List.of("0.0.0.0:9001:8888")));
+        assertEquals("127.0.0.1", ContainerJupyter.reachable("0.0.0.0"));
+        assertEquals("[::1]", ContainerJupyter.reachable("::1"));
+        assertEquals("10.1.2.3", ContainerJupyter.reachable("10.1.2.3"));
     }
 
     @Test

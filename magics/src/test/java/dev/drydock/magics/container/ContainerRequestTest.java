@@ -1,6 +1,7 @@
 package dev.drydock.magics.container;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -66,6 +67,35 @@ class ContainerRequestTest {
         }
         PortBinding v6 = assertDoesNotThrow(() -> ContainerRequest.port("[::1]:8080:80"));
         assertEquals("::1", v6.getBinding().getHostIp());
+    }
+
+    /** The engine reads a name it cannot parse as every interface: localhost becomes the loopback addresses. */
+    @Test
+    void localhostIsTheLoopbackAndOtherNamesAreRefused() throws Exception {
+        List<PortBinding> both = ContainerRequest.ports("localhost:18087:80", true);
+        assertEquals(List.of("127.0.0.1", "::1"), both.stream().map(b -> b.getBinding().getHostIp()).toList());
+        assertTrue(both.stream().allMatch(b -> "18087".equals(b.getBinding().getHostPortSpec())
+                && b.getExposedPort().getPort() == 80));
+        assertEquals(List.of("127.0.0.1"), ContainerRequest.ports("localhost:18087:80", false).stream()
+                .map(b -> b.getBinding().getHostIp()).toList());
+        MagicException named = assertThrows(MagicException.class, () -> ContainerRequest.ports("myhost:80:80"));
+        assertTrue(named.getMessage().contains("myhost is not an IP address"), named.getMessage());
+
+        ContainerOptions options = options();
+        options.publish = List.of("localhost:18087:80");
+        JsonNode bindings = body(options, new HostUser(0, 0)).path("HostConfig").path("PortBindings");
+        assertEquals("127.0.0.1", bindings.path("80/tcp").get(0).path("HostIp").asText());
+    }
+
+    @Test
+    void theIpv6LoopbackIsFoundInProcNetIfInet6() throws Exception {
+        Path file = folder.resolve("if_inet6");
+        Files.writeString(file, "fe8000000000000000fc00fffe000001 04 40 20 80     eth0\n"
+                + "00000000000000000000000000000001 01 80 10 80       lo\n");
+        assertTrue(ContainerRequest.hasIpv6Loopback(file));
+        Files.writeString(file, "fe8000000000000000fc00fffe000001 04 40 20 80     eth0\n");
+        assertFalse(ContainerRequest.hasIpv6Loopback(file));
+        assertFalse(ContainerRequest.hasIpv6Loopback(folder.resolve("absent")));
     }
 
     private static <T> T assertDoesNotThrow(org.junit.jupiter.api.function.ThrowingSupplier<T> supplier) {

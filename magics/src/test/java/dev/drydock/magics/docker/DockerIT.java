@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.drydock.magics.DockerCli;
 import dev.drydock.magics.MagicCall;
 import dev.drydock.magics.MagicException;
 import dev.drydock.magics.api.Magics;
@@ -158,5 +159,26 @@ class DockerIT {
         MagicException e = assertThrows(MagicException.class,
                 () -> run(magics, "docker", "pull 127.0.0.1:5000/drydock-it/never-pushed:0"));
         assertTrue(e.getMessage().startsWith("Pulling 127.0.0.1:5000/drydock-it/never-pushed:0 failed: "), e.getMessage());
+    }
+
+    /**
+     * The engine's whole sentence, as the docker CLI prints it after "Error response from daemon: ": here a
+     * Docker Hub name that cannot be resolved offline ("no such host") and an anonymous pull from the
+     * authenticated registry ("no basic auth credentials"); both used to be cut at their first quote.
+     */
+    @Test
+    void aFailedPullShowsTheEnginesWholeMessage() throws Exception {
+        Path emptyConfig = Files.createDirectories(folder.resolve("empty-docker-config"));
+        Map<String, String> env = new HashMap<>(System.getenv());
+        env.put("DOCKER_CONFIG", emptyConfig.toString());
+        DockerConfig config = DockerConfig.resolve(env, folder);
+        Magics magics = new Magics(new Session(folder, Map.of()), MagicFamilies.ALL, List.of(
+                new Docker(() -> new DockerEngine(config)), new RegistryCredentials(), HostUser.current(),
+                ImageResolver.IMAGE_NAMES));
+        for (String image : List.of("missing/image:1", "127.0.0.1:5000/drydock-it/never-pushed:0")) {
+            String cli = DockerCli.error(emptyConfig, "pull", image);
+            MagicException e = assertThrows(MagicException.class, () -> run(magics, "docker", "pull " + image));
+            assertTrue(e.getMessage().startsWith("Pulling " + image + " failed: " + cli), e.getMessage() + "\nCLI: " + cli);
+        }
     }
 }

@@ -33,8 +33,8 @@ class EnvDevcontainerTest {
     private JsonNode render(Environments.Build build, Path output, Optional<String> postCreate, List<String> ports)
             throws Exception {
         Path notebooks = Files.createDirectories(dir.resolve("notebooks"));
-        return new ObjectMapper().readTree(new Devcontainer(build, "drydock", "/home/drydock/work", ports, notebooks,
-                output, postCreate).text());
+        return new ObjectMapper().readTree(new Devcontainer(build, Optional.empty(), "drydock", "/home/drydock/work",
+                ports, notebooks, output, postCreate).text());
     }
 
     @Test
@@ -68,17 +68,31 @@ class EnvDevcontainerTest {
         assertFalse(json.has("forwardPorts"));
         assertEquals("[\"--label\",\"dev.drydock.env=train\",\"--gpus\",\"all\"]", json.get("runArgs").toString());
 
-        JsonNode elsewhere = render(TRAIN, Path.of("/elsewhere/.devcontainer.json"), Optional.empty(), List.of());
-        assertEquals("source=" + dir.resolve("notebooks") + ",target=/home/drydock/work,type=bind",
-                elsewhere.get("workspaceMount").asText());
+        // A file in a subfolder (02-train's train/.devcontainer/): still relative, never this machine's path.
+        JsonNode below = render(TRAIN, dir.resolve("notebooks/train/.devcontainer/devcontainer.json"), Optional.empty(),
+                List.of());
+        assertEquals("source=${localWorkspaceFolder}/..,target=/home/drydock/work,type=bind",
+                below.get("workspaceMount").asText());
+        assertFalse(below.toString().contains(dir.toString()), below.toString());
     }
 
     @Test
-    void aPythonProjectNeedsAnEditableInstallAfterCreation() throws Exception {
-        assertEquals(Optional.empty(), Devcontainer.neededPostCreate(dir));
+    void aPushedReferenceReplacesTheLocalTag() throws Exception {
+        Path notebooks = Files.createDirectories(dir.resolve("notebooks"));
+        Devcontainer pushed = new Devcontainer(TRAIN, Optional.of("127.0.0.1:5000/drydock/train:1"), "", "", List.of(),
+                notebooks, notebooks.resolve(".devcontainer/devcontainer.json"), Optional.empty());
+        JsonNode json = new ObjectMapper().readTree(pushed.text());
+        assertEquals("127.0.0.1:5000/drydock/train:1", json.get("image").asText());
+        assertEquals("sha256:feedbeef", json.at("/customizations/drydock/imageId").asText());
+    }
+
+    @Test
+    void aPythonProjectIsToldHowToInstallItselfOfflineButNothingRunsUnasked() throws Exception {
+        assertEquals("", Devcontainer.editableHint(dir, Optional.empty()));
         Files.writeString(dir.resolve("pyproject.toml"), "[project]\nname = \"demo\"\n");
-        assertTrue(Devcontainer.neededPostCreate(dir).orElseThrow().contains("pip install --user --no-deps"));
-        assertTrue(Devcontainer.neededPostCreate(dir).orElseThrow().endsWith("-e ."));
+        String hint = Devcontainer.editableHint(dir, Optional.empty());
+        assertTrue(hint.contains("--post-create") && hint.contains("--no-build-isolation"), hint);
+        assertEquals("", Devcontainer.editableHint(dir, Optional.of("make setup")));
     }
 
     @Test
