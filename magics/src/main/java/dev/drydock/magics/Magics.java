@@ -28,7 +28,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
  * reused objects keep the previous cell's option values), built by {@link #commandLine} — the one place
  * where output, error handling and injection are wired, for the kernel and the tests alike.
  */
-public final class Magics {
+public final class Magics implements AutoCloseable {
 
     private final Session session;
     private final List<Object> services = new ArrayList<>();
@@ -66,6 +66,38 @@ public final class Magics {
 
     public Session session() {
         return session;
+    }
+
+    /**
+     * Ends what the services hold open, for the kernel's shutdown (a shutdown request, SIGTERM, the
+     * frontend's death): every service that is {@link AutoCloseable} is closed, the last given first, and
+     * one that fails does not keep the others from closing. The kernel interrupts a running cell first,
+     * so a magic's own clean-up has already run. Closing twice is harmless for the services here.
+     */
+    @Override
+    public void close() {
+        RuntimeException failed = null;
+        for (int i = services.size() - 1; i >= 0; i--) {
+            Object service = services.get(i);
+            if (service == this || !(service instanceof AutoCloseable closeable)) {
+                continue;
+            }
+            try {
+                closeable.close();
+            } catch (Exception ex) {
+                if (ex instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                if (failed == null) {
+                    failed = new IllegalStateException("Closing the magics' services failed", ex);
+                } else {
+                    failed.addSuppressed(ex);
+                }
+            }
+        }
+        if (failed != null) {
+            throw failed;
+        }
     }
 
     /** Runs a line or cell magic. Unknown names and bad options throw a usage error naming the nearest valid one. */

@@ -245,4 +245,21 @@ class MagicsTest {
         assertEquals(2, Magics.editDistance("dotnev", "dotenv"));
         assertEquals(3, Magics.editDistance("", "abc"));
     }
+
+    @Test
+    void closeClosesEveryCloseableServiceLastFirstEvenWhenOneFails() {
+        List<String> closed = new ArrayList<>();
+        AutoCloseable first = () -> closed.add("first");
+        AutoCloseable failing = () -> {
+            closed.add("failing");
+            throw new IllegalStateException("engine gone");
+        };
+        AutoCloseable last = () -> closed.add("last");
+        Magics magics = new Magics(session, List.of(), List.of(first, "not closeable", failing, last));
+
+        IllegalStateException failure = assertThrows(IllegalStateException.class, magics::close);
+
+        assertEquals(List.of("last", "failing", "first"), closed);
+        assertEquals("engine gone", failure.getCause().getMessage());
+    }
 }

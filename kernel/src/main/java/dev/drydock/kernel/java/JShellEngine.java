@@ -160,7 +160,20 @@ public final class JShellEngine implements JavaEngine {
     }
 
     private SnippetEvent evalSnippet(Origin origin) throws JavaException {
-        List<SnippetEvent> events = shell.eval(origin.source());
+        String overlong = StringConstants.overlong(origin.source());
+        if (overlong != null) {
+            // javac's class writer keeps an over-long constant in its reused pool after failing on it,
+            // and every later snippet of this JShell then fails too (JDK 17 through 25): refuse it first.
+            throw CellErrors.refused(origin, overlong);
+        }
+        List<SnippetEvent> events;
+        try {
+            events = shell.eval(origin.source());
+        } catch (InternalError | RuntimeException | AssertionError ex) {
+            // javac inside JShell trips over some malformed code (`x private { int`): JShell throws
+            // InternalError instead of rejecting the snippet. The code is what cannot be compiled.
+            throw CellErrors.unanalysable(origin, ex);
+        }
         if (control.cancelled()) {
             throw CellErrors.interrupted(origin.firstLine());
         }
@@ -312,7 +325,12 @@ public final class JShellEngine implements JavaEngine {
         try {
             String rest = code;
             while (true) {
-                CompletionInfo info = analysis.analyzeCompletion(rest);
+                CompletionInfo info;
+                try {
+                    info = analysis.analyzeCompletion(rest);
+                } catch (InternalError | RuntimeException | AssertionError ex) {
+                    return new IsComplete("invalid", null);
+                }
                 switch (info.completeness()) {
                     case EMPTY:
                         return new IsComplete("complete", null);

@@ -1,6 +1,8 @@
 package dev.drydock.kernel.java;
 
 import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.MalformedURLException;
 import java.net.URL;
 import java.net.URLClassLoader;
@@ -95,16 +97,52 @@ final class SnippetLoaderDelegate implements LoaderDelegate {
         }
 
         void declare(String name, byte[] bytes) {
-            declared.put(name, bytes);
+            declared.put(name, ExitGuard.rewrite(bytes));
         }
 
+        /** Cells' classes, then libraries on the added classpath, both with exit calls guarded ({@link ExitGuard}). */
         @Override
         protected Class<?> findClass(String name) throws ClassNotFoundException {
             byte[] bytes = declared.get(name);
-            if (bytes == null) {
-                return super.findClass(name);
+            if (bytes != null) {
+                return defineClass(name, bytes, 0, bytes.length);
             }
-            return defineClass(name, bytes, 0, bytes.length);
+            URL resource = findResource(name.replace('.', '/') + ".class");
+            if (resource == null) {
+                throw new ClassNotFoundException(name);
+            }
+            try (InputStream in = resource.openStream()) {
+                byte[] library = ExitGuard.rewrite(in.readAllBytes());
+                definePackageOf(name);
+                return defineClass(name, library, 0, library.length, source(resource));
+            } catch (IOException ex) {
+                throw new ClassNotFoundException(name + ": cannot read " + resource, ex);
+            }
+        }
+
+        private void definePackageOf(String className) {
+            int dot = className.lastIndexOf('.');
+            if (dot > 0 && getDefinedPackage(className.substring(0, dot)) == null) {
+                try {
+                    definePackage(className.substring(0, dot), null, null, null, null, null, null, null);
+                } catch (IllegalArgumentException raced) {
+                    // Another thread defined it first.
+                }
+            }
+        }
+
+        /** The jar or folder a library class came from, so its protection domain names it. */
+        private static java.security.CodeSource source(URL resource) {
+            try {
+                URL location = resource;
+                if ("jar".equals(resource.getProtocol())) {
+                    String spec = resource.getFile();
+                    location = new URL(spec.substring(0, spec.indexOf("!/")));
+                }
+                return new java.security.CodeSource(location, (java.security.cert.Certificate[]) null);
+            } catch (MalformedURLException | RuntimeException ex) {
+                return null;
+            }
         }
 
         @Override

@@ -92,6 +92,26 @@ final class Execution {
         }
     }
 
+    /** Waits until no cell runs, up to {@code millis}; whether none runs. */
+    boolean awaitIdle(long millis) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(millis);
+        synchronized (runningLock) {
+            while (running != null) {
+                long left = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    runningLock.wait(left);
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
     void execute(Request request) {
         Message message = request.message();
         JsonNode content = message.content();
@@ -131,6 +151,7 @@ final class Execution {
             synchronized (runningLock) {
                 running = null;
                 Thread.interrupted(); // an interrupt meant for this cell must not hit the next request
+                runningLock.notifyAll();
             }
         }
 
@@ -209,7 +230,7 @@ final class Execution {
         } catch (MagicException ex) {
             String message = ex.getMessage() == null ? "" : ex.getMessage();
             error = new ErrorInfo(ex.kind().name(), message, List.of(RED + ex.kind().name() + RESET + ": " + message));
-        } catch (RuntimeException | LinkageError | AssertionError ex) {
+        } catch (RuntimeException | Error ex) {
             LOG.log(Level.WARNING, "A cell failed inside the kernel", ex);
             String name = ex.getClass().getSimpleName();
             String message = String.valueOf(ex.getMessage());

@@ -39,9 +39,12 @@ import java.util.logging.Logger;
 public final class Kernel implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(Kernel.class.getName());
+    /** How long closing waits for an interrupted cell's clean-up (docker stop takes up to 10 s). */
+    private static final long CLEAN_UP_MILLIS = 15_000;
 
     private final Session session;
     private final JavaEngine engine;
+    private final Magics magics;
     private final ObjectMapper json = new ObjectMapper();
     private final MessageFactory messages;
     private final Transport transport;
@@ -73,6 +76,7 @@ public final class Kernel implements AutoCloseable {
         Magics magics = new Magics(session);
         try (Kernel kernel = new Kernel(connection, session, magics, new StartingEngine(JShellEngine::new))) {
             kernel.start();
+            Lifeline.watch(kernel);
             kernel.awaitShutdown();
         }
     }
@@ -81,6 +85,7 @@ public final class Kernel implements AutoCloseable {
     public Kernel(ConnectionInfo connection, Session session, Magics magics, JavaEngine engine) {
         this.session = session;
         this.engine = engine;
+        this.magics = magics;
         this.messages = new MessageFactory(json, UUID.randomUUID().toString(), System.getProperty("user.name", "drydock"));
         this.transport = new Transport(connection, new WireCodec(json, new Signer(connection.key(), connection.signatureScheme())));
         History history = new History();
@@ -130,14 +135,41 @@ public final class Kernel implements AutoCloseable {
         return shutdown.await(timeout, unit);
     }
 
-    /** Stops the running cell, sends what is queued, closes the sockets and the Java engine. */
+    /**
+     * Shuts down without a request (SIGTERM, the parent process gone): the running cell is interrupted
+     * and the thread in {@link #run} closes the kernel.
+     */
+    void requestShutdown(String why) {
+        LOG.info("Shutting down: " + why);
+        execution.interrupt();
+        shutdown.countDown();
+    }
+
+    /** Stops the running cell like the interrupt button (SIGINT, as ipykernel takes it). */
+    void interruptCell() {
+        execution.interrupt();
+    }
+
+    /**
+     * Stops the running cell and waits a while for its clean-up (an attached container stopped, a job
+     * record ended), closes the magics' services, sends what is queued, closes the sockets and the Java
+     * engine.
+     */
     @Override
     public void close() {
         if (closed) {
             return;
         }
-        closed = true;
         execution.interrupt();
+        if (!execution.awaitIdle(CLEAN_UP_MILLIS)) {
+            LOG.warning("The interrupted cell did not finish its clean-up in " + CLEAN_UP_MILLIS + " ms; closing anyway");
+        }
+        closed = true;
+        try {
+            magics.close();
+        } catch (RuntimeException ex) {
+            LOG.log(Level.WARNING, "The magics' services did not close cleanly", ex);
+        }
         if (shellThread != null) {
             shellThread.interrupt();
             controlThread.interrupt();
@@ -232,7 +264,8 @@ public final class Kernel implements AutoCloseable {
             }
             try {
                 shellHandler.handle(request);
-            } catch (RuntimeException | LinkageError | AssertionError ex) {
+            } catch (Throwable ex) {
+                // Anything, InternalError and OutOfMemoryError included: the thread must serve the next request.
                 LOG.log(Level.SEVERE, "Unexpected failure handling " + message.msgType(), ex);
             } finally {
                 synchronized (statusLock) {
@@ -262,7 +295,8 @@ public final class Kernel implements AutoCloseable {
             }
             try {
                 controlHandler.handle(message);
-            } catch (RuntimeException | LinkageError | AssertionError ex) {
+            } catch (Throwable ex) {
+                // Anything, InternalError and OutOfMemoryError included: the thread must serve the next request.
                 LOG.log(Level.SEVERE, "Unexpected failure handling " + message.msgType(), ex);
             } finally {
                 synchronized (statusLock) {

@@ -376,4 +376,21 @@ class JShellEngineTest {
         }
         return bytes.toString(StandardCharsets.UTF_8);
     }
+
+    @Test
+    void aStringConstantTooLongForAClassFileIsAnErrorThatBreaksNoLaterCell() throws Exception {
+        JavaException tooLong = assertThrows(JavaException.class,
+                () -> engine.eval("String big = \"" + "a".repeat(70_000) + "\";", 1));
+
+        assertTrue(tooLong.evalue().contains("too long"), tooLong.evalue());
+        assertEquals("2", eval("1 + 1"));
+    }
+
+    @Test
+    void codeThatCrashesJShellsCompilerIsACompileErrorAndJShellServesOn() throws Exception {
+        JavaException crash = assertThrows(JavaException.class, () -> engine.eval("x private { int", 1));
+
+        assertTrue(crash.evalue().contains("cannot be compiled"), crash.evalue());
+        assertEquals("3", eval("1 + 2"));
+    }
 }
