@@ -80,5 +80,18 @@ class Lifeline(unittest.TestCase):
                 km.shutdown_kernel(now=True)
 
 
+    def test_exit_alone_shuts_the_kernel_down_as_in_ipython(self):
+        km, kc = start_new_kernel(kernel_name="drydock", cwd=tempfile.mkdtemp(prefix="drydock-exit-"))
+        try:
+            reply = kc.execute_interactive("exit", timeout=TIMEOUT, output_hook=lambda msg: None)
+            self.assertEqual("ok", reply["content"]["status"])
+            self.assertIn({"source": "ask_exit", "keepkernel": False}, reply["content"]["payload"])
+            self.assertEqual(0, km.provisioner.process.wait(timeout=TIMEOUT))
+        finally:
+            kc.stop_channels()
+            if km.is_alive():
+                km.shutdown_kernel(now=True)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -205,6 +205,7 @@ public final class Magics implements AutoCloseable {
         CommandLine commandLine = new CommandLine(family, new Factory(notebook));
         commandLine.setCommandName(prefix(family) + annotation(family).name());
         commandLine.setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
+        wholeFirstParagraphs(commandLine);
         commandLine.setOut(new PrintWriter(writer(notebook::out), true));
         commandLine.setErr(new PrintWriter(writer(notebook::err), true));
         // Picocli's execute() swallows whatever its handlers throw, so they hand the failure out instead.
@@ -217,6 +218,40 @@ public final class Magics implements AutoCloseable {
             return CommandLine.ExitCode.SOFTWARE;
         });
         return commandLine;
+    }
+
+    /**
+     * Picocli lists a subcommand with the first line of its description only, which our descriptions wrap
+     * mid-sentence; the list shows each subcommand's whole first paragraph instead.
+     */
+    private static void wholeFirstParagraphs(CommandLine commandLine) {
+        commandLine.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_COMMAND_LIST, Magics::commandList);
+        commandLine.getSubcommands().values().stream().distinct().forEach(Magics::wholeFirstParagraphs);
+    }
+
+    private static String commandList(CommandLine.Help help) {
+        Map<String, CommandLine.Help> subcommands = help.subcommands();
+        if (subcommands.isEmpty()) {
+            return "";
+        }
+        int nameWidth = subcommands.values().stream()
+                .mapToInt(sub -> String.join(", ", sub.commandSpec().names()).length()).max().orElse(0) + 2;
+        int width = help.commandSpec().usageMessage().width();
+        CommandLine.Help.TextTable table = CommandLine.Help.TextTable.forColumns(help.colorScheme(),
+                new CommandLine.Help.Column(nameWidth + 2, 2, CommandLine.Help.Column.Overflow.SPAN),
+                new CommandLine.Help.Column(Math.max(20, width - nameWidth - 2), 1, CommandLine.Help.Column.Overflow.WRAP));
+        subcommands.values().stream().distinct().forEach(sub -> {
+            List<String> paragraph = new ArrayList<>();
+            for (String line : sub.commandSpec().usageMessage().description()) {
+                if (line.isBlank()) {
+                    break;
+                }
+                paragraph.add(line.strip());
+            }
+            String text = String.join(" ", paragraph).replace("%%", "%").replace("$${", "${");
+            table.addRowValues(String.join(", ", sub.commandSpec().names()), text);
+        });
+        return table.toString();
     }
 
     private static MagicException usageError(ParameterException e) {

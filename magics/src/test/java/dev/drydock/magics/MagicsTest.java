@@ -66,7 +66,8 @@ class MagicsTest {
             @Override protected void run() {}
         }
 
-        @Command(name = "stop", description = "Stop it.")
+        @Command(name = "stop", description = {"Stop it, waiting for what it started to end first: the",
+            "container, then its volumes.", "", "Example:", "  %%fam stop"})
         public static final class Stop extends MagicCommand {
             @Override protected void run() {}
         }
@@ -261,5 +262,14 @@ class MagicsTest {
 
         assertEquals(List.of("last", "failing", "first"), closed);
         assertEquals("engine gone", failure.getCause().getMessage());
+    }
+
+    @Test
+    void theSubcommandListShowsEachWholeFirstParagraph() throws MagicException {
+        line("fam", "--help");
+
+        assertTrue(notebook.out().replaceAll("\\s+", " ").contains(
+                "stop Stop it, waiting for what it started to end first: the container, then its volumes."), notebook.out());
+        assertTrue(!notebook.out().contains("Example:"), notebook.out());
     }
 }

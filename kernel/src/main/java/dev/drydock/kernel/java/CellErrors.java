@@ -78,6 +78,17 @@ final class CellErrors {
         return new JavaException(COMPILATION, summary, traceback);
     }
 
+    /**
+     * A compile error in a snippet whose cell had already run earlier snippets: JShell compiles each snippet
+     * against the declarations before it, so it could not know sooner. The error says what ran.
+     */
+    static JavaException afterLinesRan(JavaException error, int firstLine, int lastRan) {
+        List<String> traceback = new ArrayList<>(error.traceback());
+        String ran = firstLine == lastRan ? "Line " + firstLine : "Lines " + firstLine + "-" + lastRan;
+        traceback.add(ran + " of this cell already ran; nothing after them did.");
+        return new JavaException(error.ename(), error.evalue(), traceback);
+    }
+
     /** Code the engine refuses before compiling it, for {@code reason}. */
     static JavaException refused(Origin origin, String reason) {
         String summary = "cell line " + origin.firstLine() + ": " + reason;

@@ -41,6 +41,8 @@ public final class Kernel implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(Kernel.class.getName());
     /** How long closing waits for an interrupted cell's clean-up (docker stop takes up to 10 s). */
     private static final long CLEAN_UP_MILLIS = 15_000;
+    /** Idle seconds before the kernel returns freed memory (see {@link #scheduleIdleCollection}). */
+    private static final long IDLE_COLLECTION_SECONDS = 10;
 
     private final Session session;
     private final JavaEngine engine;
@@ -272,6 +274,7 @@ public final class Kernel implements AutoCloseable {
                     publishStatus(message.header(), "idle");
                     shellBusy = false;
                 }
+                scheduleIdleCollection(request.arrival());
             }
         }
     }
@@ -305,6 +308,23 @@ public final class Kernel implements AutoCloseable {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * Gives memory a cell freed back to the system once the kernel has been idle a while, as G1's
+     * periodic collection would: the serial collector shrinks the heap (to {@code MaxHeapFreeRatio}) only
+     * after a collection, and an idle kernel allocates nothing that would start one.
+     */
+    private void scheduleIdleCollection(long arrival) {
+        try {
+            timer.schedule(() -> {
+                if (!closed && arrivals.get() == arrival && shellQueue.isEmpty()) {
+                    System.gc();
+                }
+            }, IDLE_COLLECTION_SECONDS, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // The kernel is shutting down.
         }
     }
 
