@@ -7,7 +7,12 @@ memory of the kernel's process tree after those cells, and the time from interru
 reply and to the interrupted cell's execute_reply. A benchmark, not a test: it prints numbers and the
 targets, and exits 0 either way.
 
+With --growth N it instead runs N declarations, then N trivial `1 + 1` cells, in one kernel of each
+kind, and prints resident memory and the mean time a cell every 500 cells, then the memory after the
+kernel sat idle for 15 s (a kernel should give freed memory back):
+
     JUPYTER_PATH=... /usr/bin/python3 bench/kernel_bench.py [--rounds 200] [--kernels drydock python3]
+    JUPYTER_PATH=... /usr/bin/python3 bench/kernel_bench.py --growth 3000
 """
 import argparse
 import os
@@ -86,6 +91,55 @@ def measure(name, rounds):
         km.shutdown_kernel(now=True)
 
 
+GROWTH_CELLS = {
+    # kernel name: (the i-th declaration, a trivial cell)
+    "drydock": (lambda i: "int v%d = %d;" % (i, i), "1 + 1"),
+    "python3": (lambda i: "v%d = %d" % (i, i), "1 + 1"),
+}
+STEP = 500
+
+
+def growth(name, cells):
+    """Rows of (phase, cells run, RSS MiB, mean ms a cell over the last STEP cells)."""
+    declaration, trivial = GROWTH_CELLS[name]
+    km = KernelManager(kernel_name=name)
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    rows = []
+    try:
+        kc.wait_for_ready(timeout=120)
+        pid = km.provisioner.process.pid
+        rows.append(("start", 0, tree_rss_mib(pid), float("nan")))
+        for phase, code_of in (("declarations", declaration), ("1 + 1", lambda i: trivial)):
+            spent = 0.0
+            for i in range(1, cells + 1):
+                spent += run_cell(kc, code_of(i))[0]
+                if i % STEP == 0:
+                    rows.append((phase, i, tree_rss_mib(pid), spent * 1000 / STEP))
+                    spent = 0.0
+        time.sleep(15)
+        rows.append(("idle 15 s", cells, tree_rss_mib(pid), float("nan")))
+        return rows
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def print_growth(kernels, cells):
+    results = {name: growth(name, cells) for name in kernels}
+    names = list(results)
+    print("| phase | cells | " + " | ".join("%s RSS (MiB) | %s ms/cell" % (n, n) for n in names) + " |")
+    print("|" + " --- |" * (2 + 2 * len(names)))
+    for row in range(len(results[names[0]])):
+        phase, count = results[names[0]][row][:2]
+        values = []
+        for name in names:
+            _, _, rss, ms = results[name][row]
+            values += ["%.0f" % rss, "" if ms != ms else "%.1f" % ms]
+        print("| %s | %d | %s |" % (phase, count, " | ".join(values)))
+
+
 TARGETS = {
     "startup to kernel_info_reply (s)": "<= ipykernel",
     "trivial cell p50 (ms)": "<= ipykernel",
@@ -101,7 +155,12 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=200, help="trivial cells to time (default 200)")
     parser.add_argument("--kernels", nargs="+", default=["drydock", "python3"])
+    parser.add_argument("--growth", type=int, metavar="N",
+                        help="instead: N declarations then N trivial cells, memory every %d cells" % STEP)
     args = parser.parse_args()
+    if args.growth:
+        print_growth(args.kernels, args.growth)
+        return
 
     results = {name: measure(name, args.rounds) for name in args.kernels}
     names = list(results)

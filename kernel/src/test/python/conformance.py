@@ -24,8 +24,8 @@ class DrydockConformance(jupyter_kernel_test.KernelTests):
         {"text": "%%writef", "matches": {"%%writefile"}},
     ]
 
-    complete_code_samples = ["1 + 1", "int x = 1;", "%lsmagic", "%%bash\nfor i in 1 2; do"]
-    incomplete_code_samples = ["for (int i = 0; i < 3; i++) {", "String s = \"\"\"\nabc"]
+    complete_code_samples = ["1 + 1", "int x = 1;", "%lsmagic", "%%bash\nfor i in 1 2; do echo $i; done\n\n"]
+    incomplete_code_samples = ["for (int i = 0; i < 3; i++) {", "String s = \"\"\"\nabc", "%%bash\necho x"]
     invalid_code_samples = ["int x = 1;)"]
 
     code_page_something = "String.valueOf?"

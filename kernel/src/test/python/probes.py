@@ -2,6 +2,7 @@
 signatures, interrupts, bad input and secrets. Run like conformance.py.
 """
 import os
+import signal
 import subprocess
 import tempfile
 import time
@@ -175,6 +176,114 @@ class DrydockProbes(unittest.TestCase):
             shown = str([m["content"] for m in outputs])
             self.assertNotIn(secret, shown, code)
             self.assertIn("****", shown, code)
+
+
+    # --- found under attack: each of these once broke the kernel ---
+
+    def test_code_that_crashes_jshells_compiler_is_an_error_and_the_kernel_serves_on(self):
+        self.assert_clear_error("x private { int", "cannot be compiled")
+
+    def test_a_string_constant_too_long_for_a_class_file_is_reported_and_breaks_nothing(self):
+        self.assert_clear_error('String big = "%s";' % ("a" * 70_000), "too long")
+        content, _ = self.run_cell("int afterTheLongString = 1;")
+        self.assertEqual("ok", content["status"])
+
+    def test_a_25_mb_writefile_runs(self):
+        body = "x" * 25_000_000
+        content, _ = self.run_cell("%%%%writefile big.txt\n%s" % body, timeout=120)
+        self.assertEqual("ok", content["status"])
+        with open(os.path.join(self.workdir, "big.txt")) as f:
+            self.assertEqual(body, f.read().rstrip("\n"))
+
+    def test_a_replayed_signed_message_is_not_executed_again(self):
+        marker = os.path.join(self.workdir, "replayed-" + uuid.uuid4().hex)
+        session = Session(key=self.km.session.key, signature_scheme=self.km.session.signature_scheme)
+        msg = session.msg("execute_request", {
+            "code": '!echo run >> %s' % marker, "silent": False, "store_history": False,
+            "user_expressions": {}, "allow_stdin": False, "stop_on_error": True})
+        frames = session.serialize(msg)
+        info = self.km.get_connection_info()
+        sock = zmq.Context.instance().socket(zmq.DEALER)
+        sock.connect("%s://%s:%d" % (info["transport"], info["ip"], info["shell_port"]))
+        try:
+            sock.send_multipart(frames)
+            self.assertTrue(sock.poll(TIMEOUT * 1000), "the kernel did not answer the first message")
+            sock.recv_multipart()
+            sock.send_multipart(frames)
+            self.assertFalse(sock.poll(2000), "the kernel answered a replayed message")
+        finally:
+            sock.close(linger=0)
+        with open(marker) as f:
+            self.assertEqual(["run"], f.read().split())
+        self.assert_alive()
+
+    def test_sigint_interrupts_the_cell_and_never_kills_the_kernel(self):
+        pid = self.km.provisioner.process.pid
+        os.kill(pid, signal.SIGINT)
+        self.assert_alive()
+        msg_id = self.kc.execute("Thread.sleep(60_000);")
+        while True:
+            msg = self.kc.get_iopub_msg(timeout=TIMEOUT)
+            if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "execute_input":
+                break
+        time.sleep(0.5)
+        os.kill(pid, signal.SIGINT)
+        reply = self.reply_to(msg_id)
+        self.assertEqual("KeyboardInterrupt", reply["content"]["ename"])
+        self.assert_alive()
+
+    def test_an_interrupted_loop_that_catches_throwable_is_left_running_with_a_warning(self):
+        msg_id = self.kc.execute("while (true) { try { Thread.sleep(5); } catch (Throwable t) { } }")
+        while True:
+            msg = self.kc.get_iopub_msg(timeout=TIMEOUT)
+            if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "execute_input":
+                break
+        time.sleep(0.5)
+        self.km.interrupt_kernel()
+        reply = self.reply_to(msg_id)
+        self.assertEqual("KeyboardInterrupt", reply["content"]["ename"])
+        shown = []
+        while True:
+            msg = self.kc.get_iopub_msg(timeout=TIMEOUT)
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                break
+            shown.append(msg)
+        self.assertIn("left running in the background", self.text_of(shown))
+        self.assert_alive()
+
+    def test_sending_from_an_interrupted_thread_leaves_the_io_thread_idle(self):
+        content, _ = self.run_cell('Thread.currentThread().interrupt(); display("text/plain", "sent"); System.out.println("printed");')
+        self.assertEqual("ok", content["status"])
+        self.assert_alive()
+        import psutil
+        kernel = psutil.Process(self.km.provisioner.process.pid)
+        before = sum(kernel.cpu_times()[:2])
+        time.sleep(3)
+        used = sum(kernel.cpu_times()[:2]) - before
+        self.assertLess(used, 1.0, "the idle kernel used %.2f s of CPU in 3 s" % used)
+
+    def test_a_bash_body_over_128_kib_runs(self):
+        filler = ": " + "x" * 200_000
+        content, outputs = self.run_cell("%%%%bash\necho start\n%s\necho done" % filler)
+        self.assertEqual("ok", content["status"], self.text_of(outputs))
+        self.assertIn("done", self.text_of(outputs))
+
+    def test_is_complete_reads_cell_magics_java_and_continued_lines_as_ipython_does(self):
+        cases = {
+            "%%bash": "incomplete",
+            "%%bash\necho x": "incomplete",
+            "%%bash\necho x\n\n": "complete",
+            "for (int i = 0; i < 3; i++) {": "incomplete",
+            "int x = ;": "invalid",
+            "!echo a \\": "incomplete",
+            "%lsmagic": "complete",
+            "int y = 1;": "complete",
+        }
+        for code, expected in cases.items():
+            msg_id = self.kc.is_complete(code)
+            self.assertEqual(expected, self.reply_to(msg_id)["content"]["status"], code)
 
 
 if __name__ == "__main__":

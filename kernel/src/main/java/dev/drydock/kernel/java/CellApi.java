@@ -9,7 +9,9 @@ import java.util.Collections;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.UUID;
+import java.util.WeakHashMap;
 
 /**
  * What Java cells call to show things: {@code display(chart)}, {@code display("text/html", html)},
@@ -24,6 +26,8 @@ import java.util.UUID;
 public final class CellApi {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The display ids handed out, weakly: a cell whose value is one shows nothing, as display() in IPython. */
+    private static final Set<String> ISSUED = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
     private static volatile Notebook notebook;
     private static volatile MagicLines magicLines;
     private static volatile Session session;
@@ -111,7 +115,7 @@ public final class CellApi {
      * @return the display id, for {@link #updateDisplay(String, Object)}
      */
     public static String display(Object value) {
-        String id = UUID.randomUUID().toString();
+        String id = newId();
         notebook().display(Renderer.render(value), id);
         return id;
     }
@@ -123,8 +127,23 @@ public final class CellApi {
      * @return the display id, for {@link #updateDisplay(String, String, String)}
      */
     public static String display(String mimeType, String content) {
-        String id = UUID.randomUUID().toString();
+        String id = newId();
         notebook().display(bundle(mimeType, content), id);
+        return id;
+    }
+
+    /**
+     * Whether {@code value} is a display id that {@code display(...)} returned: the kernel does not show it
+     * as the cell's value ({@code display(x)} without a semicolon), while {@code String id = display(...)}
+     * keeps working for {@link #updateDisplay}.
+     */
+    static boolean isDisplayId(Object value) {
+        return value instanceof String && ISSUED.contains(value);
+    }
+
+    private static String newId() {
+        String id = UUID.randomUUID().toString();
+        ISSUED.add(id);
         return id;
     }
 

@@ -78,6 +78,31 @@ final class CellErrors {
         return new JavaException(COMPILATION, summary, traceback);
     }
 
+    /**
+     * A compile error in a snippet whose cell had already run earlier snippets: JShell compiles each snippet
+     * against the declarations before it, so it could not know sooner. The error says what ran.
+     */
+    static JavaException afterLinesRan(JavaException error, int firstLine, int lastRan) {
+        List<String> traceback = new ArrayList<>(error.traceback());
+        String ran = firstLine == lastRan ? "Line " + firstLine : "Lines " + firstLine + "-" + lastRan;
+        traceback.add(ran + " of this cell already ran; nothing after them did.");
+        return new JavaException(error.ename(), error.evalue(), traceback);
+    }
+
+    /** Code the engine refuses before compiling it, for {@code reason}. */
+    static JavaException refused(Origin origin, String reason) {
+        String summary = "cell line " + origin.firstLine() + ": " + reason;
+        return new JavaException(COMPILATION, summary, List.of(COMPILATION + ": " + summary));
+    }
+
+    /** Code that JShell's compiler failed on internally rather than reject with a diagnostic. */
+    static JavaException unanalysable(Origin origin, Throwable failure) {
+        String summary = "cell line " + origin.firstLine() + ": this code cannot be compiled"
+                + " (JShell's compiler failed on it: " + failure.getClass().getSimpleName()
+                + (failure.getMessage() == null ? "" : ", " + clean(failure.getMessage())) + ")";
+        return new JavaException(COMPILATION, summary, List.of(COMPILATION + ": " + summary, indent(origin.line(1))));
+    }
+
     /** A runtime failure: the exception, its user frames mapped to cell lines, and its causes. */
     static JavaException runtime(JShellException ex, Map<String, Origin> origins, long currentEval,
             Function<DeclarationSnippet, List<String>> missing) {
@@ -100,7 +125,7 @@ final class CellErrors {
             enclosingCause = cause;
             enclosing = own;
         }
-        String ename = ex instanceof EvalException eval ? eval.getExceptionClassName() : UNRESOLVED;
+        String ename = name(ex);
         String evalue = ex instanceof UnresolvedReferenceException unresolved
                 ? unresolvedMessage(unresolved, missing)
                 : ex.getMessage() == null ? "" : clean(ex.getMessage());
@@ -155,11 +180,20 @@ final class CellErrors {
     }
 
     private static String header(JShellException ex, Function<DeclarationSnippet, List<String>> missing) {
-        String name = ex instanceof EvalException eval ? eval.getExceptionClassName() : UNRESOLVED;
+        String name = name(ex);
         String message = ex instanceof UnresolvedReferenceException unresolved
                 ? unresolvedMessage(unresolved, missing)
                 : ex.getMessage();
         return message == null ? name : name + ": " + clean(message);
+    }
+
+    /** The exception's class name; {@code SystemExit} short, as Python names it. */
+    private static String name(JShellException ex) {
+        if (!(ex instanceof EvalException eval)) {
+            return UNRESOLVED;
+        }
+        return eval.getExceptionClassName().equals(SystemExit.class.getName())
+                ? SystemExit.class.getSimpleName() : eval.getExceptionClassName();
     }
 
     private static String clean(String message) {

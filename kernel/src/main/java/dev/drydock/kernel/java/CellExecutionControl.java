@@ -186,6 +186,10 @@ final class CellExecutionControl extends DirectExecutionControl {
                 since = System.nanoTime() - cancelledAt;
             }
             if (since > ABANDON_NANOS) {
+                // Said in the cell, since nothing else would tell the person their CPU is still burning.
+                System.err.println("warning: the cell's thread did not stop when interrupted (a loop that catches"
+                        + " Throwable or InterruptedException keeps going); it was left running in the background"
+                        + " and may keep using CPU. Restart the kernel to end it.");
                 return;
             }
             if (since > GRACE_NANOS && (lastStop == 0 || System.nanoTime() - lastStop > RESTOP_NANOS)) {

@@ -73,6 +73,7 @@ public final class JShellEngine implements JavaEngine {
     private static final long QUERY_WAIT_MILLIS = 500;
     private static final String INDENT = "    ";
 
+    private final SnippetLoaderDelegate loader;
     private final CellExecutionControl control;
     private final JShell shell;
     private final SourceCodeAnalysis analysis;
@@ -88,7 +89,8 @@ public final class JShellEngine implements JavaEngine {
      *     own classes are not on JShell's compile classpath
      */
     public JShellEngine() {
-        control = new CellExecutionControl(new SnippetLoaderDelegate(JShellEngine.class.getClassLoader()));
+        loader = new SnippetLoaderDelegate(JShellEngine.class.getClassLoader());
+        control = new CellExecutionControl(loader);
         // JShell compiles against java.class.path already; this adds the kernel's jars when a host loaded
         // them some other way, so `import dev.drydock...` compiles wherever the kernel runs.
         shell = JShell.builder().executionEngine(new Provider(control), Map.of()).build();
@@ -112,49 +114,46 @@ public final class JShellEngine implements JavaEngine {
             // A stray interrupt would make javac's reads of the classpath jars fail (ClosedByInterrupt).
             Thread.interrupted();
             control.beginCell();
+            applyClasspath();
             long eval = ++evals;
-            String rest = source;
-            int offset = 0;
+            Map<String, Object> shown = showVariable(source.strip(), firstLine);
+            if (shown != null) {
+                return shown;
+            }
+            List<Piece> pieces = split(source, firstLine, eval);
+            if (pieces.size() > 1) {
+                checkBeforeRunning(pieces);
+            }
             boolean hasValue = false;
             Object value = null;
             int valueLine = firstLine;
-            while (true) {
-                CompletionInfo info = analysis.analyzeCompletion(rest);
-                if (info.completeness() == Completeness.EMPTY) {
-                    break;
+            Piece previous = null;
+            for (Piece piece : pieces) {
+                Origin origin = piece.origin();
+                if (control.cancelled()) {
+                    throw CellErrors.interrupted(origin.firstLine());
                 }
-                boolean whole = info.completeness().isComplete()
-                        || info.completeness() == Completeness.UNKNOWN && info.source() != null;
-                // Unfinished code goes to JShell as it is, so its "reached end of file" error names the line.
-                String snippet = whole ? info.source() : rest;
-                String remaining = whole ? info.remaining() : "";
-                // JShell numbers the lines of a snippet's frames wrongly when it starts with blank lines or
-                // comments, so each snippet starts at its first token.
-                int lead = leadingTrivia(snippet);
-                if (lead < snippet.length()) {
-                    Origin origin = new Origin(eval, firstLine + CellErrors.count(source, offset + lead), snippet.substring(lead));
-                    if (control.cancelled()) {
-                        throw CellErrors.interrupted(origin.firstLine());
-                    }
-                    applyClasspath();
-                    SnippetEvent event = evalSnippet(origin);
-                    // As in IPython, a trailing semicolon keeps a value from being shown: `display(x);`.
-                    boolean silenced = whole && rest.substring(0, rest.length() - remaining.length()).strip().endsWith(";");
-                    hasValue = !silenced && event.status() == Status.VALID && VALUE_KINDS.contains(event.snippet().subKind());
-                    value = control.takeValue();
-                    valueLine = origin.firstLine();
-                    if (event.snippet().subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND) {
-                        // JShell keeps every expression as a $N variable that no cell can see (the kernel shows
-                        // values, not $N names), and each one it keeps slows every later snippet: 300 cells
-                        // of `1` went from 13 to 24 ms each. The value is already taken.
-                        shell.drop(event.snippet());
-                    }
+                applyClasspath();
+                SnippetEvent event;
+                try {
+                    event = evalSnippet(origin);
+                } catch (JavaException ex) {
+                    throw previous == null || !CellErrors.COMPILATION.equals(ex.ename()) ? ex
+                            : CellErrors.afterLinesRan(ex, firstLine, previous.lastLine());
                 }
-                if (remaining.length() >= rest.length()) {
-                    break;
+                previous = piece;
+                // As in IPython, a trailing semicolon keeps a value from being shown: `display(x);`.
+                hasValue = !piece.silenced() && event.status() == Status.VALID && VALUE_KINDS.contains(event.snippet().subKind());
+                value = control.takeValue();
+                // `display(x)` without a semicolon shows x once, not also its id as Out[n]; `id` alone still shows it.
+                hasValue = hasValue && !(origin.source().startsWith("display(") && CellApi.isDisplayId(value));
+                valueLine = origin.firstLine();
+                if (event.snippet().subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND) {
+                    // JShell keeps every expression as a $N variable that no cell can see (the kernel shows
+                    // values, not $N names), and each one it keeps slows every later snippet: 300 cells
+                    // of `1` went from 13 to 24 ms each. The value is already taken.
+                    shell.drop(event.snippet());
                 }
-                offset += rest.length() - remaining.length();
-                rest = remaining;
             }
             return hasValue ? render(value, valueLine) : null;
         } finally {
@@ -162,8 +161,105 @@ public final class JShellEngine implements JavaEngine {
         }
     }
 
+    /**
+     * A cell that is only the name of a variable shows its value without compiling anything (javac is
+     * most of a trivial cell's time); {@code null} when the cell is anything else.
+     */
+    private Map<String, Object> showVariable(String code, int line) throws JavaException {
+        if (code.isEmpty() || !Character.isJavaIdentifierStart(code.charAt(0))
+                || !code.chars().allMatch(Character::isJavaIdentifierPart)
+                || shell.variables().noneMatch(v -> v.name().equals(code) && shell.status(v) == Status.VALID)) {
+            return null;
+        }
+        SnippetLoaderDelegate.Value value = loader.variable(code);
+        return value == null ? null : render(value.value(), line);
+    }
+
+    /** One snippet of a cell: where it came from, its last cell line, whether a semicolon silences it. */
+    private record Piece(Origin origin, int lastLine, boolean silenced, boolean unparsed) {}
+
+    /** The cell's snippets as JShell's parser splits them; nothing is compiled or run. */
+    private List<Piece> split(String source, int firstLine, long eval) {
+        List<Piece> pieces = new ArrayList<>();
+        String rest = source;
+        int offset = 0;
+        while (true) {
+            CompletionInfo info = analysis.analyzeCompletion(rest);
+            if (info.completeness() == Completeness.EMPTY) {
+                break;
+            }
+            boolean whole = info.completeness().isComplete()
+                    || info.completeness() == Completeness.UNKNOWN && info.source() != null;
+            // Unfinished code goes to JShell as it is, so its "reached end of file" error names the line.
+            String snippet = whole ? info.source() : rest;
+            String remaining = whole ? info.remaining() : "";
+            // JShell numbers the lines of a snippet's frames wrongly when it starts with blank lines or
+            // comments, so each snippet starts at its first token.
+            int lead = leadingTrivia(snippet);
+            if (lead < snippet.length()) {
+                String code = snippet.substring(lead);
+                int first = firstLine + CellErrors.count(source, offset + lead);
+                boolean silenced = whole && rest.substring(0, rest.length() - remaining.length()).strip().endsWith(";");
+                boolean unparsed = info.completeness() == Completeness.UNKNOWN || !whole;
+                pieces.add(new Piece(new Origin(eval, first, code),
+                        first + CellErrors.count(code.stripTrailing(), code.stripTrailing().length()), silenced, unparsed));
+            }
+            if (remaining.length() >= rest.length()) {
+                break;
+            }
+            offset += rest.length() - remaining.length();
+            rest = remaining;
+        }
+        return pieces;
+    }
+
+    /**
+     * Runs nothing of a cell that cannot compile as far as parsing tells: a snippet that JShell's parser
+     * cannot read (its completeness unknown, or unfinished, and an erroneous snippet to JShell), or an
+     * over-long constant anywhere, fails the cell before its first line runs. Type errors need the earlier
+     * snippets' declarations, so they surface only when their snippet's turn comes (and the error then says
+     * which lines already ran).
+     */
+    private void checkBeforeRunning(List<Piece> pieces) throws JavaException {
+        for (Piece piece : pieces) {
+            Origin origin = piece.origin();
+            String overlong = StringConstants.overlong(origin.source());
+            if (overlong != null) {
+                throw CellErrors.refused(origin, overlong);
+            }
+            if (!piece.unparsed()) {
+                continue;
+            }
+            boolean erroneous;
+            try {
+                erroneous = analysis.sourceToSnippets(origin.source()).stream()
+                        .anyMatch(snippet -> snippet.kind() == Snippet.Kind.ERRONEOUS);
+            } catch (InternalError | RuntimeException | AssertionError ex) {
+                throw CellErrors.unanalysable(origin, ex);
+            }
+            if (erroneous) {
+                // JShell rejects an erroneous snippet without running anything: its own diagnostics say why.
+                evalSnippet(origin);
+                throw CellErrors.refused(origin, "this code cannot be compiled");
+            }
+        }
+    }
+
     private SnippetEvent evalSnippet(Origin origin) throws JavaException {
-        List<SnippetEvent> events = shell.eval(origin.source());
+        String overlong = StringConstants.overlong(origin.source());
+        if (overlong != null) {
+            // javac's class writer keeps an over-long constant in its reused pool after failing on it,
+            // and every later snippet of this JShell then fails too (JDK 17 through 25): refuse it first.
+            throw CellErrors.refused(origin, overlong);
+        }
+        List<SnippetEvent> events;
+        try {
+            events = shell.eval(origin.source());
+        } catch (InternalError | RuntimeException | AssertionError ex) {
+            // javac inside JShell trips over some malformed code (`x private { int`): JShell throws
+            // InternalError instead of rejecting the snippet. The code is what cannot be compiled.
+            throw CellErrors.unanalysable(origin, ex);
+        }
         if (control.cancelled()) {
             throw CellErrors.interrupted(origin.firstLine());
         }
@@ -315,7 +411,12 @@ public final class JShellEngine implements JavaEngine {
         try {
             String rest = code;
             while (true) {
-                CompletionInfo info = analysis.analyzeCompletion(rest);
+                CompletionInfo info;
+                try {
+                    info = analysis.analyzeCompletion(rest);
+                } catch (InternalError | RuntimeException | AssertionError ex) {
+                    return new IsComplete("invalid", null);
+                }
                 switch (info.completeness()) {
                     case EMPTY:
                         return new IsComplete("complete", null);

@@ -50,7 +50,8 @@ public final class Transport implements Outbox, AutoCloseable {
     private final ConnectionInfo bound;
     private final Queue<Outgoing> outbox = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean wakePending = new AtomicBoolean();
-    private final Pipe wake;
+    /** Replaced by the I/O thread when a writer's interrupt closed it (see {@link #wakeUp}). */
+    private volatile Pipe wake;
     private volatile boolean stopping;
     private Thread ioThread;
     private Thread heartbeatThread;
@@ -64,12 +65,7 @@ public final class Transport implements Outbox, AutoCloseable {
     public Transport(ConnectionInfo connection, WireCodec codec) {
         this.connection = connection;
         this.codec = codec;
-        try {
-            wake = Pipe.open();
-            wake.source().configureBlocking(false);
-        } catch (IOException ex) {
-            throw new UncheckedIOException("Cannot open the wake-up pipe", ex);
-        }
+        wake = openPipe();
         try {
             int shell = bind(Channel.SHELL, SocketType.ROUTER, connection.shellPort());
             int control = bind(Channel.CONTROL, SocketType.ROUTER, connection.controlPort());
@@ -165,33 +161,84 @@ public final class Transport implements Outbox, AutoCloseable {
         return port;
     }
 
+    private static Pipe openPipe() {
+        try {
+            Pipe pipe = Pipe.open();
+            pipe.source().configureBlocking(false);
+            return pipe;
+        } catch (IOException ex) {
+            throw new UncheckedIOException("Cannot open the wake-up pipe", ex);
+        }
+    }
+
+    /**
+     * An NIO channel closes itself when a thread writing to it is interrupted, and an interrupted cell
+     * thread sends output. The interrupt is set aside for the write and put back after it; should one
+     * still land mid-write, the source reads end-of-stream and the I/O thread opens a fresh pipe
+     * ({@link #drainWake}) instead of polling a readable, closed pipe forever at full CPU.
+     */
     private void wakeUp() {
         if (wakePending.compareAndSet(false, true)) {
+            boolean interrupted = Thread.interrupted();
             try {
                 wake.sink().write(ByteBuffer.wrap(new byte[] {1}));
             } catch (IOException ex) {
-                // Closed during shutdown: the I/O thread is leaving anyway.
+                // Closed by an interrupt (the I/O thread replaces it) or during shutdown.
                 LOG.log(Level.FINE, "wake-up pipe closed", ex);
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
             }
         }
     }
 
-    private void loop(Inbox inbox) {
+    /** Empties the wake-up pipe; returns a new poller when the pipe had been closed and was replaced. */
+    private ZMQ.Poller drainWake(ZMQ.Poller poller, ByteBuffer drain) throws IOException {
+        drain.clear();
+        int read;
+        while ((read = wake.source().read(drain)) > 0) {
+            drain.clear();
+        }
+        wakePending.set(false);
+        if (read >= 0 || stopping) {
+            return poller;
+        }
+        LOG.info("The wake-up pipe was closed by an interrupted sender; opening a new one");
+        Pipe broken = wake;
+        wake = openPipe();
+        broken.sink().close();
+        broken.source().close();
+        poller.close();
+        return null;
+    }
+
+    /** Registers shell, control, stdin, then the wake-up pipe: indexes 0 to 3. */
+    private ZMQ.Poller poller() {
         ZMQ.Poller poller = context.poller(4);
-        int shell = poller.register(sockets.get(Channel.SHELL), ZMQ.Poller.POLLIN);
-        int control = poller.register(sockets.get(Channel.CONTROL), ZMQ.Poller.POLLIN);
-        int stdin = poller.register(sockets.get(Channel.STDIN), ZMQ.Poller.POLLIN);
-        int pipe = poller.register(wake.source(), ZMQ.Poller.POLLIN);
+        poller.register(sockets.get(Channel.SHELL), ZMQ.Poller.POLLIN);
+        poller.register(sockets.get(Channel.CONTROL), ZMQ.Poller.POLLIN);
+        poller.register(sockets.get(Channel.STDIN), ZMQ.Poller.POLLIN);
+        poller.register(wake.source(), ZMQ.Poller.POLLIN);
+        return poller;
+    }
+
+    private void loop(Inbox inbox) {
+        final int shell = 0;
+        final int control = 1;
+        final int stdin = 2;
+        final int pipe = 3;
+        ZMQ.Poller poller = poller();
         ByteBuffer drain = ByteBuffer.allocate(64);
         try {
             while (true) {
                 try {
                     if (poller.pollin(pipe) || wakePending.get()) {
-                        drain.clear();
-                        while (wake.source().read(drain) > 0) {
-                            drain.clear();
+                        ZMQ.Poller same = drainWake(poller, drain);
+                        if (same == null) {
+                            poller = poller();
+                            continue;
                         }
-                        wakePending.set(false);
                     }
                     // Control first: an interrupt must not wait behind a burst of shell traffic.
                     if (poller.pollin(control)) {

@@ -1,6 +1,7 @@
 package dev.drydock.kernel.protocol;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -8,7 +9,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Messages to and from ZeroMQ frames: {@code [identities…, <IDS|MSG>, signature, header, parent_header,
@@ -18,12 +21,24 @@ public final class WireCodec {
 
     static final byte[] DELIMITER = "<IDS|MSG>".getBytes(StandardCharsets.US_ASCII);
 
+    /** As many signatures as ipykernel remembers ({@code Session.digest_history_size}). */
+    static final int SIGNATURES_REMEMBERED = 1 << 16;
+
     private final ObjectMapper json;
     private final Signer signer;
+    /** Signatures already accepted, oldest first; touched only by the decoding (I/O) thread. */
+    private final Set<String> seen = new LinkedHashSet<>();
 
+    /**
+     * Lifts Jackson's default 20 M-character limit on one string in {@code json}: a 25 MB
+     * {@code %%writefile} cell is one string, and ipykernel reads it.
+     */
     public WireCodec(ObjectMapper json, Signer signer) {
         this.json = json;
         this.signer = signer;
+        json.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
+                .maxStringLength(Integer.MAX_VALUE)
+                .build());
     }
 
     /** A frame sequence that is not a valid, correctly signed message. */
@@ -82,6 +97,16 @@ public final class WireCodec {
         byte[] content = frames.get(delimiter + 5);
         if (!signer.verify(signature, header, parent, metadata, content)) {
             throw new RejectedMessageException(signature.length == 0 ? "missing signature" : "wrong signature");
+        }
+        if (signer.enabled()) {
+            // A replayed message carries a valid signature; ipykernel refuses a signature it has seen.
+            String digest = new String(signature, StandardCharsets.US_ASCII);
+            if (!seen.add(digest)) {
+                throw new RejectedMessageException("duplicate signature (a replayed message)");
+            }
+            if (seen.size() > SIGNATURES_REMEMBERED) {
+                seen.remove(seen.iterator().next());
+            }
         }
         ObjectNode headerNode = object(header, "header");
         if (!headerNode.path("msg_type").isTextual() || !headerNode.path("msg_id").isTextual()) {

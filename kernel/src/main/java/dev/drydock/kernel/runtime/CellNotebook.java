@@ -153,10 +153,10 @@ final class CellNotebook implements Notebook {
         return cancellation;
     }
 
-    /** The bundle as display content: masked data and empty metadata. */
+    /** The bundle as display content: masked data, always with text/plain, and empty metadata. */
     ObjectNode bundleContent(Map<String, Object> bundle) {
         ObjectNode content = messages.json().createObjectNode();
-        content.set("data", messages.json().valueToTree(Masks.bundle(masker, bundle)));
+        content.set("data", messages.json().valueToTree(Masks.bundle(masker, PlainText.withFallback(bundle))));
         content.putObject("metadata");
         return content;
     }

@@ -37,6 +37,8 @@ final class Execution {
     static final String INTERRUPTED = "KeyboardInterrupt";
 
     /** IPython's help syntax: {@code name?}, {@code name??}, {@code ?name}. */
+    /** IPython's way out: {@code exit} or {@code quit} alone (or called) shuts the kernel down. */
+    private static final Pattern EXIT = Pattern.compile("\\s*(exit|quit)(\\(\\))?;?\\s*");
     private static final Pattern HELP = Pattern.compile("\\s*(\\?{0,2})([A-Za-z_$][\\w$]*(?:\\.[A-Za-z_$][\\w$]*)*)(\\?{0,2})\\s*");
 
     private final Kernel kernel;
@@ -92,6 +94,26 @@ final class Execution {
         }
     }
 
+    /** Waits until no cell runs, up to {@code millis}; whether none runs. */
+    boolean awaitIdle(long millis) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(millis);
+        synchronized (runningLock) {
+            while (running != null) {
+                long left = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    runningLock.wait(left);
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
     void execute(Request request) {
         Message message = request.message();
         JsonNode content = message.content();
@@ -131,6 +153,7 @@ final class Execution {
             synchronized (runningLock) {
                 running = null;
                 Thread.interrupted(); // an interrupt meant for this cell must not hit the next request
+                runningLock.notifyAll();
             }
         }
 
@@ -161,6 +184,11 @@ final class Execution {
         }
         reply.set("user_expressions", userExpressions);
         ArrayNode payload = reply.putArray("payload");
+        boolean exit = outcome.error() == null && EXIT.matcher(code).matches();
+        if (exit) {
+            // As ipykernel: frontends that know ask_exit close themselves; the kernel ends after the reply.
+            payload.addObject().put("source", "ask_exit").put("keepkernel", false);
+        }
         if (outcome.page() != null) {
             ObjectNode page = payload.addObject();
             page.put("source", "page");
@@ -173,6 +201,9 @@ final class Execution {
         }
         kernel.outbox().send(Channel.SHELL, kernel.messages().reply(message, "execute_reply", reply,
                 metadata(started, reply.get("status").asText())));
+        if (exit) {
+            kernel.requestShutdown("`" + code.strip() + "` in a cell");
+        }
     }
 
     private Outcome run(String code, CellNotebook cell, Running current) {
@@ -181,6 +212,9 @@ final class Execution {
             Matcher help = HELP.matcher(code);
             if (help.matches() && (help.group(1).isEmpty() != help.group(3).isEmpty())) {
                 return page(help.group(2), Math.max(help.group(1).length(), help.group(3).length()) - 1, cell);
+            }
+            if (EXIT.matcher(code).matches()) {
+                return new Outcome(null, null, null);
             }
             Map<String, Object> value = null;
             for (Iterator<CellPart> parts = CellSplitter.split(code).iterator(); parts.hasNext(); ) {
@@ -205,11 +239,11 @@ final class Execution {
             }
             return new Outcome(null, value, null);
         } catch (JavaException ex) {
-            error = new ErrorInfo(ex.ename(), ex.evalue(), ex.traceback());
+            error = new ErrorInfo(ex.ename(), ex.evalue(), coloured(ex.ename(), ex.traceback()));
         } catch (MagicException ex) {
             String message = ex.getMessage() == null ? "" : ex.getMessage();
             error = new ErrorInfo(ex.kind().name(), message, List.of(RED + ex.kind().name() + RESET + ": " + message));
-        } catch (RuntimeException | LinkageError | AssertionError ex) {
+        } catch (RuntimeException | Error ex) {
             LOG.log(Level.WARNING, "A cell failed inside the kernel", ex);
             String name = ex.getClass().getSimpleName();
             String message = String.valueOf(ex.getMessage());
@@ -220,6 +254,19 @@ final class Execution {
             error = new ErrorInfo(INTERRUPTED, "Interrupted.", List.of(RED + INTERRUPTED + RESET + ": Interrupted."));
         }
         return new Outcome(error, null, null);
+    }
+
+    /** The error's name in the traceback's first line in red, as magic errors and IPython show it. */
+    static List<String> coloured(String ename, List<String> traceback) {
+        if (traceback.isEmpty()) {
+            return traceback;
+        }
+        String first = traceback.get(0);
+        String shown = first.startsWith(ename) ? RED + ename + RESET + first.substring(ename.length())
+                : RED + ename + RESET + ": " + first;
+        List<String> lines = new java.util.ArrayList<>(traceback);
+        lines.set(0, shown);
+        return lines;
     }
 
     private void runMagicPart(CellPart part, CellNotebook cell) throws MagicException {

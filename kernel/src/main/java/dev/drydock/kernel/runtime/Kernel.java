@@ -39,9 +39,14 @@ import java.util.logging.Logger;
 public final class Kernel implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(Kernel.class.getName());
+    /** How long closing waits for an interrupted cell's clean-up (docker stop takes up to 10 s). */
+    private static final long CLEAN_UP_MILLIS = 15_000;
+    /** Idle seconds before the kernel returns freed memory (see {@link #scheduleIdleCollection}). */
+    private static final long IDLE_COLLECTION_SECONDS = 10;
 
     private final Session session;
     private final JavaEngine engine;
+    private final Magics magics;
     private final ObjectMapper json = new ObjectMapper();
     private final MessageFactory messages;
     private final Transport transport;
@@ -76,6 +81,7 @@ public final class Kernel implements AutoCloseable {
         session.bindClassPath(entries -> entries.forEach(engine::addToClasspath));
         try (Kernel kernel = new Kernel(connection, session, magics, engine)) {
             kernel.start();
+            Lifeline.watch(kernel);
             kernel.awaitShutdown();
         }
     }
@@ -84,6 +90,7 @@ public final class Kernel implements AutoCloseable {
     public Kernel(ConnectionInfo connection, Session session, Magics magics, JavaEngine engine) {
         this.session = session;
         this.engine = engine;
+        this.magics = magics;
         this.messages = new MessageFactory(json, UUID.randomUUID().toString(), System.getProperty("user.name", "drydock"));
         this.transport = new Transport(connection, new WireCodec(json, new Signer(connection.key(), connection.signatureScheme())));
         History history = new History();
@@ -134,14 +141,41 @@ public final class Kernel implements AutoCloseable {
         return shutdown.await(timeout, unit);
     }
 
-    /** Stops the running cell, sends what is queued, closes the sockets and the Java engine. */
+    /**
+     * Shuts down without a request (SIGTERM, the parent process gone): the running cell is interrupted
+     * and the thread in {@link #run} closes the kernel.
+     */
+    void requestShutdown(String why) {
+        LOG.info("Shutting down: " + why);
+        execution.interrupt();
+        shutdown.countDown();
+    }
+
+    /** Stops the running cell like the interrupt button (SIGINT, as ipykernel takes it). */
+    void interruptCell() {
+        execution.interrupt();
+    }
+
+    /**
+     * Stops the running cell and waits a while for its clean-up (an attached container stopped, a job
+     * record ended), closes the magics' services, sends what is queued, closes the sockets and the Java
+     * engine.
+     */
     @Override
     public void close() {
         if (closed) {
             return;
         }
-        closed = true;
         execution.interrupt();
+        if (!execution.awaitIdle(CLEAN_UP_MILLIS)) {
+            LOG.warning("The interrupted cell did not finish its clean-up in " + CLEAN_UP_MILLIS + " ms; closing anyway");
+        }
+        closed = true;
+        try {
+            magics.close();
+        } catch (RuntimeException ex) {
+            LOG.log(Level.WARNING, "The magics' services did not close cleanly", ex);
+        }
         if (shellThread != null) {
             shellThread.interrupt();
             controlThread.interrupt();
@@ -237,13 +271,15 @@ public final class Kernel implements AutoCloseable {
             }
             try {
                 shellHandler.handle(request);
-            } catch (RuntimeException | LinkageError | AssertionError ex) {
+            } catch (Throwable ex) {
+                // Anything, InternalError and OutOfMemoryError included: the thread must serve the next request.
                 LOG.log(Level.SEVERE, "Unexpected failure handling " + message.msgType(), ex);
             } finally {
                 synchronized (statusLock) {
                     publishStatus(message.header(), "idle");
                     shellBusy = false;
                 }
+                scheduleIdleCollection(request.arrival());
             }
         }
     }
@@ -267,7 +303,8 @@ public final class Kernel implements AutoCloseable {
             }
             try {
                 controlHandler.handle(message);
-            } catch (RuntimeException | LinkageError | AssertionError ex) {
+            } catch (Throwable ex) {
+                // Anything, InternalError and OutOfMemoryError included: the thread must serve the next request.
                 LOG.log(Level.SEVERE, "Unexpected failure handling " + message.msgType(), ex);
             } finally {
                 synchronized (statusLock) {
@@ -276,6 +313,23 @@ public final class Kernel implements AutoCloseable {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * Gives memory a cell freed back to the system once the kernel has been idle a while, as G1's
+     * periodic collection would: the serial collector shrinks the heap (to {@code MaxHeapFreeRatio}) only
+     * after a collection, and an idle kernel allocates nothing that would start one.
+     */
+    private void scheduleIdleCollection(long arrival) {
+        try {
+            timer.schedule(() -> {
+                if (!closed && arrivals.get() == arrival && shellQueue.isEmpty()) {
+                    System.gc();
+                }
+            }, IDLE_COLLECTION_SECONDS, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // The kernel is shutting down.
         }
     }
 

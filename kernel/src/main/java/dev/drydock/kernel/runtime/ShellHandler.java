@@ -27,6 +27,8 @@ final class ShellHandler {
 
     private static final Logger LOG = Logger.getLogger(ShellHandler.class.getName());
     private static final Pattern HELP = Pattern.compile("\\s*\\?{0,2}[A-Za-z_$][\\w$.]*\\?{0,2}\\s*");
+    /** A cell magic whose body ends in a blank line. */
+    private static final Pattern BODY_ENDED = Pattern.compile("(?s).*\\n[ \\t]*\\n\\s*");
 
     private final Kernel kernel;
     private final JavaEngine engine;
@@ -123,9 +125,16 @@ final class ShellHandler {
             return new JavaEngine.IsComplete("complete", null);
         }
         List<CellPart> parts = CellSplitter.split(code);
-        // A cell magic owns its whole body, whatever language that is.
+        // A cell magic owns its whole body, whatever language that is; as in IPython, a blank line ends
+        // it, so a console keeps reading lines until then.
         if (parts.size() == 1 && parts.get(0) instanceof CellPart.Magic magic && magic.call().isCellMagic()) {
-            return new JavaEngine.IsComplete("complete", null);
+            return BODY_ENDED.matcher(code).matches()
+                    ? new JavaEngine.IsComplete("complete", null)
+                    : new JavaEngine.IsComplete("incomplete", "");
+        }
+        // A line continued with a backslash (a long `!` or `%` line), as IPython reads it.
+        if (code.endsWith("\\")) {
+            return new JavaEngine.IsComplete("incomplete", "");
         }
         for (int i = parts.size() - 1; i >= 0; i--) {
             if (parts.get(i) instanceof CellPart.Java java && !java.source().isBlank()) {

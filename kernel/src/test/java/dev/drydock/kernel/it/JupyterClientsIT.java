@@ -52,4 +52,31 @@ class JupyterClientsIT {
         assertEquals(0, result.exitCode(), "protocol probes failed:\n" + result.output());
         assertFalse(result.output().contains("skipped"), result.output());
     }
+
+    @Test
+    void systemExitEndsTheCellNotTheKernel() {
+        JupyterHarness.Result result = jupyter.unittest("exits", 300);
+
+        assertEquals(0, result.exitCode(), "exit probes failed:\n" + result.output());
+    }
+
+    /** JDK 24 removed the SecurityManager; the guard must not depend on it. */
+    @Test
+    void systemExitEndsTheCellNotTheKernelOnJava25() throws Exception {
+        Path java25 = Path.of(System.getProperty("drydock.java25", "/usr/lib/jvm/temurin-25-jdk-amd64"), "bin", "java");
+        assertTrue(java.nio.file.Files.isExecutable(java25), "no Java 25 at " + java25 + " (-Ddrydock.java25=JAVA_HOME)");
+        JupyterHarness on25 = JupyterHarness.install(temp.resolve("prefix-25"), java25);
+
+        JupyterHarness.Result result = on25.unittest("exits", 300);
+
+        assertEquals(0, result.exitCode(), "exit probes on Java 25 failed:\n" + result.output());
+    }
+
+    @Test
+    void theKernelDiesWithItsParentAndShutsDownCleanlyOnSigterm() {
+        JupyterHarness.requirePythonModule("psutil", "python3-psutil");
+        JupyterHarness.Result result = jupyter.unittest("lifeline", 300);
+
+        assertEquals(0, result.exitCode(), "lifeline probes failed:\n" + result.output());
+    }
 }

@@ -30,11 +30,14 @@ final class JupyterHarness {
 
     /** Installs the built jar as the {@code drydock} kernel under {@code temp}. */
     static JupyterHarness install(Path temp) throws IOException {
+        return install(temp.resolve("prefix"), Path.of(System.getProperty("java.home"), "bin", "java"));
+    }
+
+    /** Installs the built jar as the {@code drydock} kernel under {@code prefix}, run by {@code java}. */
+    static JupyterHarness install(Path prefix, Path java) throws IOException {
         assertTrue(Files.isRegularFile(JAR), "integration tests run after `package`: " + JAR + " is missing");
         requirePythonModule("jupyter_client", "python3-jupyter-client");
-        Path prefix = temp.resolve("prefix");
-        new Installer(JAR, Path.of(System.getProperty("java.home"), "bin", "java"))
-                .install(Installer.prefixKernelsDir(prefix));
+        new Installer(JAR, java).install(Installer.prefixKernelsDir(prefix));
         return new JupyterHarness(prefix);
     }
 

@@ -376,4 +376,59 @@ class JShellEngineTest {
         }
         return bytes.toString(StandardCharsets.UTF_8);
     }
+
+    @Test
+    void aStringConstantTooLongForAClassFileIsAnErrorThatBreaksNoLaterCell() throws Exception {
+        JavaException tooLong = assertThrows(JavaException.class,
+                () -> engine.eval("String big = \"" + "a".repeat(70_000) + "\";", 1));
+
+        assertTrue(tooLong.evalue().contains("too long"), tooLong.evalue());
+        assertEquals("2", eval("1 + 1"));
+    }
+
+    @Test
+    void codeThatCrashesJShellsCompilerIsACompileErrorAndJShellServesOn() throws Exception {
+        JavaException crash = assertThrows(JavaException.class, () -> engine.eval("x private { int", 1));
+
+        assertTrue(crash.evalue().contains("cannot be compiled"), crash.evalue());
+        assertEquals("3", eval("1 + 2"));
+    }
+
+    @Test
+    void aCellWhoseThirdLineCannotParseRunsNothing() throws Exception {
+        PrintStream original = System.out;
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(printed, true, StandardCharsets.UTF_8));
+        JavaException error;
+        try {
+            error = assertThrows(JavaException.class, () -> engine.eval(
+                    "System.out.println(\"one\");\nSystem.out.println(\"two\");\nint broken = ;\n", 1));
+        } finally {
+            System.setOut(original);
+        }
+
+        assertEquals("", printed.toString(StandardCharsets.UTF_8));
+        assertTrue(error.evalue().contains("cell line 3"), error.evalue());
+    }
+
+    @Test
+    void aTypeErrorAfterLinesThatRanSaysWhichLinesRan() throws Exception {
+        JavaException error = assertThrows(JavaException.class,
+                () -> engine.eval("int ranFirst = 1;\nint ranSecond = 2;\nString notANumber = ranFirst;", 1));
+
+        assertTrue(error.evalue().contains("cell line 3"), error.evalue());
+        assertTrue(error.traceback().get(error.traceback().size() - 1).contains("Lines 1-2 of this cell already ran"),
+                error.traceback().toString());
+    }
+
+    @Test
+    void theIdThatDisplayReturnsIsNotShownAsTheCellsValue() throws Exception {
+        CellApi.bind(new TestNotebook());
+        try {
+            assertNull(engine.eval("display(\"text/plain\", \"shown once\")", 1));
+            assertEquals("2", eval("String id = display(\"text/plain\", \"x\");\nupdateDisplay(id, \"text/plain\", \"y\");\n1 + 1"));
+        } finally {
+            CellApi.bind(null);
+        }
+    }
 }

@@ -52,6 +52,25 @@ class WireCodecTest {
     }
 
     @Test
+    void aReplayedSignedMessageIsRejected() throws Exception {
+        List<byte[]> frames = codec.encode(factory.publish(json.createObjectNode(), "status",
+                json.createObjectNode().put("execution_state", "idle")));
+        codec.decode(frames);
+
+        RejectedMessageException replay = assertThrows(RejectedMessageException.class, () -> codec.decode(frames));
+        assertTrue(replay.getMessage().contains("duplicate signature"), replay.getMessage());
+    }
+
+    @Test
+    void aStringOverJacksonsDefaultLimitIsRead() throws Exception {
+        String body = "x".repeat(25_000_000);
+        Message message = factory.publish(json.createObjectNode(), "execute_request",
+                json.createObjectNode().put("code", "%%writefile big.txt\n" + body));
+
+        assertEquals(body.length() + 20, codec.decode(codec.encode(message)).content().path("code").asText().length());
+    }
+
+    @Test
     void tamperedMissingOrForeignSignaturesAreRejected() {
         List<byte[]> frames = new ArrayList<>(codec.encode(factory.publish(json.createObjectNode(), "status",
                 json.createObjectNode().put("execution_state", "idle"))));

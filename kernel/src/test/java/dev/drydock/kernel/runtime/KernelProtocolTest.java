@@ -166,7 +166,9 @@ class KernelProtocolTest {
         assertEquals("java.lang.IllegalStateException", failed.content().path("ename").asText());
         assertEquals("boom", failed.content().path("evalue").asText());
         Message error = iopub.stream().filter(m -> m.msgType().equals("error")).findFirst().orElseThrow();
-        assertEquals("java.lang.IllegalStateException: boom", error.content().path("traceback").get(0).asText());
+        // The error's name is red, as a magic error's.
+        assertEquals(Execution.RED + "java.lang.IllegalStateException" + Execution.RESET + ": boom",
+                error.content().path("traceback").get(0).asText());
         assertEquals("aborted", aborted.content().path("status").asText());
         assertEquals("ok", client.reply(Channel.SHELL, queuedInfo, WAIT).content().path("status").asText());
         assertEquals(List.of("sleep 300\nfail boom"), engine.evaluated);
@@ -382,7 +384,9 @@ class KernelProtocolTest {
         assertEquals("docs of known at 1", found.path("data").path("text/plain").asText());
         assertFalse(request("inspect_request", "inspect_reply", c -> c.put("code", "x").put("cursor_pos", 1)).path("found").asBoolean());
 
-        assertEquals("complete", isComplete("%%bash\nfor i in 1 2; do"));
+        // A cell magic's body ends at a blank line, as in IPython.
+        assertEquals("incomplete", isComplete("%%bash\nfor i in 1 2; do"));
+        assertEquals("complete", isComplete("%%bash\nfor i in 1 2; do echo $i; done\n\n"));
         assertEquals("complete", isComplete("%lsmagic"));
         assertEquals("incomplete", isComplete("%lsmagic\nfor (;;) {"));
         assertEquals("complete", isComplete("for (;;) {\n%lsmagic\nvalue x"));

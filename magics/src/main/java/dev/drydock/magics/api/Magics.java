@@ -79,10 +79,38 @@ public final class Magics implements MagicCatalog, AutoCloseable {
         return session;
     }
 
-    /** The kernel shuts down: what the session started ends (local jobs are stopped and recorded Canceled). */
+    /**
+     * Ends what the services hold open, for the kernel's shutdown (a shutdown request, SIGTERM, the
+     * frontend's death): every service that is {@link AutoCloseable} is closed, the last given first, and
+     * one that fails does not keep the others from closing. The kernel interrupts a running cell first,
+     * so a magic's own clean-up has already run. Then the session ends what it started (local jobs are
+     * stopped and recorded Canceled). Closing twice is harmless for the services here.
+     */
     @Override
     public void close() {
+        RuntimeException failed = null;
         session.close();
+        for (int i = services.size() - 1; i >= 0; i--) {
+            Object service = services.get(i);
+            if (service == this || !(service instanceof AutoCloseable closeable)) {
+                continue;
+            }
+            try {
+                closeable.close();
+            } catch (Exception ex) {
+                if (ex instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                if (failed == null) {
+                    failed = new IllegalStateException("Closing the magics' services failed", ex);
+                } else {
+                    failed.addSuppressed(ex);
+                }
+            }
+        }
+        if (failed != null) {
+            throw failed;
+        }
     }
 
     /** Runs a line or cell magic. Unknown names and bad options throw a usage error naming the nearest valid one. */
@@ -191,6 +219,7 @@ public final class Magics implements MagicCatalog, AutoCloseable {
         CommandLine commandLine = new CommandLine(family, new Factory(notebook));
         commandLine.setCommandName(prefix(family) + annotation(family).name());
         commandLine.setColorScheme(CommandLine.Help.defaultColorScheme(CommandLine.Help.Ansi.OFF));
+        wholeFirstParagraphs(commandLine);
         commandLine.setOut(new PrintWriter(writer(notebook::out), true));
         commandLine.setErr(new PrintWriter(writer(notebook::err), true));
         // Picocli's execute() swallows whatever its handlers throw, so they hand the failure out instead.
@@ -203,6 +232,40 @@ public final class Magics implements MagicCatalog, AutoCloseable {
             return CommandLine.ExitCode.SOFTWARE;
         });
         return commandLine;
+    }
+
+    /**
+     * Picocli lists a subcommand with the first line of its description only, which our descriptions wrap
+     * mid-sentence; the list shows each subcommand's whole first paragraph instead.
+     */
+    private static void wholeFirstParagraphs(CommandLine commandLine) {
+        commandLine.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_COMMAND_LIST, Magics::commandList);
+        commandLine.getSubcommands().values().stream().distinct().forEach(Magics::wholeFirstParagraphs);
+    }
+
+    private static String commandList(CommandLine.Help help) {
+        Map<String, CommandLine.Help> subcommands = help.subcommands();
+        if (subcommands.isEmpty()) {
+            return "";
+        }
+        int nameWidth = subcommands.values().stream()
+                .mapToInt(sub -> String.join(", ", sub.commandSpec().names()).length()).max().orElse(0) + 2;
+        int width = help.commandSpec().usageMessage().width();
+        CommandLine.Help.TextTable table = CommandLine.Help.TextTable.forColumns(help.colorScheme(),
+                new CommandLine.Help.Column(nameWidth + 2, 2, CommandLine.Help.Column.Overflow.SPAN),
+                new CommandLine.Help.Column(Math.max(20, width - nameWidth - 2), 1, CommandLine.Help.Column.Overflow.WRAP));
+        subcommands.values().stream().distinct().forEach(sub -> {
+            List<String> paragraph = new ArrayList<>();
+            for (String line : sub.commandSpec().usageMessage().description()) {
+                if (line.isBlank()) {
+                    break;
+                }
+                paragraph.add(line.strip());
+            }
+            String text = String.join(" ", paragraph).replace("%%", "%").replace("$${", "${");
+            table.addRowValues(String.join(", ", sub.commandSpec().names()), text);
+        });
+        return table.toString();
     }
 
     private static MagicException usageError(ParameterException e) {

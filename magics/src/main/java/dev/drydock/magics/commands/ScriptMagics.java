@@ -4,6 +4,10 @@ import dev.drydock.magics.MagicException;
 import dev.drydock.magics.Notebook;
 import dev.drydock.magics.Session;
 import dev.drydock.magics.process.ProcessRunner;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -32,9 +36,30 @@ public final class ScriptMagics {
             this.shell = shell;
         }
 
+        /**
+         * The body goes to the shell as a script file, not as an argument: Linux refuses one argument over
+         * 128 KiB ("Argument list too long"), and a cell can be longer. The file is private to the user
+         * and removed when the script ends.
+         */
         @Override
         protected void run() throws MagicException {
-            run(List.of(shell, "-c", body()), session, notebook, !noRaiseError);
+            Path script;
+            try {
+                script = Files.createTempFile("drydock-cell-", ".sh",
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                Files.writeString(script, body());
+            } catch (IOException ex) {
+                throw MagicException.failed("Cannot write the cell's script to a temporary file: " + ex.getMessage());
+            }
+            try {
+                run(List.of(shell, script.toString()), session, notebook, !noRaiseError);
+            } finally {
+                try {
+                    Files.deleteIfExists(script);
+                } catch (IOException ignored) {
+                    // In the temporary folder; the system clears it.
+                }
+            }
         }
 
         static void run(List<String> command, Session session, Notebook notebook, boolean raise) throws MagicException {

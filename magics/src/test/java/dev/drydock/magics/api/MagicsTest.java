@@ -74,7 +74,8 @@ class MagicsTest {
             @Override protected void run() {}
         }
 
-        @Command(name = "stop", description = "Stop it.")
+        @Command(name = "stop", description = {"Stop it, waiting for what it started to end first: the",
+            "container, then its volumes.", "", "Example:", "  %%fam stop"})
         public static final class Stop extends MagicCommand {
             @Override protected void run() {}
         }
@@ -252,5 +253,31 @@ class MagicsTest {
         assertEquals(1, EditDistance.between("writefil", "writefile"));
         assertEquals(2, EditDistance.between("dotnev", "dotenv"));
         assertEquals(3, EditDistance.between("", "abc"));
+    }
+
+    @Test
+    void closeClosesEveryCloseableServiceLastFirstEvenWhenOneFails() {
+        List<String> closed = new ArrayList<>();
+        AutoCloseable first = () -> closed.add("first");
+        AutoCloseable failing = () -> {
+            closed.add("failing");
+            throw new IllegalStateException("engine gone");
+        };
+        AutoCloseable last = () -> closed.add("last");
+        Magics magics = new Magics(session, List.of(), List.of(first, "not closeable", failing, last));
+
+        IllegalStateException failure = assertThrows(IllegalStateException.class, magics::close);
+
+        assertEquals(List.of("last", "failing", "first"), closed);
+        assertEquals("engine gone", failure.getCause().getMessage());
+    }
+
+    @Test
+    void theSubcommandListShowsEachWholeFirstParagraph() throws MagicException {
+        line("fam", "--help");
+
+        assertTrue(notebook.out().replaceAll("\\s+", " ").contains(
+                "stop Stop it, waiting for what it started to end first: the container, then its volumes."), notebook.out());
+        assertTrue(!notebook.out().contains("Example:"), notebook.out());
     }
 }

@@ -51,8 +51,14 @@ class ScriptMagicsTest {
 
     @Test
     void shIsPosixShell() throws Exception {
-        cell("sh", "", "printf '%s\\n' \"$0\"");
-        assertEquals("/bin/sh\n", notebook.out());
+        cell("sh", "", "readlink -f /proc/$$/exe");
+        assertEquals(java.nio.file.Path.of("/bin/sh").toRealPath() + "\n", notebook.out());
+    }
+
+    @Test
+    void aBodyOverTheArgumentLimitRuns() throws Exception {
+        cell("bash", "", "echo start\n: " + "x".repeat(200_000) + "\necho done");
+        assertEquals("start\ndone\n", notebook.out());
     }
 
     @Test
