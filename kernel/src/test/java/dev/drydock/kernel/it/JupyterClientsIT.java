@@ -8,10 +8,12 @@ import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The kernel as Jupyter's own clients see it: the official conformance suite and protocol probes. */
+@Tag("integration")
 class JupyterClientsIT {
 
     @TempDir

@@ -21,6 +21,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,6 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  * target/notebooks/ as NAME-run1.ipynb and NAME-run2.ipynb.
  * 00-quickstart.ipynb has its own test ({@link QuickstartNotebookIT}).
  */
+@Tag("integration")
+@Tag("docker")
 class NotebooksIT {
 
     private static final Path REPOSITORY = Path.of("..").toAbsolutePath().normalize();
@@ -198,7 +201,7 @@ class NotebooksIT {
     }
 
     @Test
-    void theRepositoryDevcontainerBuildsAndInstallsTheKernel() throws IOException {
+    void theRepositoryDevcontainerIsSetUpToBuildAndInstallTheKernel() throws IOException {
         JsonNode devcontainer = new ObjectMapper().readTree(REPOSITORY.resolve(".devcontainer/devcontainer.json").toFile());
         assertTrue(devcontainer.path("image").asText().contains("java"), devcontainer.toString());
         String postCreate = devcontainer.path("postCreateCommand").asText();

@@ -12,10 +12,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Runs the quick-start notebook end to end through nbconvert, as the README's main job does. */
+@Tag("integration")
+@Tag("docker")
 class QuickstartNotebookIT {
 
     private static final Path NOTEBOOK = Path.of("..", "notebooks", "00-quickstart.ipynb").toAbsolutePath().normalize();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -13,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
  * health before and after init(), the size limit and a graceful SIGTERM. Also the dependency walk that
  * makes its image slim (runtime_closure.py), on this machine's dpkg database.
  */
+@Tag("integration")
 class ScoringServerIT {
 
     @TempDir

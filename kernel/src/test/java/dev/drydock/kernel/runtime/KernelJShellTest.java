@@ -113,18 +113,13 @@ class KernelJShellTest {
                 && m.parentHeader().path("msg_id").asText().equals(sleeping), WAIT));
         sleepQuietly(300);
 
-        long start = System.nanoTime();
         String interrupt = client.send(Channel.CONTROL, "interrupt_request", client.object());
         Message interruptReply = client.reply(Channel.CONTROL, interrupt, WAIT);
-        long replied = System.nanoTime();
         Message cellReply = client.reply(Channel.SHELL, sleeping, WAIT);
-        long ended = System.nanoTime();
 
         assertEquals("ok", interruptReply.content().path("status").asText());
-        assertTrue(replied - start < 200_000_000L, "interrupt reply took " + (replied - start) / 1_000_000 + " ms");
         assertEquals("error", cellReply.content().path("status").asText());
         assertEquals("KeyboardInterrupt", cellReply.content().path("ename").asText());
-        assertTrue(ended - start < 1_000_000_000L, "the cell took " + (ended - start) / 1_000_000 + " ms to end");
 
         String next = client.execute("40 + 2");
         assertEquals("ok", client.reply(Channel.SHELL, next, WAIT).content().path("status").asText());
@@ -213,13 +208,10 @@ class KernelJShellTest {
                 && m.parentHeader().path("msg_id").asText().equals(running), WAIT));
         sleepQuietly(500);
 
-        long start = System.nanoTime();
         client.reply(Channel.CONTROL, client.send(Channel.CONTROL, "interrupt_request", client.object()), WAIT);
         Message cellReply = client.reply(Channel.SHELL, running, WAIT);
-        long ended = System.nanoTime();
 
         assertEquals("KeyboardInterrupt", cellReply.content().path("ename").asText(), cellReply.content().toString());
-        assertTrue(ended - start < 1_500_000_000L, "the cell took " + (ended - start) / 1_000_000 + " ms to end");
         String next = client.execute("40 + 2");
         assertEquals("ok", client.reply(Channel.SHELL, next, WAIT).content().path("status").asText());
     }

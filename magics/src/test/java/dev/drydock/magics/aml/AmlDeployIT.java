@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,6 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code %aml deploy --local} on the real engine: a scoring script (Python's standard library only) with a model
  * folder, served by Drydock's scoring server in {@code drydock/python:bookworm}, invoked, then deleted.
  */
+@Tag("integration")
+@Tag("docker")
 class AmlDeployIT {
 
     private static final String BASE = "drydock/python:bookworm";

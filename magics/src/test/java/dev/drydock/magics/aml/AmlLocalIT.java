@@ -34,6 +34,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,6 +43,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code %aml} local runs on the real engine, with {@code drydock/python:bookworm} (bin/setup-docker
  * --python-base). The model is trained in pure Python: the image has no scikit-learn, and there is no PyPI here.
  */
+@Tag("integration")
+@Tag("docker")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AmlLocalIT {
 

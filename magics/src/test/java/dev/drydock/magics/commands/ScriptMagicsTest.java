@@ -1,6 +1,7 @@
 package dev.drydock.magics.commands;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -63,24 +64,40 @@ class ScriptMagicsTest {
 
     @Test
     void outputStreamsBeforeTheProcessEnds() throws Exception {
-        long start = System.nanoTime();
-        cell("bash", "", "echo a; sleep 1; echo b");
-        long end = System.nanoTime();
-        List<Chunk> out = notebook.chunks().stream().filter(c -> c.stream() == Stream.OUT).toList();
+        cell("bash", "", "true");
+        // The script waits for a file the test creates only after it has seen the first line: no clock involved.
+        CompletableFuture<MagicException> run = CompletableFuture.supplyAsync(() -> {
+            try {
+                cell("bash", "", "echo a; while [ ! -e go ]; do sleep 0.05; done; echo b");
+                return null;
+            } catch (MagicException e) {
+                return e;
+            }
+        });
+        waitFor(() -> notebook.out().equals("a\n"));
+        Files.createFile(dir.resolve("go"));
+        assertNull(run.get(60, TimeUnit.SECONDS));
         assertEquals("a\nb\n", notebook.out());
-        Chunk first = out.get(0);
-        assertEquals("a\n", first.text(), "the first line comes as its own chunk");
-        assertTrue(TimeUnit.NANOSECONDS.toMillis(end - first.nanos()) >= 800,
-                "a arrived " + TimeUnit.NANOSECONDS.toMillis(first.nanos() - start) + " ms after start, run took "
-                        + TimeUnit.NANOSECONDS.toMillis(end - start) + " ms");
+        List<Chunk> out = notebook.chunks().stream().filter(c -> c.stream() == Stream.OUT).toList();
+        assertEquals("a\n", out.get(0).text(), "the first line comes as its own chunk");
     }
 
     @Test
     void outputWithoutNewlineStreamsToo() throws Exception {
-        cell("bash", "", "printf 'progress 50%%'; sleep 1; printf ' 100%%\\n'");
-        List<Chunk> out = notebook.chunks();
-        assertEquals("progress 50%", out.get(0).text());
-        assertTrue(out.get(1).nanos() - out.get(0).nanos() >= TimeUnit.MILLISECONDS.toNanos(800));
+        cell("bash", "", "true");
+        CompletableFuture<MagicException> run = CompletableFuture.supplyAsync(() -> {
+            try {
+                cell("bash", "", "printf 'progress 50%%'; while [ ! -e go ]; do sleep 0.05; done; printf ' 100%%\\n'");
+                return null;
+            } catch (MagicException e) {
+                return e;
+            }
+        });
+        waitFor(() -> notebook.out().equals("progress 50%"));
+        Files.createFile(dir.resolve("go"));
+        assertNull(run.get(60, TimeUnit.SECONDS));
+        assertEquals("progress 50%", notebook.chunks().get(0).text());
+        assertEquals("progress 50% 100%\n", notebook.out());
     }
 
     @Test
@@ -112,7 +129,10 @@ class ScriptMagicsTest {
 
     @Test
     void noRaiseErrorKeepsQuiet() throws Exception {
-        cell("bash", "--no-raise-error", "exit 4");
+        cell("bash", "--no-raise-error", "echo before; exit 4");
+        assertEquals("before\n", notebook.out());
+        assertEquals("", notebook.err(), "a failed status is neither raised nor reported");
+        assertTrue(notebook.displays().isEmpty(), "nothing else shown");
     }
 
     @Test
@@ -149,10 +169,8 @@ class ScriptMagicsTest {
             }
         });
         waitFor(() -> notebook.out().contains("started") && lines(pids) == 3);
-        long cancelled = System.nanoTime();
         notebook.cancellation().cancel();
-        MagicException e = run.get(5, TimeUnit.SECONDS);
-        assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cancelled) < 1000, "returned within a second");
+        MagicException e = run.get(60, TimeUnit.SECONDS);
         assertEquals(MagicException.Kind.KeyboardInterrupt, e.kind());
         waitFor(() -> Files.readAllLines(pids).stream().mapToLong(Long::parseLong)
                 .noneMatch(pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)));
@@ -191,9 +209,7 @@ class ScriptMagicsTest {
     @Test
     void backgroundJobLeftRunningDoesNotHangTheCell() throws Exception {
         cell("bash", "", "true");
-        long start = System.nanoTime();
         cell("bash", "", "sleep 30 & echo $! > bg.pid; echo done");
-        assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 5000);
         assertEquals("done\n", notebook.out());
         ProcessHandle.of(Long.parseLong(Files.readString(dir.resolve("bg.pid")).strip()))
                 .ifPresent(ProcessHandle::destroyForcibly);

@@ -31,6 +31,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import dev.drydock.magics.registry.RegistryCredentials;
@@ -39,6 +40,8 @@ import dev.drydock.magics.registry.RegistryCredentials;
  * %docker against the real engine and the authenticated registry on 127.0.0.1:5000 from bin/setup-docker,
  * with credentials loaded the way a notebook loads them: %dotenv.
  */
+@Tag("integration")
+@Tag("docker")
 class DockerIT {
 
     private static final String LOCAL = "drydock-it/pushme:1";

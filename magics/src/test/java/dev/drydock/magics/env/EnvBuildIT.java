@@ -48,6 +48,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,6 +58,8 @@ import org.junit.jupiter.api.io.TempDir;
  * There is no PyPI here: pip installs a wheel this test writes itself, from a {@code --find-links} folder
  * or from a password-protected index the test serves on the Docker bridge.
  */
+@Tag("integration")
+@Tag("docker")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class EnvBuildIT {
 
@@ -151,12 +154,10 @@ class EnvBuildIT {
         String last = (String) displays.get(displays.size() - 1).bundle().get("text/plain");
         assertTrue(last.matches("Built itpip \\(drydock/itpip:[0-9a-f]{12}\\) — step \\d+ of \\d+: .* \\(\\d+\\.\\d s\\)"), last);
 
-        long start = System.nanoTime();
         RecordingNotebook second = run("build itpip --base " + PYTHON + " --pip requirements.txt --stage train");
         assertEquals(1, builder.calls.get(), "an unchanged environment must not reach the builder");
         assertTrue(second.out().matches("itpip unchanged: image drydock/itpip:[0-9a-f]{12} \\([0-9a-f]{12}, built at \\S+\\)\\.\n"),
                 second.out());
-        assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) < 3000);
 
         Files.writeString(dir.resolve("requirements.txt"), "--find-links wheels\npip==23.0.1\ndrydock-dummy==2.0\n");
         RecordingNotebook third = run("build itpip --base " + PYTHON + " --pip requirements.txt --stage train");
@@ -362,9 +363,9 @@ class EnvBuildIT {
     @Test
     @Order(10)
     void anInterruptStopsTheBuildOnTheEngine() throws Exception {
-        // A base whose ONBUILD trigger sleeps gives a build step that runs long on the engine.
+        // A base whose ONBUILD trigger sleeps an hour gives a build step that only an interrupt ends soon.
         Path base = Files.createDirectories(dir.resolve("onbuild"));
-        Files.writeString(base.resolve("Dockerfile"), "FROM drydock/busybox:1\nONBUILD RUN sleep 67\n");
+        Files.writeString(base.resolve("Dockerfile"), "FROM drydock/busybox:1\nONBUILD RUN sleep 3607\n");
         client.buildImageCmd(base.toFile()).withTags(Set.of("drydock-it/onbuild:1"))
                 .exec(new BuildImageResultCallback()).awaitImageId(60, TimeUnit.SECONDS);
 
@@ -375,7 +376,8 @@ class EnvBuildIT {
         long start = System.nanoTime();
         assertEquals(MagicException.Kind.KeyboardInterrupt, build.interrupt().kind());
         while (!sleepers().isEmpty()) {
-            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(15), "the engine kept building: " + sleepers());
+            // A guard against a hang, far from both the stop's real cost and the hour the step would take.
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(300), "the engine kept building: " + sleepers());
             Thread.sleep(200);
         }
         String last = (String) notebook.displays().get(notebook.displays().size() - 1).bundle().get("text/plain");
@@ -389,7 +391,7 @@ class EnvBuildIT {
 
     private static List<Container> sleepers() {
         return client.listContainersCmd().exec().stream()
-                .filter(c -> c.getCommand() != null && c.getCommand().contains("sleep 67")).toList();
+                .filter(c -> c.getCommand() != null && c.getCommand().contains("sleep 3607")).toList();
     }
 
     private static String cli(String... args) throws Exception {

@@ -22,10 +22,13 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code %env devcontainer} for an environment built on the real engine from the local Debian base (seconds). */
+@Tag("integration")
+@Tag("docker")
 class EnvDevcontainerIT {
 
     // The busybox base has no /etc/passwd for the stage template's USER root; the Debian one builds in seconds.
