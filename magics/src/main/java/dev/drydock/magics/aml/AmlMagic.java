@@ -8,6 +8,7 @@ import dev.drydock.magics.container.HostUser;
 import dev.drydock.magics.container.Table;
 import dev.drydock.magics.docker.Docker;
 import dev.drydock.magics.env.ImageBuilder;
+import dev.drydock.magics.files.OutboundFiles;
 import dev.drydock.magics.registry.RegistryCredentials;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -366,11 +367,28 @@ public final class AmlMagic extends MagicCommand {
             DeploymentYaml.Endpoint endpoint = DeploymentYaml.endpoint(session.resolve(files.get(0)));
             DeploymentYaml.Deployment deployment = DeploymentYaml.deployment(session.resolve(files.get(1)), endpoint);
             if (!local && remote.connected()) {
-                remote.deploy(remoteDeployment(endpoint, deployment), notebook);
+                // The REST client uploads the folders it is handed: hand it copies made under the outbound policy.
+                try (OutboundFiles.Staging staging = OutboundFiles.Staging.create("drydock-deploy-")) {
+                    remote.deploy(outbound(remoteDeployment(endpoint, deployment), staging), notebook);
+                }
                 return;
             }
             endpoints.deploy(endpoint, deployment);
         }
+    }
+
+    /**
+     * The deployment with its code folder and local model replaced by filtered copies in {@code staging}: no
+     * secret files, no {@code .git}, nothing the folder's {@code .amlignore} (else {@code .gitignore}) excludes.
+     */
+    static AmlRemoteDeployment outbound(AmlRemoteDeployment d, OutboundFiles.Staging staging) throws MagicException {
+        Optional<String> model = d.model();
+        if (model.isPresent() && Files.exists(Path.of(model.get()))) {
+            model = Optional.of(staging.copy(Path.of(model.get()), OutboundFiles.Rules.AML).toString());
+        }
+        return new AmlRemoteDeployment(d.endpoint(), d.authMode(), d.endpointCompute(), d.deployment(), d.kubernetes(),
+                model, d.modelName(), d.modelVersion(), staging.copy(d.code(), OutboundFiles.Rules.AML),
+                d.scoringScript(), d.environment(), d.instanceType(), d.instanceCount(), d.environmentVariables());
     }
 
     /** The YAML as the workspace client takes it; what cannot go to a workspace is said before anything is sent. */
