@@ -1,11 +1,13 @@
 package dev.drydock.magics.env;
 
 import dev.drydock.magics.MagicException;
+import dev.drydock.magics.files.OutboundFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 
@@ -79,18 +81,8 @@ public final class BuildContext implements AutoCloseable {
             if (!Files.isDirectory(source)) {
                 throw MagicException.failed(requirements + " points pip at " + link + " (--find-links), which is not a folder.");
             }
-            Path target = pip.resolve(relative.toString());
-            try (Stream<Path> files = Files.walk(source)) {
-                for (Path file : files.toList()) {
-                    Path copy = target.resolve(source.relativize(file).toString());
-                    if (Files.isDirectory(file)) {
-                        Files.createDirectories(copy);
-                    } else if (Files.isRegularFile(file)) {
-                        Files.createDirectories(copy.getParent());
-                        Files.copy(file, copy);
-                    }
-                }
-            }
+            // The wheels' folder enters the image under the outbound policy: no secret files, no .git.
+            OutboundFiles.copy(source, pip.resolve(relative.toString()), OutboundFiles.Rules.NONE, List.of());
         }
     }
 
