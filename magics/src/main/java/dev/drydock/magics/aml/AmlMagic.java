@@ -8,6 +8,7 @@ import dev.drydock.magics.container.HostUser;
 import dev.drydock.magics.render.Table;
 import dev.drydock.magics.engine.Docker;
 import dev.drydock.magics.env.ImageBuilder;
+import dev.drydock.magics.files.OutboundFiles;
 import dev.drydock.magics.registry.RegistryCredentials;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -405,11 +406,28 @@ public final class AmlMagic extends MagicCommand {
             String compute = local ? "local" : endpoint.compute() != null ? endpoint.compute()
                     : deployment.type().equals("kubernetes") ? "a Kubernetes compute (type: kubernetes)" : null;
             if (!runsLocally(compute, remote.connected(), "deployment " + deployment.name())) {
-                remote.deploy(remoteDeployment(endpoint, deployment), notebook);
+                // The REST client uploads the folders it is handed: hand it copies made under the outbound policy.
+                try (OutboundFiles.Staging staging = OutboundFiles.Staging.create("drydock-deploy-")) {
+                    remote.deploy(outbound(remoteDeployment(endpoint, deployment), staging), notebook);
+                }
                 return;
             }
             family.localEndpoints().deploy(endpoint, deployment);
         }
+    }
+
+    /**
+     * The deployment with its code folder and local model replaced by filtered copies in {@code staging}: no
+     * secret files, no {@code .git}, nothing the folder's {@code .amlignore} (else {@code .gitignore}) excludes.
+     */
+    static AmlRemoteDeployment outbound(AmlRemoteDeployment d, OutboundFiles.Staging staging) throws MagicException {
+        Optional<String> model = d.model();
+        if (model.isPresent() && Files.exists(Path.of(model.get()))) {
+            model = Optional.of(staging.copy(Path.of(model.get()), OutboundFiles.Rules.AML).toString());
+        }
+        return new AmlRemoteDeployment(d.endpoint(), d.authMode(), d.endpointCompute(), d.deployment(), d.kubernetes(),
+                model, d.modelName(), d.modelVersion(), staging.copy(d.code(), OutboundFiles.Rules.AML),
+                d.scoringScript(), d.environment(), d.instanceType(), d.instanceCount(), d.environmentVariables());
     }
 
     /** The YAML as the workspace client takes it; what cannot go to a workspace is said before anything is sent. */

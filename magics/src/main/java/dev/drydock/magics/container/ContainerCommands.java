@@ -345,6 +345,13 @@ public final class ContainerCommands {
                         + "image for anyone who pulls it. Run the container without it (pass secrets at run time), then "
                         + "commit that one.");
             }
+            List<String> files = outboundViolations(client);
+            if (!files.isEmpty()) {
+                throw MagicException.failed("Not committing " + container + ": files it added or changed would be"
+                        + " stored in the image, and Drydock keeps secret files and git data out of images: "
+                        + String.join(", ", files) + ". Remove them in the container (%container exec " + container
+                        + " rm ...), or mount them at run time instead, then commit.");
+            }
             int slash = target.lastIndexOf('/');
             int colon = target.lastIndexOf(':');
             boolean tagged = colon > slash;
@@ -366,6 +373,35 @@ public final class ContainerCommands {
             } catch (DockerException e) {
                 throw Containers.failed("Committing", container, e);
             }
+        }
+
+        /**
+         * What the outbound policy keeps out of images among the container's changes (its layer is what a commit
+         * stores): secret files ({@code .env}, {@code .env.*}, {@code *.env}) and anything under a {@code .git}.
+         */
+        private List<String> outboundViolations(DockerClient client) throws MagicException {
+            List<String> found = new ArrayList<>();
+            List<com.github.dockerjava.api.model.ChangeLog> changes;
+            try {
+                changes = client.containerDiffCmd(container).exec();
+            } catch (DockerException e) {
+                throw Containers.failed("Committing", container, e);
+            }
+            for (com.github.dockerjava.api.model.ChangeLog change : changes == null ? List.<com.github.dockerjava.api.model.ChangeLog>of() : changes) {
+                String path = change.getPath();
+                if (Integer.valueOf(2).equals(change.getKind()) || path == null) {
+                    continue; // 2 is a deletion: nothing of it is stored
+                }
+                String name = path.substring(path.lastIndexOf('/') + 1);
+                if (dev.drydock.magics.files.OutboundFiles.isSecretFile(name) || name.equals(".git")
+                        || path.contains("/.git/")) {
+                    if (path.contains("/.git/") && found.stream().anyMatch(f -> path.startsWith(f + "/"))) {
+                        continue;
+                    }
+                    found.add(path);
+                }
+            }
+            return found;
         }
 
         /** The names of variables whose values the session knows as secrets. */

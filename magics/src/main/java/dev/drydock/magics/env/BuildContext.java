@@ -161,18 +161,8 @@ public final class BuildContext implements AutoCloseable {
             if (!Files.isDirectory(source)) {
                 throw MagicException.failed(requirements + " points pip at " + link + " (--find-links), which is not a folder.");
             }
-            Path target = pip.resolve(relative.toString());
-            try (Stream<Path> files = Files.walk(source)) {
-                for (Path file : files.toList()) {
-                    Path copy = target.resolve(source.relativize(file).toString());
-                    if (Files.isDirectory(file)) {
-                        Files.createDirectories(copy);
-                    } else if (Files.isRegularFile(file)) {
-                        Files.createDirectories(copy.getParent());
-                        Files.copy(file, copy);
-                    }
-                }
-            }
+            // The wheels' folder enters the image under the outbound policy: no secret files, no .git.
+            OutboundFiles.copy(source, pip.resolve(relative.toString()), OutboundFiles.Rules.NONE, List.of());
         }
     }
 

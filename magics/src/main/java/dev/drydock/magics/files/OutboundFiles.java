@@ -61,6 +61,63 @@ public final class OutboundFiles {
 
     private OutboundFiles() {}
 
+    /**
+     * A temporary folder of filtered copies, for clients that upload or build from a folder they are handed
+     * (the Azure ML REST client, a builder): they get the copy, never the user's folder. Deleted when closed.
+     */
+    public static final class Staging implements AutoCloseable {
+        private final Path dir;
+        private int count;
+
+        private Staging(Path dir) {
+            this.dir = dir;
+        }
+
+        /** A new, empty staging folder. */
+        public static Staging create(String prefix) throws MagicException {
+            try {
+                return new Staging(Files.createTempDirectory(prefix));
+            } catch (IOException e) {
+                throw MagicException.failed("Cannot make a temporary folder for the files to send: " + e.getMessage());
+            }
+        }
+
+        /**
+         * The filtered copy of {@code source}, under the same name. A file is taken as it is, unless it is a secret
+         * file, which is refused.
+         */
+        public Path copy(Path source, Rules rules) throws MagicException {
+            Path into = dir.resolve(String.valueOf(count++)).resolve(source.toAbsolutePath().normalize().getFileName().toString());
+            if (Files.isDirectory(source)) {
+                OutboundFiles.copy(source, into, rules, List.of());
+                return into;
+            }
+            String name = source.getFileName().toString();
+            if (isSecretFile(name)) {
+                throw MagicException.failed("Not sending " + source + ": " + name + " is named like a secrets file"
+                        + " (.env, .env.*, *.env). Rename it if it holds no secrets.");
+            }
+            try {
+                Files.createDirectories(into.getParent());
+                Files.copy(source, into);
+            } catch (IOException e) {
+                throw MagicException.failed("Cannot copy " + source + " to send it: " + e.getMessage());
+            }
+            return into;
+        }
+
+        @Override
+        public void close() {
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(file);
+                }
+            } catch (IOException e) {
+                // A leftover temporary folder holds only what was allowed out anyway.
+            }
+        }
+    }
+
     /** Files that hold secrets by their name: {@code .env}, {@code .env.local}, {@code prod.env}. */
     public static boolean isSecretFile(String name) {
         return name.equals(".env") || name.startsWith(".env.") || name.endsWith(".env");

@@ -224,6 +224,23 @@ class AmlLocalIT {
     }
 
     @Test
+    @Order(2)
+    void aSecretPrintedInTwoHalvesIsMaskedInTheLogAndNothingPlantedIsInTheSnapshot() throws Exception {
+        dev.drydock.magics.files.Planted.plant(folder.resolve("planted"), ".amlignore");
+        session.setSecret("SPLIT_TOKEN", "split-secret-7f2e9c41");
+        aml("submit job.yaml --name split_1 --stream --set code=./planted"
+                + " --set \"command=printf split-secr; sleep 0.05; echo et-7f2e9c41 done\"");
+        RunFolder run = RunFolder.of(session, "split_1");
+        String log = Files.readString(run.log());
+        assertFalse(log.contains("split-secret-7f2e9c41"), log);
+        assertTrue(log.contains("**** done"), log);
+        try (var files = Files.walk(run.code())) {
+            assertEquals(java.util.Set.of(".amlignore", "main.py", "sub/util.py"), files.filter(Files::isRegularFile)
+                    .map(p -> run.code().relativize(p).toString()).collect(java.util.stream.Collectors.toSet()));
+        }
+    }
+
+    @Test
     @Order(3)
     void aScriptThatExitsOneFailsTheJob() throws Exception {
         MagicException e = assertThrows(MagicException.class, () -> aml("submit job.yaml --name fails_1 --stream"

@@ -250,6 +250,44 @@ class AmlMagicRemoteTest {
     }
 
     @Test
+    void nothingPlantedReachesTheWorkspaceFromASubmitOrADeploy() throws Exception {
+        connect();
+        dev.drydock.magics.files.Planted.plant(folder.resolve("src"), ".amlignore");
+        aml("submit job.yaml --name planted_1");
+        String jobCode = server.asset(server.job("planted_1").at("/properties/codeId").asText()).at("/properties/codeUri").asText();
+        assertEquals(java.util.Set.of(".amlignore", "main.py", "sub/util.py", "train.py"), server.filesUnder(jobCode).keySet());
+
+        write("endpoint.yml", "name: planted-endpoint\nauth_mode: key\n");
+        write("green.yml", """
+                name: green
+                endpoint_name: planted-endpoint
+                model:
+                  name: planted
+                  version: "1"
+                  path: ./model
+                code_configuration:
+                  code: ./onlinescoring
+                  scoring_script: main.py
+                environment:
+                  image: mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest
+                instance_type: Standard_DS3_v2
+                """);
+        dev.drydock.magics.files.Planted.plant(folder.resolve("onlinescoring"), ".amlignore");
+        dev.drydock.magics.files.Planted.plant(folder.resolve("model"), ".gitignore");
+        aml("deploy endpoint.yml green.yml");
+        String endpointPath = "/subscriptions/" + SUBSCRIPTION + "/resourceGroups/test-rg/providers/"
+                + "Microsoft.MachineLearningServices/workspaces/my-aml-workspace/onlineEndpoints/planted-endpoint";
+        JsonNode deployment = server.online(endpointPath + "/deployments/green").path("properties");
+        String codeUri = server.asset(deployment.at("/codeConfiguration/codeId").asText()).at("/properties/codeUri").asText();
+        assertEquals(java.util.Set.of(".amlignore", "main.py", "sub/util.py"), server.filesUnder(codeUri).keySet());
+        String modelUri = server.asset(deployment.path("model").asText()).at("/properties/modelUri").asText();
+        assertEquals(java.util.Set.of(".gitignore", "main.py", "sub/util.py"), server.filesUnder(modelUri).keySet());
+        server.blobs().forEach((path, bytes) -> assertFalse(new String(bytes, java.nio.charset.StandardCharsets.UTF_8)
+                .contains(dev.drydock.magics.files.Planted.SECRET), path));
+        assertTrue(server.violations().isEmpty(), server.violations()::toString);
+    }
+
+    @Test
     void deployCreatesTheEndpointAndTheDeploymentInTheWorkspace() throws Exception {
         connect();
         write("endpoint.yml", "name: sum-endpoint\nauth_mode: key\n");

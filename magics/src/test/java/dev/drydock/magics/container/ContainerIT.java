@@ -324,6 +324,46 @@ class ContainerIT {
     }
 
     @Test
+    void commitRefusesSecretFilesAndGitDataTheContainerAddedAndTheImageHasNone() throws Exception {
+        String name = unique("planted");
+        run("run --name " + name + " " + IMAGE + " sh -c 'mkdir -p /work/.git /work/sub && cd /work"
+                + " && for f in .env prod.env .env.local .git/config sub/.env; do echo TOKEN=planted-0f3c > $f; done"
+                + " && echo kept > main.py'");
+        MagicException refused = assertThrows(MagicException.class,
+                () -> run("commit " + name + " " + COMMITTED + ":planted"));
+        for (String path : List.of("/work/.env", "/work/prod.env", "/work/.env.local", "/work/.git", "/work/sub/.env")) {
+            assertTrue(refused.getMessage().contains(path), path + " in: " + refused.getMessage());
+        }
+        assertFalse(refused.getMessage().contains("main.py"), refused.getMessage());
+
+        String cleaned = unique("cleaned");
+        run("run --name " + cleaned + " " + IMAGE + " sh -c 'mkdir -p /work && echo kept > /work/main.py'");
+        run("commit " + cleaned + " " + COMMITTED + ":cleaned");
+        String saved;
+        try (java.io.InputStream image = client.saveImageCmd(COMMITTED + ":cleaned").exec()) {
+            saved = tarListing(image);
+        }
+        assertTrue(saved.contains("work/main.py"), saved);
+        assertFalse(saved.contains(".env") || saved.contains(".git/") || saved.contains("planted-0f3c"), saved);
+    }
+
+    /** The names (and, for nested layer tars, the names inside) and text of a {@code docker save} stream. */
+    private static String tarListing(java.io.InputStream in) throws java.io.IOException {
+        StringBuilder all = new StringBuilder();
+        var tar = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(in);
+        for (var entry = tar.getNextEntry(); entry != null; entry = tar.getNextEntry()) {
+            all.append(entry.getName()).append('\n');
+            byte[] bytes = tar.readAllBytes();
+            if (bytes.length > 512 && new String(bytes, 257, 5, java.nio.charset.StandardCharsets.US_ASCII).equals("ustar")) {
+                all.append(tarListing(new java.io.ByteArrayInputStream(bytes)));
+            } else if (bytes.length < 4096) {
+                all.append(new String(bytes, java.nio.charset.StandardCharsets.UTF_8)).append('\n');
+            }
+        }
+        return all.toString();
+    }
+
+    @Test
     void gpusOnAnEngineWithoutTheNvidiaToolkitExplainWhatIsMissing() {
         MagicException e = assertThrows(MagicException.class, () -> run("run --rm --gpus all " + IMAGE + " true"));
         assertTrue(e.getMessage().contains("could not select device driver \"\" with capabilities: [[gpu]]"),

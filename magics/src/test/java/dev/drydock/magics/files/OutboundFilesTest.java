@@ -18,29 +18,14 @@ import org.junit.jupiter.api.io.TempDir;
 
 class OutboundFilesTest {
 
-    /** What every test of a way out plants: none of it may arrive. */
-    public static final List<String> PLANTED = List.of(".env", "prod.env", ".env.local", ".git/config", "weights.bin",
-            "sub/.env");
-    public static final String PLANTED_SECRET = "planted-secret-0f3c9a";
-
     @TempDir
     Path dir;
-
-    /** Plants {@link #PLANTED} in {@code folder}, with {@code ignoreFile} excluding {@code *.bin}, beside a main.py. */
-    public static void plant(Path folder, String ignoreFile) throws IOException {
-        for (String name : PLANTED) {
-            write(folder.resolve(name), "TOKEN=" + PLANTED_SECRET + "\n");
-        }
-        write(folder.resolve(ignoreFile), "*.bin\n");
-        write(folder.resolve("main.py"), "print('hello')\n");
-        write(folder.resolve("sub/util.py"), "X = 1\n");
-    }
 
     @Test
     void plantedSecretsGitAndIgnoredFilesStayOut() throws Exception {
         for (OutboundFiles.Rules rules : List.of(OutboundFiles.Rules.AML, OutboundFiles.Rules.DOCKER)) {
             Path code = dir.resolve("code-" + rules);
-            plant(code, rules.names().get(0));
+            Planted.plant(code, rules.names().get(0));
             Path out = dir.resolve("out-" + rules);
             OutboundFiles.Copied copied = OutboundFiles.copy(code, out, rules, List.of());
             assertEquals(new TreeSet<>(List.of(rules.names().get(0), "main.py", "sub/util.py")), files(out), rules.name());
