@@ -103,10 +103,15 @@ final class AmlJobs {
             resources.instanceCount().ifPresent(n -> node.put("instanceCount", n));
             resources.instanceType().ifPresent(t -> node.put("instanceType", t));
             resources.shmSize().ifPresent(s -> node.put("shmSize", s));
+            resources.dockerArgs().ifPresent(a -> node.put("dockerArgs", a));
+            if (!resources.properties().isEmpty()) {
+                node.set("properties", JSON.valueToTree(new java.util.TreeMap<>(resources.properties())));
+            }
         });
         if (request.distribution().isPresent()) {
             properties.set("distribution", distribution(request.distribution().get()));
         }
+        new java.util.TreeMap<>(request.more()).forEach(properties::set);
         ObjectNode body = JSON.createObjectNode();
         body.set("properties", properties);
         return body;

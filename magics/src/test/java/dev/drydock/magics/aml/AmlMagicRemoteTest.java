@@ -428,4 +428,69 @@ class AmlMagicRemoteTest {
         JsonNode job = server.job("serverless_1");
         assertTrue(job != null && !job.path("properties").has("computeId"), String.valueOf(job));
     }
+
+    @Test
+    void aJobBodyCarriesEveryAcceptedKeyAsAzMlSendsIt() throws Exception {
+        connect();
+        write("full.yaml", JOB.replace("compute: azureml:cpu-cluster\n", """
+                compute: azureml:cpu-cluster
+                description: every key
+                limits:
+                  timeout: 3600
+                identity:
+                  type: managed
+                  client_id: 00000000-0000-0000-0000-00000000abcd
+                queue_settings:
+                  job_tier: spot
+                services:
+                  notebook:
+                    type: jupyter_lab
+                    nodes: all
+                  remote:
+                    type: ssh
+                    ssh_public_keys: ssh-ed25519 AAAA test
+                properties:
+                  origin: drydock
+                """).replace("  instance_count: 2\n", """
+                  instance_count: 2
+                  instance_type: Standard_NC6s_v3
+                  shm_size: 16g
+                  docker_args: --ipc=host
+                  properties:
+                    AISuperComputer:
+                      interactive: false
+                """));
+        aml("submit full.yaml --name every_key");
+        JsonNode job = server.job("every_key").path("properties");
+        assertEquals("Command", job.at("/limits/jobLimitsType").asText());
+        assertEquals("PT1H", job.at("/limits/timeout").asText());
+        assertEquals("Managed", job.at("/identity/identityType").asText());
+        assertEquals("00000000-0000-0000-0000-00000000abcd", job.at("/identity/clientId").asText());
+        assertEquals("Spot", job.at("/queueSettings/jobTier").asText());
+        assertEquals("JupyterLab", job.at("/services/notebook/jobServiceType").asText());
+        assertEquals("All", job.at("/services/notebook/nodes/nodesValueType").asText());
+        assertEquals("SSH", job.at("/services/remote/jobServiceType").asText());
+        assertEquals("ssh-ed25519 AAAA test", job.at("/services/remote/properties/sshPublicKeys").asText());
+        assertEquals("drydock", job.at("/properties/origin").asText());
+        assertEquals(2, job.at("/resources/instanceCount").asInt());
+        assertEquals("Standard_NC6s_v3", job.at("/resources/instanceType").asText());
+        assertEquals("16g", job.at("/resources/shmSize").asText());
+        assertEquals("--ipc=host", job.at("/resources/dockerArgs").asText());
+        assertFalse(job.at("/resources/properties/AISuperComputer/interactive").asBoolean(true));
+        assertEquals("ml", job.at("/tags/team").asText());
+        assertEquals("every key", job.path("description").asText());
+        assertEquals("Train remotely", job.path("displayName").asText());
+        assertEquals("remote-tests", job.path("experimentName").asText());
+        assertEquals("3", job.at("/environmentVariables/EPOCHS").asText());
+        assertEquals("PyTorch", job.at("/distribution/distributionType").asText());
+    }
+
+    @Test
+    void aKeyTheApiHasNoPlaceForIsRefusedByName() throws Exception {
+        connect();
+        write("located.yaml", JOB.replace("  instance_count: 2\n", "  instance_count: 2\n  locations: [westeurope]\n"));
+        MagicException e = assertThrows(MagicException.class, () -> aml("submit located.yaml --name located_1"));
+        assertTrue(e.getMessage().contains("resources.locations"), e.getMessage());
+        assertEquals(null, server.job("located_1"));
+    }
 }

@@ -484,7 +484,9 @@ final class AmlRestTestServer implements AutoCloseable {
             }
         }
         properties.put("status", "NotStarted");
-        properties.putObject("services").putObject("Studio").put("jobServiceType", "Studio")
+        // The service adds its Studio entry beside the services the job asked for.
+        (properties.path("services").isObject() ? (ObjectNode) properties.get("services")
+                : properties.putObject("services")).putObject("Studio").put("jobServiceType", "Studio")
                 .put("endpoint", "https://ml.azure.com/runs/" + name);
         if (!properties.has("experimentName")) {
             properties.put("experimentName", "Default");
