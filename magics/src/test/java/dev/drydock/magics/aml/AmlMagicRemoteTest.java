@@ -493,4 +493,59 @@ class AmlMagicRemoteTest {
         assertTrue(e.getMessage().contains("resources.locations"), e.getMessage());
         assertEquals(null, server.job("located_1"));
     }
+
+    @Test
+    void aRedeployWithAChangedModelRegistersANewVersionAndUsesIt() throws Exception {
+        connect();
+        String endpoint = deployed("redeploy-endpoint");
+        String first = server.online(endpoint + "/deployments/blue").at("/properties/model").asText();
+        JsonNode firstModel = server.asset(first);
+        assertTrue(firstModel.at("/properties/isAnonymous").asBoolean(), firstModel::toString);
+        assertTrue(firstModel.at("/properties/modelUri").asText().startsWith(
+                "azureml://datastores/workspaceblobstore/paths/LocalUpload/"), firstModel::toString);
+
+        write("model/weights.json", "{\"scale\": 3}");
+        aml("deploy ep-redeploy-endpoint.yml dep-redeploy-endpoint.yml");
+        String second = server.online(endpoint + "/deployments/blue").at("/properties/model").asText();
+        assertFalse(second.equals(first), "the changed model is a new model version: " + second);
+        assertEquals(Map.of("weights.json", "{\"scale\": 3}"),
+                server.filesUnder(server.asset(second).at("/properties/modelUri").asText()));
+        assertEquals(Map.of("weights.json", "{\"scale\": 2}"),
+                server.filesUnder(server.asset(first).at("/properties/modelUri").asText()), "the old version stays");
+
+        // The same content again: nothing uploaded, the same version.
+        int before = server.blobRequests().size();
+        aml("deploy ep-redeploy-endpoint.yml dep-redeploy-endpoint.yml");
+        assertEquals(second, server.online(endpoint + "/deployments/blue").at("/properties/model").asText());
+        assertTrue(server.blobRequests().subList(before, server.blobRequests().size()).stream()
+                .allMatch(r -> r.startsWith("HEAD ")), server.blobRequests()::toString);
+    }
+
+    @Test
+    void aLargeInputGoesUpInBlocksWithBoundedMemory() throws Exception {
+        connect();
+        Path big = folder.resolve("data/big.bin");
+        long size = 100L * 1024 * 1024;
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        try (var out = Files.newOutputStream(big)) {
+            byte[] chunk = new byte[1024 * 1024];
+            java.util.Random random = new java.util.Random(7);
+            for (long written = 0; written < size; written += chunk.length) {
+                random.nextBytes(chunk);
+                out.write(chunk);
+                sha.update(chunk);
+            }
+        }
+        write("big.yaml", JOB.replace("path: ./data/train.csv", "path: ./data/big.bin"));
+        aml("submit big.yaml --name big_input");
+        String uri = server.job("big_input").at("/properties/inputs/data/uri").asText();
+        assertTrue(uri.matches("azureml://datastores/workspaceblobstore/paths/LocalUpload/[0-9a-f]{32}/big\\.bin"), uri);
+        String blob = server.blobPath(uri);
+        assertEquals(java.util.HexFormat.of().formatHex(sha.digest()), server.blobSha256(blob), "the blob is the file");
+        long blocks = server.blobRequests().stream().filter(r -> r.equals("PUT " + blob + " comp=block")).count();
+        assertEquals(size / AmlUploads.BLOCK_SIZE, blocks, server.blobRequests()::toString);
+        assertTrue(server.blobRequests().contains("PUT " + blob + " comp=blocklist"));
+        // No request carried more than one block: the client never held the file whole.
+        assertTrue(server.largestBlobRequest() <= AmlUploads.BLOCK_SIZE, "largest " + server.largestBlobRequest());
+    }
 }
