@@ -29,7 +29,8 @@ final class AmlAssets {
     }
 
     /** The environment's ARM id, registering an anonymous version unless one with the same content exists. */
-    String environment(Workspace workspace, AmlRemoteRequest.Environment environment) throws MagicException {
+    String environment(Workspace workspace, AmlRemoteRequest.Environment environment, AmlProgress progress)
+            throws MagicException {
         ObjectNode properties = JSON.createObjectNode();
         String content;
         if (environment instanceof AmlRemoteRequest.Environment.Registered registered) {
@@ -41,12 +42,12 @@ final class AmlAssets {
             content = "image\0" + image.image() + "\0" + image.condaFile().orElse("");
         } else {
             AmlRemoteRequest.Environment.Build build = (AmlRemoteRequest.Environment.Build) environment;
-            AmlUploads.Uploaded context = uploads.uploadFolder(workspace, build.context(), "context");
+            AmlUploads.Uploaded context = uploads.upload(workspace, build.context(), progress);
             ObjectNode node = properties.putObject("build");
             // The service wants the folder URI with its trailing slash (the Azure ML SDK says so too).
-            node.put("contextUri", context.uri() + "/");
+            node.put("contextUri", context.httpsUri() + "/");
             node.put("dockerfilePath", build.dockerfilePath());
-            content = "build\0" + context.uri() + "\0" + build.dockerfilePath();
+            content = "build\0" + context.httpsUri() + "\0" + build.dockerfilePath();
         }
         properties.put("osType", "Linux");
         properties.put("isAnonymous", true);
@@ -61,7 +62,12 @@ final class AmlAssets {
         return path;
     }
 
-    /** A local model registered as a version whose files went up with the code asset mechanism; else the asset's id. */
+    /**
+     * The model's ARM id: a workspace's ({@code azureml:NAME:VERSION}) as it is; a local one uploaded to the
+     * datastore (once per content) and registered — anonymously, named after its content, unless the YAML names
+     * it. A changed local model therefore makes a new version, and a named version that exists with other files
+     * is an error rather than a silent reuse.
+     */
     String model(Workspace workspace, AmlRemoteDeployment request, AmlProgress progress) throws MagicException {
         String model = request.model().get();
         if (model.startsWith("azureml:")) {
@@ -69,18 +75,29 @@ final class AmlAssets {
             return workspace.armId() + "/models/" + segment(parts[0]) + "/versions/" + segment(parts[1]);
         }
         Path local = http.session().resolve(model);
-        String path = workspace.armId() + "/models/" + segment(request.modelName()) + "/versions/"
-                + segment(request.modelVersion());
-        if (http.find(http.armUrl(path, Map.of())).isPresent()) {
-            return path;
+        progress.show("Uploading model " + local.getFileName() + "…");
+        AmlUploads.Uploaded uploaded = uploads.upload(workspace, local, progress);
+        String name = request.modelName().orElse(uploaded.name());
+        String version = request.modelName().isPresent() ? request.modelVersion() : uploaded.version();
+        String path = workspace.armId() + "/models/" + segment(name) + "/versions/" + segment(version);
+        Optional<AmlHttp.Reply> existing = http.find(http.armUrl(path, Map.of()));
+        if (existing.isPresent()) {
+            String registered = existing.get().body().path("properties").path("modelUri").asText("");
+            if (registered.equals(uploaded.datastoreUri())) {
+                return path;
+            }
+            throw MagicException.failed("Model " + name + " version " + version + " exists in " + workspace.name()
+                    + " with other files (" + registered + "), and a version does not change. Give the model a new"
+                    + " version: in the deployment YAML, or leave name and version out to register it anonymously,"
+                    + " named after its content.");
         }
-        progress.show("Uploading model " + request.modelName() + " (" + local.getFileName() + ")…");
-        String uri = Files.isDirectory(local) ? uploads.upload(workspace, local, AmlUploads.files(local), "model").uri()
-                : uploads.upload(workspace, local.getParent(), List.of(local), "model").uri() + "/"
-                        + segment(local.getFileName().toString());
+        ObjectNode properties = JSON.createObjectNode();
+        properties.put("modelUri", uploaded.datastoreUri()).put("modelType", "custom_model");
+        if (request.modelName().isEmpty()) {
+            properties.put("isAnonymous", true);
+        }
         ObjectNode body = JSON.createObjectNode();
-        body.putObject("properties").put("modelUri", uri).put("modelType", "custom_model")
-                .put("description", "Registered by Drydock's %aml deploy");
+        body.set("properties", properties);
         http.call(HttpMethod.PUT, http.armUrl(path, Map.of()), body);
         return path;
     }

@@ -67,9 +67,9 @@ final class AmlEndpoints {
         provision(endpointPath, endpoint, "endpoint " + request.endpoint(), progress, notebook, ".");
 
         progress.show("Uploading the code of " + request.deployment() + "…");
-        String codeId = uploads.uploadFolder(workspace, request.code(), "code").id();
+        String codeId = uploads.code(workspace, request.code(), progress);
         progress.show("Creating or reusing the environment…");
-        String environmentId = assets.environment(workspace, request.environment());
+        String environmentId = assets.environment(workspace, request.environment(), progress);
         String modelId = null;
         if (request.model().isPresent()) {
             modelId = assets.model(workspace, request, progress);

@@ -60,6 +60,7 @@ final class AmlHttp {
     private final Supplier<HttpClient> transport;
     private final Duration pollInterval;
     private HttpPipeline arm;
+    private HttpClient client;
     private HttpPipeline plain;
     private HttpPipeline scoring;
 
@@ -70,6 +71,24 @@ final class AmlHttp {
         this.credentials = credentials;
         this.transport = transport;
         this.pollInterval = pollInterval;
+    }
+
+    /** The HTTP client every pipeline sends through, storage's included. */
+    synchronized HttpClient transport() {
+        if (client == null) {
+            client = transport.get();
+        }
+        return client;
+    }
+
+    /** The signed-in identity, for a datastore reached without secrets. */
+    TokenCredential credential() throws MagicException {
+        try {
+            return credentials.get();
+        } catch (RuntimeException e) {
+            throw AmlCredentials.explain(e).orElseGet(() -> new MagicException(MagicException.Kind.MagicError,
+                    AmlCredentials.message(e), e));
+        }
     }
 
     Session session() {
@@ -208,7 +227,7 @@ final class AmlHttp {
                 throw AmlCredentials.explain(e).orElseGet(() -> new MagicException(MagicException.Kind.MagicError,
                         AmlCredentials.message(e), e));
             }
-            arm = new HttpPipelineBuilder().httpClient(transport.get())
+            arm = new HttpPipelineBuilder().httpClient(transport())
                     .policies(new UserAgentPolicy("drydock-aml"), new RetryPolicy(),
                             new BearerTokenAuthenticationPolicy(credential, AmlCredentials.ARM_SCOPE),
                             new HttpLoggingPolicy(new HttpLogOptions().setLogLevel(HttpLogDetailLevel.BASIC)))
@@ -223,7 +242,7 @@ final class AmlHttp {
      */
     synchronized HttpPipeline scoring() {
         if (scoring == null) {
-            scoring = new HttpPipelineBuilder().httpClient(transport.get())
+            scoring = new HttpPipelineBuilder().httpClient(transport())
                     .policies(new UserAgentPolicy("drydock-aml"),
                             new HttpLoggingPolicy(new HttpLogOptions().setLogLevel(HttpLogDetailLevel.BASIC)))
                     .build();
@@ -234,7 +253,7 @@ final class AmlHttp {
     /** No bearer token: SAS URLs of blobs and the discovery document, which take none. */
     synchronized HttpPipeline plain() {
         if (plain == null) {
-            plain = new HttpPipelineBuilder().httpClient(transport.get())
+            plain = new HttpPipelineBuilder().httpClient(transport())
                     .policies(new UserAgentPolicy("drydock-aml"), new RetryPolicy(),
                             new HttpLoggingPolicy(new HttpLogOptions().setLogLevel(HttpLogDetailLevel.BASIC)))
                     .build();

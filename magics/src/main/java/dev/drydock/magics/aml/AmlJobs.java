@@ -47,11 +47,11 @@ final class AmlJobs {
         String codeId = null;
         if (request.code().isPresent()) {
             progress.show("Uploading the code snapshot of " + request.name() + "…");
-            codeId = uploads.uploadFolder(workspace, request.code().get(), "code").id();
+            codeId = uploads.code(workspace, request.code().get(), progress);
         }
         notebook.cancellation().throwIfCancelled();
         progress.show("Creating or reusing the environment…");
-        String environmentId = assets.environment(workspace, request.environment());
+        String environmentId = assets.environment(workspace, request.environment(), progress);
         notebook.cancellation().throwIfCancelled();
         ObjectNode body = jobBody(workspace, request, codeId, environmentId, progress);
         progress.show("Creating job " + request.name() + "…");
@@ -103,10 +103,15 @@ final class AmlJobs {
             resources.instanceCount().ifPresent(n -> node.put("instanceCount", n));
             resources.instanceType().ifPresent(t -> node.put("instanceType", t));
             resources.shmSize().ifPresent(s -> node.put("shmSize", s));
+            resources.dockerArgs().ifPresent(a -> node.put("dockerArgs", a));
+            if (!resources.properties().isEmpty()) {
+                node.set("properties", JSON.valueToTree(new java.util.TreeMap<>(resources.properties())));
+            }
         });
         if (request.distribution().isPresent()) {
             properties.set("distribution", distribution(request.distribution().get()));
         }
+        new java.util.TreeMap<>(request.more()).forEach(properties::set);
         ObjectNode body = JSON.createObjectNode();
         body.set("properties", properties);
         return body;
@@ -134,12 +139,8 @@ final class AmlJobs {
                 throw MagicException.usage("Input " + name + " is " + local + ", which does not exist.");
             }
             progress.show("Uploading input " + name + " (" + local.getFileName() + ")…");
-            if (Files.isDirectory(local)) {
-                uri = uploads.upload(workspace, local, AmlUploads.files(local), "data").uri() + "/";
-            } else {
-                uri = uploads.upload(workspace, local.getParent(), List.of(local), "data").uri() + "/"
-                        + segment(local.getFileName().toString());
-            }
+            // As az ml refers to a local input: its place on the default datastore, a folder with its slash.
+            uri = uploads.upload(workspace, local, progress).datastoreUri() + (Files.isDirectory(local) ? "/" : "");
         }
         node.put("uri", uri);
         input.mode().ifPresent(mode -> node.put("mode", mode(mode)));

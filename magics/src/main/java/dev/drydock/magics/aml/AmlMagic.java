@@ -449,7 +449,8 @@ public final class AmlMagic extends MagicCommand {
                 deployment.name(), deployment.type().equals("kubernetes"),
                 Optional.ofNullable(model == null ? null : model.path() != null ? model.path().toString()
                         : model.reference()),
-                model == null ? "model" : model.name(), model == null ? "1" : model.version(), deployment.code(),
+                model == null || !model.named() ? Optional.empty() : Optional.of(model.name()),
+                model == null ? "1" : model.version(), deployment.code(),
                 deployment.scoringScript(), RemoteJobs.environment(environment,
                         environment instanceof JobSpec.Inline inline ? inline.buildPath() : null),
                 Optional.ofNullable(deployment.instanceType()),

@@ -15,8 +15,9 @@ import java.util.Optional;
  * @param deployment the deployment name
  * @param kubernetes whether the deployment is {@code type: kubernetes}
  * @param model a local model file or folder to register, or {@code azureml:NAME:VERSION}; empty for none
- * @param modelName the name a local model is registered under
- * @param modelVersion the version a local model is registered as
+ * @param modelName the name a local model is registered under; empty for an anonymous model named after its
+ *     content (as {@code az ml} registers an unnamed local model), so a changed model is a new version
+ * @param modelVersion the version a named local model is registered as
  * @param code the code folder to upload as a code asset
  * @param scoringScript the scoring script, relative to {@code code}
  * @param environment the environment to create or reuse
@@ -25,7 +26,7 @@ import java.util.Optional;
  * @param environmentVariables the deployment's variables
  */
 public record AmlRemoteDeployment(String endpoint, String authMode, Optional<String> endpointCompute, String deployment,
-        boolean kubernetes, Optional<String> model, String modelName, String modelVersion, Path code,
+        boolean kubernetes, Optional<String> model, Optional<String> modelName, String modelVersion, Path code,
         String scoringScript, AmlRemoteRequest.Environment environment, Optional<String> instanceType,
         Optional<Integer> instanceCount, Map<String, String> environmentVariables) {
 

@@ -1,5 +1,6 @@
 package dev.drydock.magics.aml;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
@@ -24,13 +25,28 @@ import java.util.Optional;
  * @param displayName the display name, empty for the name
  * @param description the description, empty for none
  * @param tags the job's tags
+ * @param more CommandJob properties already in their REST form, by REST name: {@code limits}, {@code identity},
+ *     {@code queueSettings}, {@code services}, {@code properties} (mapped by {@code RemoteJobs} as {@code az ml} maps
+ *     the YAML's keys)
  */
 public record AmlRemoteRequest(String name, String command, Optional<Path> code, Environment environment,
         Map<String, Input> inputs, Map<String, Output> outputs, Optional<String> compute, Optional<Resources> resources,
         Optional<Distribution> distribution, Map<String, String> environmentVariables, Optional<String> experimentName,
-        Optional<String> displayName, Optional<String> description, Map<String, String> tags) {
+        Optional<String> displayName, Optional<String> description, Map<String, String> tags,
+        Map<String, JsonNode> more) {
+
+    /** A job without the keys of {@code more}. */
+    public AmlRemoteRequest(String name, String command, Optional<Path> code, Environment environment,
+            Map<String, Input> inputs, Map<String, Output> outputs, Optional<String> compute,
+            Optional<Resources> resources, Optional<Distribution> distribution, Map<String, String> environmentVariables,
+            Optional<String> experimentName, Optional<String> displayName, Optional<String> description,
+            Map<String, String> tags) {
+        this(name, command, code, environment, inputs, outputs, compute, resources, distribution, environmentVariables,
+                experimentName, displayName, description, tags, Map.of());
+    }
 
     public AmlRemoteRequest {
+        more = Map.copyOf(more);
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(command, "command");
         Objects.requireNonNull(environment, "environment");
@@ -84,8 +100,21 @@ public record AmlRemoteRequest(String name, String command, Optional<Path> code,
      */
     public record Output(String type, Optional<String> path, Optional<String> mode) {}
 
-    /** YAML {@code resources}: {@code instance_count}, {@code instance_type}, {@code shm_size}. */
-    public record Resources(Optional<Integer> instanceCount, Optional<String> instanceType, Optional<String> shmSize) {}
+    /**
+     * YAML {@code resources}: {@code instance_count}, {@code instance_type}, {@code shm_size}, {@code docker_args}
+     * and {@code properties}.
+     */
+    public record Resources(Optional<Integer> instanceCount, Optional<String> instanceType, Optional<String> shmSize,
+            Optional<String> dockerArgs, Map<String, Object> properties) {
+
+        public Resources {
+            properties = Map.copyOf(properties);
+        }
+
+        public Resources(Optional<Integer> instanceCount, Optional<String> instanceType, Optional<String> shmSize) {
+            this(instanceCount, instanceType, shmSize, Optional.empty(), Map.of());
+        }
+    }
 
     /**
      * YAML {@code distribution}.

@@ -42,8 +42,10 @@ final class DeploymentYaml {
      *
      * @param path the local file or folder, null for a registered model
      * @param reference {@code azureml:NAME:VERSION}, null for a local model
+     * @param named whether the YAML names the model; an unnamed local model is registered anonymously, named after
+     *     its content, as {@code az ml} does ({@code name} and {@code version} are then only the local layout's)
      */
-    record Model(String name, String version, Path path, String reference) {}
+    record Model(String name, String version, Path path, String reference, boolean named) {}
 
     /**
      * An online deployment.
@@ -137,7 +139,7 @@ final class DeploymentYaml {
                 throw reader.error("/model", "`model: " + value + "` is neither azureml:NAME:VERSION nor a map with"
                         + " `path:` (a local file or folder).");
             }
-            return new Model(parts[0], parts[1], null, value);
+            return new Model(parts[0], parts[1], null, value, true);
         }
         reader.requireMap(node, "/model");
         reader.keys(node, "/model", MODEL);
@@ -149,7 +151,7 @@ final class DeploymentYaml {
             throw reader.error("/model/path", "`path: " + path + "` is not a local file or folder.");
         }
         return new Model(reader.text(node, "name", "model", "/model"), reader.text(node, "version", "1", "/model"),
-                folder.resolve(JobSpec.stripFileScheme(path)).normalize(), null);
+                folder.resolve(JobSpec.stripFileScheme(path)).normalize(), null, node.hasNonNull("name"));
     }
 
     private static String read(Path file) throws MagicException {

@@ -1,5 +1,6 @@
 package dev.drydock.magics.aml;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -159,10 +160,17 @@ final class RemoteJobs {
         spec.outputs().forEach((output, value) -> outputs.put(output, new AmlRemoteRequest.Output(
                 value.type() == null ? "uri_folder" : value.type(), Optional.ofNullable(value.path()),
                 Optional.ofNullable(value.mode()))));
+        JsonNode yamlResources = spec.tree().path("resources");
+        if (yamlResources.has("locations")) {
+            throw refused("resources.locations");
+        }
         Optional<AmlRemoteRequest.Resources> resources = spec.tree().hasNonNull("resources")
                 ? Optional.of(new AmlRemoteRequest.Resources(Optional.of(spec.resources().instanceCount()),
                         Optional.ofNullable(spec.resources().instanceType()),
-                        Optional.ofNullable(spec.resources().shmSize())))
+                        Optional.ofNullable(spec.resources().shmSize()),
+                        Optional.ofNullable(spec.resources().dockerArgs()),
+                        yamlResources.path("properties").isObject()
+                                ? JSON.convertValue(yamlResources.get("properties"), Map.class) : Map.of()))
                 : Optional.empty();
         Optional<AmlRemoteRequest.Distribution> distribution = Optional.ofNullable(spec.distribution())
                 .map(d -> new AmlRemoteRequest.Distribution(d.type(), Optional.ofNullable(d.processCountPerInstance()),
@@ -171,7 +179,114 @@ final class RemoteJobs {
                 outputs,
                 Optional.ofNullable(spec.compute()), resources, distribution, spec.environmentVariables(),
                 Optional.ofNullable(spec.experimentName()), Optional.ofNullable(spec.displayName()),
-                Optional.ofNullable(spec.description()), spec.tags());
+                Optional.ofNullable(spec.description()), spec.tags(), more(spec.tree()));
+    }
+
+    /**
+     * The job's keys beyond the ones above, in the REST form {@code az ml job create} sends them; a key the
+     * api-version has no place for is refused by name rather than dropped.
+     */
+    static Map<String, JsonNode> more(JsonNode tree) throws MagicException {
+        Map<String, JsonNode> more = new LinkedHashMap<>();
+        JsonNode limits = tree.path("limits");
+        if (limits.hasNonNull("timeout")) {
+            // az ml sends the timeout in seconds as an ISO 8601 duration.
+            more.put("limits", JSON.createObjectNode().put("jobLimitsType", "Command")
+                    .put("timeout", java.time.Duration.ofSeconds(limits.get("timeout").asLong()).toString()));
+        }
+        JsonNode identity = tree.path("identity");
+        if (identity.isObject()) {
+            String type = identity.path("type").asText("");
+            ObjectNode node = JSON.createObjectNode();
+            node.put("identityType", switch (type) {
+                case "user_identity" -> "UserIdentity";
+                case "managed", "managed_identity" -> "Managed";
+                case "aml_token" -> "AMLToken";
+                default -> throw MagicException.usage("identity.type " + type + " is not one of user_identity, managed,"
+                        + " aml_token.");
+            });
+            identity.fields().forEachRemaining(e -> {
+                switch (e.getKey()) {
+                    case "client_id" -> node.put("clientId", e.getValue().asText());
+                    case "object_id" -> node.put("objectId", e.getValue().asText());
+                    case "resource_id" -> node.put("resourceId", e.getValue().asText());
+                    default -> { }
+                }
+            });
+            more.put("identity", node);
+        }
+        JsonNode queue = tree.path("queue_settings");
+        if (queue.isObject()) {
+            if (queue.has("priority")) {
+                throw refused("queue_settings.priority");
+            }
+            if (queue.hasNonNull("job_tier")) {
+                String tier = queue.get("job_tier").asText();
+                more.put("queueSettings", JSON.createObjectNode().put("jobTier", switch (tier.toLowerCase(
+                        java.util.Locale.ROOT)) {
+                    case "spot" -> "Spot";
+                    case "basic" -> "Basic";
+                    case "standard" -> "Standard";
+                    case "premium" -> "Premium";
+                    case "null" -> "Null";
+                    default -> throw MagicException.usage("queue_settings.job_tier " + tier + " is not one of spot,"
+                            + " basic, standard, premium, null.");
+                }));
+            }
+        }
+        JsonNode services = tree.path("services");
+        if (services.isObject() && services.size() > 0) {
+            ObjectNode node = JSON.createObjectNode();
+            for (var entry : (Iterable<Map.Entry<String, JsonNode>>) services::fields) {
+                node.set(entry.getKey(), service(entry.getKey(), entry.getValue()));
+            }
+            more.put("services", node);
+        }
+        JsonNode properties = tree.path("properties");
+        if (properties.isObject() && properties.size() > 0) {
+            ObjectNode node = JSON.createObjectNode();
+            properties.fields().forEachRemaining(e -> node.put(e.getKey(), e.getValue().asText()));
+            more.put("properties", node);
+        }
+        return more;
+    }
+
+    /** One of {@code services}, as the SDK's JupyterLab/SSH/TensorBoard/VSCode job services map to REST. */
+    private static ObjectNode service(String name, JsonNode yaml) throws MagicException {
+        ObjectNode node = JSON.createObjectNode();
+        String type = yaml.path("type").asText("");
+        node.put("jobServiceType", switch (type) {
+            case "jupyter_lab" -> "JupyterLab";
+            case "ssh" -> "SSH";
+            case "tensor_board" -> "TensorBoard";
+            case "vs_code" -> "VSCode";
+            default -> throw MagicException.usage("services." + name + ".type " + type + " is not one of jupyter_lab,"
+                    + " ssh, tensor_board, vs_code.");
+        });
+        if (yaml.hasNonNull("port")) {
+            node.put("port", yaml.get("port").asInt());
+        }
+        if (yaml.hasNonNull("nodes")) {
+            if (!yaml.get("nodes").asText().equals("all")) {
+                throw MagicException.usage("services." + name + ".nodes is " + yaml.get("nodes").asText()
+                        + "; the service takes all (or no nodes: for the leader node only).");
+            }
+            node.putObject("nodes").put("nodesValueType", "All");
+        }
+        ObjectNode properties = JSON.createObjectNode();
+        yaml.path("properties").fields().forEachRemaining(e -> properties.put(e.getKey(), e.getValue().asText()));
+        if (yaml.hasNonNull("ssh_public_keys")) {
+            properties.put("sshPublicKeys", yaml.get("ssh_public_keys").asText());
+        }
+        if (properties.size() > 0) {
+            node.set("properties", properties);
+        }
+        return node;
+    }
+
+    private static MagicException refused(String key) {
+        return MagicException.usage(key + " has no place in Azure ML's REST API (api-version " + AmlHttp.API_VERSION
+                + "), so the workspace cannot be given it; remove it, or run the job with --local.");
     }
 
     private static AmlRemoteRequest.Input input(JobSpec spec, String name, JobSpec.Input input) throws MagicException {

@@ -466,4 +466,124 @@ class AmlMagicRemoteTest {
         JsonNode job = server.job("serverless_1");
         assertTrue(job != null && !job.path("properties").has("computeId"), String.valueOf(job));
     }
+
+    @Test
+    void aJobBodyCarriesEveryAcceptedKeyAsAzMlSendsIt() throws Exception {
+        connect();
+        write("full.yaml", JOB.replace("compute: azureml:cpu-cluster\n", """
+                compute: azureml:cpu-cluster
+                description: every key
+                limits:
+                  timeout: 3600
+                identity:
+                  type: managed
+                  client_id: 00000000-0000-0000-0000-00000000abcd
+                queue_settings:
+                  job_tier: spot
+                services:
+                  notebook:
+                    type: jupyter_lab
+                    nodes: all
+                  remote:
+                    type: ssh
+                    ssh_public_keys: ssh-ed25519 AAAA test
+                properties:
+                  origin: drydock
+                """).replace("  instance_count: 2\n", """
+                  instance_count: 2
+                  instance_type: Standard_NC6s_v3
+                  shm_size: 16g
+                  docker_args: --ipc=host
+                  properties:
+                    AISuperComputer:
+                      interactive: false
+                """));
+        aml("submit full.yaml --name every_key");
+        JsonNode job = server.job("every_key").path("properties");
+        assertEquals("Command", job.at("/limits/jobLimitsType").asText());
+        assertEquals("PT1H", job.at("/limits/timeout").asText());
+        assertEquals("Managed", job.at("/identity/identityType").asText());
+        assertEquals("00000000-0000-0000-0000-00000000abcd", job.at("/identity/clientId").asText());
+        assertEquals("Spot", job.at("/queueSettings/jobTier").asText());
+        assertEquals("JupyterLab", job.at("/services/notebook/jobServiceType").asText());
+        assertEquals("All", job.at("/services/notebook/nodes/nodesValueType").asText());
+        assertEquals("SSH", job.at("/services/remote/jobServiceType").asText());
+        assertEquals("ssh-ed25519 AAAA test", job.at("/services/remote/properties/sshPublicKeys").asText());
+        assertEquals("drydock", job.at("/properties/origin").asText());
+        assertEquals(2, job.at("/resources/instanceCount").asInt());
+        assertEquals("Standard_NC6s_v3", job.at("/resources/instanceType").asText());
+        assertEquals("16g", job.at("/resources/shmSize").asText());
+        assertEquals("--ipc=host", job.at("/resources/dockerArgs").asText());
+        assertFalse(job.at("/resources/properties/AISuperComputer/interactive").asBoolean(true));
+        assertEquals("ml", job.at("/tags/team").asText());
+        assertEquals("every key", job.path("description").asText());
+        assertEquals("Train remotely", job.path("displayName").asText());
+        assertEquals("remote-tests", job.path("experimentName").asText());
+        assertEquals("3", job.at("/environmentVariables/EPOCHS").asText());
+        assertEquals("PyTorch", job.at("/distribution/distributionType").asText());
+    }
+
+    @Test
+    void aKeyTheApiHasNoPlaceForIsRefusedByName() throws Exception {
+        connect();
+        write("located.yaml", JOB.replace("  instance_count: 2\n", "  instance_count: 2\n  locations: [westeurope]\n"));
+        MagicException e = assertThrows(MagicException.class, () -> aml("submit located.yaml --name located_1"));
+        assertTrue(e.getMessage().contains("resources.locations"), e.getMessage());
+        assertEquals(null, server.job("located_1"));
+    }
+
+    @Test
+    void aRedeployWithAChangedModelRegistersANewVersionAndUsesIt() throws Exception {
+        connect();
+        String endpoint = deployed("redeploy-endpoint");
+        String first = server.online(endpoint + "/deployments/blue").at("/properties/model").asText();
+        JsonNode firstModel = server.asset(first);
+        assertTrue(firstModel.at("/properties/isAnonymous").asBoolean(), firstModel::toString);
+        assertTrue(firstModel.at("/properties/modelUri").asText().startsWith(
+                "azureml://datastores/workspaceblobstore/paths/LocalUpload/"), firstModel::toString);
+
+        write("model/weights.json", "{\"scale\": 3}");
+        aml("deploy ep-redeploy-endpoint.yml dep-redeploy-endpoint.yml");
+        String second = server.online(endpoint + "/deployments/blue").at("/properties/model").asText();
+        assertFalse(second.equals(first), "the changed model is a new model version: " + second);
+        assertEquals(Map.of("weights.json", "{\"scale\": 3}"),
+                server.filesUnder(server.asset(second).at("/properties/modelUri").asText()));
+        assertEquals(Map.of("weights.json", "{\"scale\": 2}"),
+                server.filesUnder(server.asset(first).at("/properties/modelUri").asText()), "the old version stays");
+
+        // The same content again: nothing uploaded, the same version.
+        int before = server.blobRequests().size();
+        aml("deploy ep-redeploy-endpoint.yml dep-redeploy-endpoint.yml");
+        assertEquals(second, server.online(endpoint + "/deployments/blue").at("/properties/model").asText());
+        assertTrue(server.blobRequests().subList(before, server.blobRequests().size()).stream()
+                .allMatch(r -> r.startsWith("HEAD ")), server.blobRequests()::toString);
+    }
+
+    @Test
+    void aLargeInputGoesUpInBlocksWithBoundedMemory() throws Exception {
+        connect();
+        Path big = folder.resolve("data/big.bin");
+        long size = 100L * 1024 * 1024;
+        java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+        try (var out = Files.newOutputStream(big)) {
+            byte[] chunk = new byte[1024 * 1024];
+            java.util.Random random = new java.util.Random(7);
+            for (long written = 0; written < size; written += chunk.length) {
+                random.nextBytes(chunk);
+                out.write(chunk);
+                sha.update(chunk);
+            }
+        }
+        write("big.yaml", JOB.replace("path: ./data/train.csv", "path: ./data/big.bin"));
+        aml("submit big.yaml --name big_input");
+        String uri = server.job("big_input").at("/properties/inputs/data/uri").asText();
+        assertTrue(uri.matches("azureml://datastores/workspaceblobstore/paths/LocalUpload/[0-9a-f]{32}/big\\.bin"), uri);
+        String blob = server.blobPath(uri);
+        assertEquals(java.util.HexFormat.of().formatHex(sha.digest()), server.blobSha256(blob), "the blob is the file");
+        long blocks = server.blobRequests().stream().filter(r -> r.equals("PUT " + blob + " comp=block")).count();
+        assertEquals(size / AmlUploads.BLOCK_SIZE, blocks, server.blobRequests()::toString);
+        assertTrue(server.blobRequests().contains("PUT " + blob + " comp=blocklist"));
+        // No request carried more than one block: the client never held the file whole.
+        assertTrue(server.largestBlobRequest() <= AmlUploads.BLOCK_SIZE, "largest " + server.largestBlobRequest());
+    }
 }

@@ -117,6 +117,9 @@ class AmlRestClientTest {
         assertEquals(Map.of("train.py", "print('training train-ok')\n", "lib/util.py", "X = 1\n"),
                 server.filesUnder(codeUri));
         String dataUri = sent.at("/inputs/data/uri").asText();
+        // As az ml refers to a local input: its content-addressed place on the default datastore.
+        assertTrue(dataUri.matches("azureml://datastores/workspaceblobstore/paths/LocalUpload/[0-9a-f]{32}/.+"),
+                dataUri);
         assertEquals(Map.of("data.csv", "x,y\n1,2\n"), server.filesUnder(dataUri.substring(0, dataUri.lastIndexOf('/'))));
         assertTrue(sent.at("/inputs/data/uri").asText().endsWith("/data.csv"), sent.at("/inputs/data/uri").asText());
 

@@ -52,6 +52,14 @@ import reactor.core.publisher.Mono;
 final class AmlRestTestServer implements AutoCloseable {
 
     static final String TOKEN = "drydock-test-token";
+    /** The workspace's default datastore and its storage account, where local files are uploaded. */
+    static final String DATASTORE = "workspaceblobstore";
+    static final String ACCOUNT = "teststore";
+    static final String CONTAINER = "azureml-blobstore-test";
+    static final String STORAGE_HOST = ACCOUNT + ".blob.core.windows.net";
+    /** The Blob REST limits a block upload must keep (Put Block, Put Block List). */
+    private static final long MAX_BLOCK = 4000L * 1024 * 1024;
+    private static final int MAX_BLOCKS = 50_000;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String WS = "/subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/"
             + "Microsoft\\.MachineLearningServices/workspaces/([^/]+)";
@@ -62,6 +70,8 @@ final class AmlRestTestServer implements AutoCloseable {
     private static final Pattern KEYS = Pattern.compile(WS + "/onlineEndpoints/([^/]+)/listKeys");
     private static final Pattern PENDING = Pattern.compile(WS + "/codes/([^/]+)/versions/([^/]+)/startPendingUpload");
     private static final Pattern JOBS = Pattern.compile(WS + "/jobs");
+    private static final Pattern DATASTORES = Pattern.compile(WS + "/datastores");
+    private static final Pattern SECRETS = Pattern.compile(WS + "/datastores/([^/]+)/listSecrets");
     private static final Pattern JOB = Pattern.compile(WS + "/jobs/([^/]+)");
     private static final Pattern CANCEL = Pattern.compile(WS + "/jobs/([^/]+)/cancel");
     private static final Pattern DETAILS = Pattern.compile("/history/v1\\.0" + WS
@@ -79,6 +89,11 @@ final class AmlRestTestServer implements AutoCloseable {
     private final Map<String, ObjectNode> assets = new ConcurrentHashMap<>();
     private final Map<String, Job> jobs = new ConcurrentHashMap<>();
     private final Map<String, byte[]> blobs = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, String>> blobMetadata = new ConcurrentHashMap<>();
+    /** Staged blocks by blob path, then block id (Put Block), until a Put Block List commits them. */
+    private final Map<String, Map<String, byte[]>> staged = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong largestBlobRequest = new java.util.concurrent.atomic.AtomicLong();
+    private final List<String> blobRequests = new CopyOnWriteArrayList<>();
     /** Online endpoints and deployments by ARM path; each is Creating or Updating until its next read. */
     private final Map<String, ObjectNode> endpoints = new ConcurrentHashMap<>();
     /** Each key-auth endpoint's primary key, by endpoint name; what its scoring URI takes as bearer. */
@@ -143,7 +158,69 @@ final class AmlRestTestServer implements AutoCloseable {
 
     /** An azure-core HttpClient on the JDK's, trusting this server's certificate. */
     HttpClient httpClient() {
-        return new JdkHttpClientBuilder(java.net.http.HttpClient.newBuilder().sslContext(ssl)).build();
+        HttpClient inner = new JdkHttpClientBuilder(java.net.http.HttpClient.newBuilder().sslContext(ssl)).build();
+        // As DNS would: the datastore's storage account host leads to this server, its blobs under /blob/.
+        java.util.function.UnaryOperator<com.azure.core.http.HttpRequest> route = request -> {
+            java.net.URL url = request.getUrl();
+            if (url.getHost().equals(STORAGE_HOST)) {
+                request.setUrl(endpoint() + "/blob" + url.getFile());
+            }
+            return request;
+        };
+        return new HttpClient() {
+            @Override
+            public Mono<com.azure.core.http.HttpResponse> send(com.azure.core.http.HttpRequest request) {
+                return inner.send(route.apply(request));
+            }
+
+            @Override
+            public Mono<com.azure.core.http.HttpResponse> send(com.azure.core.http.HttpRequest request,
+                    com.azure.core.util.Context context) {
+                return inner.send(route.apply(request), context);
+            }
+
+            @Override
+            public com.azure.core.http.HttpResponse sendSync(com.azure.core.http.HttpRequest request,
+                    com.azure.core.util.Context context) {
+                return inner.sendSync(route.apply(request), context);
+            }
+        };
+    }
+
+    /** The blob path this server keeps a datastore or blob URI's content under ({@code /blob/<container>/...}). */
+    String blobPath(String uri) {
+        String datastore = "azureml://datastores/" + DATASTORE + "/paths/";
+        if (uri.startsWith(datastore)) {
+            return "/blob/" + CONTAINER + "/" + uri.substring(datastore.length());
+        }
+        String storage = "https://" + STORAGE_HOST;
+        if (uri.startsWith(storage)) {
+            return "/blob" + URLDecoder.decode(uri.substring(storage.length()), StandardCharsets.UTF_8);
+        }
+        return uri.startsWith(endpoint()) ? uri.substring(endpoint().length()) : "";
+    }
+
+    /** The largest body of any one request to blob storage, in bytes. */
+    long largestBlobRequest() {
+        return largestBlobRequest.get();
+    }
+
+    /** The blob requests, as method, path and comp (block, blocklist or none). */
+    List<String> blobRequests() {
+        return blobRequests;
+    }
+
+    /** The committed blob's SHA-256 as hex, null when there is none. */
+    String blobSha256(String path) {
+        byte[] bytes = blobs.get(path);
+        if (bytes == null) {
+            return null;
+        }
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** A credential that hands out the one token the server accepts. */
@@ -179,7 +256,7 @@ final class AmlRestTestServer implements AutoCloseable {
 
     /** The uploaded blobs below a folder URI, by path relative to it. */
     Map<String, String> filesUnder(String uri) {
-        String prefix = uri.substring(endpoint().length()) + "/";
+        String prefix = blobPath(uri.endsWith("/") ? uri.substring(0, uri.length() - 1) : uri) + "/";
         Map<String, String> files = new java.util.TreeMap<>();
         blobs.forEach((path, bytes) -> {
             if (path.startsWith(prefix)) {
@@ -309,14 +386,14 @@ final class AmlRestTestServer implements AutoCloseable {
                 ObjectNode properties = (ObjectNode) read(body).path("properties").deepCopy();
                 if (kind.equals("models")) {
                     String uri = properties.path("modelUri").asText("");
-                    String blob = uri.startsWith(endpoint()) ? uri.substring(endpoint().length()) : "";
+                    String blob = blobPath(uri);
                     if (blobs.keySet().stream().noneMatch(k -> k.equals(blob) || k.startsWith(blob + "/"))) {
                         return Answer.json(400, error("UserError", "modelUri " + uri + " holds no uploaded files."));
                     }
                 }
                 if (kind.equals("codes")) {
                     String uri = properties.path("codeUri").asText("");
-                    String prefix = uri.startsWith(endpoint()) ? uri.substring(endpoint().length()) + "/" : "";
+                    String prefix = blobPath(uri).isEmpty() ? "" : blobPath(uri) + "/";
                     if (prefix.isEmpty() || blobs.keySet().stream().noneMatch(k -> k.startsWith(prefix))) {
                         return Answer.json(400, error("UserError", "codeUri " + uri + " holds no uploaded files."));
                     }
@@ -424,6 +501,20 @@ final class AmlRestTestServer implements AutoCloseable {
             return new Answer(202, Map.of("Location", endpoint() + "/operations/cancel/" + m.group(4),
                     "Retry-After", "0"), "");
         }
+        if ((m = DATASTORES.matcher(path)).matches() && method.equals("GET")) {
+            ObjectNode list = JSON.createObjectNode();
+            ObjectNode properties = JSON.createObjectNode();
+            properties.put("datastoreType", "AzureBlob").put("accountName", ACCOUNT).put("containerName", CONTAINER)
+                    .put("endpoint", "core.windows.net").put("protocol", "https").put("isDefault", true)
+                    .putObject("credentials").put("credentialsType", "AccountKey");
+            list.putArray("value").add(resource(path + "/" + DATASTORE, DATASTORE,
+                    "Microsoft.MachineLearningServices/workspaces/datastores", properties));
+            return Answer.json(200, list);
+        }
+        if ((m = SECRETS.matcher(path)).matches() && method.equals("POST")) {
+            return Answer.json(200, JSON.createObjectNode().put("secretsType", "AccountKey").put("key",
+                    java.util.Base64.getEncoder().encodeToString("drydock-test-storage-key".getBytes(StandardCharsets.UTF_8))));
+        }
         if ((m = JOBS.matcher(path)).matches() && method.equals("GET")) {
             ObjectNode list = JSON.createObjectNode();
             ArrayNode value = list.putArray("value");
@@ -484,7 +575,9 @@ final class AmlRestTestServer implements AutoCloseable {
             }
         }
         properties.put("status", "NotStarted");
-        properties.putObject("services").putObject("Studio").put("jobServiceType", "Studio")
+        // The service adds its Studio entry beside the services the job asked for.
+        (properties.path("services").isObject() ? (ObjectNode) properties.get("services")
+                : properties.putObject("services")).putObject("Studio").put("jobServiceType", "Studio")
                 .put("endpoint", "https://ml.azure.com/runs/" + name);
         if (!properties.has("experimentName")) {
             properties.put("experimentName", "Default");
@@ -609,6 +702,9 @@ final class AmlRestTestServer implements AutoCloseable {
         if (path.startsWith("/operations/cancel/") && method.equals("GET")) {
             return new Answer(200, Map.of(), "");
         }
+        if (path.startsWith("/blob/" + CONTAINER + "/LocalUpload/")) {
+            return datastoreBlob(exchange, method, path, query, body);
+        }
         if (path.startsWith("/blob/")) {
             if (!query.containsKey("sig")) {
                 return new Answer(403, Map.of(), "");
@@ -630,6 +726,103 @@ final class AmlRestTestServer implements AutoCloseable {
         }
         violations.add("The client called " + method + " " + path + ", which no Azure service here answers.");
         return new Answer(404, Map.of(), "");
+    }
+
+    /**
+     * The default datastore's container, checked by the Blob REST rules (the blob side is not in the ARM specs):
+     * a Shared Key or SAS authorization and {@code x-ms-version} on every request; Put Blob with
+     * {@code x-ms-blob-type: BlockBlob}; Put Block with a base64 block id of one length per blob and at most
+     * 4000 MiB; Put Block List naming only staged blocks, at most 50,000; metadata from {@code x-ms-meta-*}.
+     */
+    private Answer datastoreBlob(HttpExchange exchange, String method, String path, Map<String, List<String>> query,
+            byte[] body) {
+        var headers = exchange.getRequestHeaders();
+        String comp = query.containsKey("comp") ? query.get("comp").get(0) : "";
+        blobRequests.add(method + " " + path + (comp.isEmpty() ? "" : " comp=" + comp));
+        largestBlobRequest.accumulateAndGet(body.length, Math::max);
+        String authorization = headers.getFirst("Authorization");
+        if (!query.containsKey("sig") && (authorization == null || !authorization.startsWith("SharedKey " + ACCOUNT + ":"))) {
+            violations.add(method + " " + path + " carries neither a SAS nor a Shared Key authorization");
+            return new Answer(403, Map.of("x-ms-error-code", "AuthenticationFailed"), "");
+        }
+        if (headers.getFirst("x-ms-version") == null) {
+            violations.add(method + " " + path + " lacks x-ms-version");
+            return new Answer(400, Map.of("x-ms-error-code", "MissingRequiredHeader"), "");
+        }
+        Map<String, String> ok = Map.of("ETag", "\"0x" + Long.toHexString(System.nanoTime()) + "\"",
+                "Last-Modified", java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(
+                        java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC)), "x-ms-version", "2021-08-06");
+        if (method.equals("HEAD")) {
+            byte[] found = blobs.get(path);
+            if (found == null) {
+                return new Answer(404, Map.of("x-ms-error-code", "BlobNotFound"), "");
+            }
+            Map<String, String> answer = new LinkedHashMap<>(ok);
+            answer.put("x-ms-blob-type", "BlockBlob");
+            blobMetadata.getOrDefault(path, Map.of()).forEach((k, v) -> answer.put("x-ms-meta-" + k, v));
+            return new Answer(200, answer, "");
+        }
+        if (!method.equals("PUT")) {
+            violations.add("The client called " + method + " " + path + " on the datastore.");
+            return new Answer(405, Map.of(), "");
+        }
+        switch (comp) {
+            case "" -> {
+                if (!"BlockBlob".equals(headers.getFirst("x-ms-blob-type"))) {
+                    violations.add("Put Blob " + path + " lacks x-ms-blob-type: BlockBlob");
+                    return new Answer(400, Map.of("x-ms-error-code", "MissingRequiredHeader"), "");
+                }
+                blobs.put(path, body);
+                blobMetadata.put(path, metadata(headers));
+                return new Answer(201, ok, "");
+            }
+            case "block" -> {
+                String id = query.containsKey("blockid") ? query.get("blockid").get(0) : "";
+                Map<String, byte[]> blocks = staged.computeIfAbsent(path, p -> new ConcurrentHashMap<>());
+                boolean base64 = !id.isEmpty() && id.matches("[A-Za-z0-9+/]+={0,2}") && id.length() % 4 == 0;
+                if (!base64 || body.length > MAX_BLOCK
+                        || blocks.keySet().stream().anyMatch(other -> other.length() != id.length())) {
+                    violations.add("Put Block " + path + " with block id " + id + " (" + body.length + " bytes) breaks"
+                            + " the Blob REST rules");
+                    return new Answer(400, Map.of("x-ms-error-code", "InvalidQueryParameterValue"), "");
+                }
+                blocks.put(id, body);
+                return new Answer(201, ok, "");
+            }
+            case "blocklist" -> {
+                Matcher ids = Pattern.compile("<(?:Latest|Uncommitted)>([^<]+)</").matcher(new String(body,
+                        StandardCharsets.UTF_8));
+                Map<String, byte[]> blocks = staged.getOrDefault(path, Map.of());
+                java.io.ByteArrayOutputStream content = new java.io.ByteArrayOutputStream();
+                int count = 0;
+                while (ids.find()) {
+                    byte[] block = blocks.get(ids.group(1));
+                    if (block == null || ++count > MAX_BLOCKS) {
+                        violations.add("Put Block List " + path + " names " + ids.group(1) + ", which was not staged");
+                        return new Answer(400, Map.of("x-ms-error-code", "InvalidBlockList"), "");
+                    }
+                    content.writeBytes(block);
+                }
+                staged.remove(path);
+                blobs.put(path, content.toByteArray());
+                blobMetadata.put(path, metadata(headers));
+                return new Answer(201, ok, "");
+            }
+            default -> {
+                violations.add("The client sent comp=" + comp + " to " + path + ", which an upload does not need.");
+                return new Answer(400, Map.of(), "");
+            }
+        }
+    }
+
+    private static Map<String, String> metadata(com.sun.net.httpserver.Headers headers) {
+        Map<String, String> metadata = new LinkedHashMap<>();
+        headers.forEach((name, values) -> {
+            if (name.toLowerCase(java.util.Locale.ROOT).startsWith("x-ms-meta-")) {
+                metadata.put(name.substring("x-ms-meta-".length()).toLowerCase(java.util.Locale.ROOT), values.get(0));
+            }
+        });
+        return metadata;
     }
 
     // --- helpers --------------------------------------------------------------------------------------
