@@ -89,4 +89,26 @@ class SessionTest {
         assertEquals(Optional.of("/elsewhere"), session.variable("NOTEBOOK_DIR"));
         assertEquals("/elsewhere", session.subprocessEnvironment().get("NOTEBOOK_DIR"));
     }
+
+    /** What a kernel's shutdown closes: each shared object once, newest first, past one that fails. */
+    @Test
+    void sharedStateIsMadeOnceAndClosedNewestFirst() {
+        java.util.List<String> closed = new java.util.ArrayList<>();
+        final class First implements AutoCloseable {
+            @Override public void close() throws Exception {
+                closed.add("first");
+            }
+        }
+        final class Second implements AutoCloseable {
+            @Override public void close() throws Exception {
+                closed.add("second");
+                throw new IllegalStateException("fails on close");
+            }
+        }
+        First first = session.shared(First.class, First::new);
+        assertTrue(first == session.shared(First.class, First::new), "one per session");
+        session.shared(Second.class, Second::new);
+        session.close();
+        assertEquals(java.util.List.of("second", "first"), closed);
+    }
 }

@@ -146,7 +146,7 @@ public final class AmlMagic extends MagicCommand {
         "the working folder /drydock/code is a writable copy of the snapshot (runs/NAME/wd; the snapshot",
         "stays as submitted) whose ./outputs is runs/NAME/outputs, uri_file/uri_folder inputs read-only under",
         "/drydock/inputs/NAME, outputs in runs/NAME/outputs/OUTPUT (/drydock/outputs/OUTPUT inside),",
-        "${{inputs.x}} and ${{outputs.y}} replaced by those paths (literal inputs by their values), and as on",
+        "$${{inputs.x}} and $${{outputs.y}} replaced by those paths (literal inputs by their values), and as on",
         "Azure ML AZUREML_RUN_ID, AZURE_ML_INPUT_x, AZURE_ML_OUTPUT_y and MLFLOW_TRACKING_URI (a file store in",
         "runs/NAME/mlruns). The command runs by /bin/sh -c as your user, its log in runs/NAME/logs/std_log.txt,",
         "its state in runs/NAME/job.json (NotStarted, Running, Completed, Failed, Canceled); a kernel shutdown",

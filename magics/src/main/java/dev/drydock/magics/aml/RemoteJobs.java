@@ -51,6 +51,7 @@ final class RemoteJobs {
                     + " --name, or leave the name out for a generated one.");
         }
         AmlRemoteRequest request = request(spec, name, folder);
+        folder.claim(LocalJobs.exists(folder, name));
         Path code = spec.codeFolder().orElse(null);
         if (code != null) {
             Snapshot.Copied copied = Snapshot.copy(code, folder.code(), RunFolder.runs(session));
@@ -71,6 +72,7 @@ final class RemoteJobs {
             deleteQuietly(folder.root());
             throw e;
         }
+        session.setVariable(LocalJobs.JOB_NAME_VARIABLE, job.name());
         ObjectNode record = JSON.createObjectNode();
         record.put("name", job.name());
         record.put("workspace", workspace.armId());

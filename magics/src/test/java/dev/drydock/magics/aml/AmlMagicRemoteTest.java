@@ -203,6 +203,7 @@ class AmlMagicRemoteTest {
         assertEquals(before, server.requests().size(), "a local job's status asks no one");
 
         aml("submit job.yaml --name remote_2");
+        assertEquals("remote_2", session.variable(LocalJobs.JOB_NAME_VARIABLE).orElseThrow());
         String notYet = aml("status remote_2").out();
         assertTrue(notYet.contains("No metrics logged yet"), notYet);
         String list = shown(aml("ls"));
