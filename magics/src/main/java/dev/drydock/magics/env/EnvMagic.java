@@ -96,7 +96,7 @@ public final class EnvMagic extends MagicCommand {
         "      base: python:3.11-slim      # required",
         "      stage: train                # eo | train (e13n) | score (ss) | deploy (o16n); default train",
         "      conda: conda_dependencies.yml",
-        "      pip: requirements.txt",
+        "      pip: requirements.txt       # or poetry: pyproject.toml (its poetry.lock) and with: [dev]",
         "      apt: apt.txt                # one Debian package per line, name or name=version",
         "      gpu: false",
         "      secrets: [PIP_INDEX_URL]    # %%dotenv variables, mounted with BuildKit, never stored",
@@ -143,6 +143,14 @@ public final class EnvMagic extends MagicCommand {
         @Option(names = "--locked", description = "Build from the lock files of %%env lock instead of the specs.")
         boolean locked;
 
+        @Option(names = "--poetry", paramLabel = "FILE", description = "A poetry project's pyproject.toml: the locked"
+                + " set of its poetry.lock (main group) is installed like a pip requirements file.")
+        String poetry;
+
+        @Option(names = "--with", paramLabel = "GROUP", description = "A poetry dependency group to install besides"
+                + " main. Repeatable.")
+        List<String> with = new ArrayList<>();
+
         @Option(names = "--dockerfile", paramLabel = "FILE", description = "Your own Dockerfile defines the environment"
                 + " instead of --base; its context is hashed, so an unchanged one is not rebuilt.")
         String dockerfile;
@@ -165,11 +173,12 @@ public final class EnvMagic extends MagicCommand {
                 specs.add(new EnvSpec(name, base, stage == null ? Stage.TRAIN : Stage.parse(stage), file(conda),
                         file(pip), file(apt), gpu, secrets, buildArgs, session().workingDirectory(), false)
                         .withDockerfile(file(dockerfile), target, file(context))
+                        .withPoetry(file(poetry), with)
                         .validated("the options of %env build"));
             } else {
-                if (conda != null || pip != null || apt != null || stage != null || gpu || !secrets.isEmpty()
+                if (conda != null || pip != null || poetry != null || !with.isEmpty() || apt != null || stage != null || gpu || !secrets.isEmpty()
                         || !buildArgs.isEmpty() || target != null || context != null) {
-                    throw MagicException.usage("--stage, --conda, --pip, --apt, --gpu, --secret, --build-arg, --target and"
+                    throw MagicException.usage("--stage, --conda, --pip, --poetry, --with, --apt, --gpu, --secret, --build-arg, --target and"
                             + " --context define an environment together with --base IMAGE or --dockerfile FILE; without"
                             + " them the environment comes from " + SpecFiles.ENVIRONMENTS_FILE + " or its last build.");
                 }
@@ -300,9 +309,10 @@ public final class EnvMagic extends MagicCommand {
             String header = "# Locked by %env lock " + name + " from " + build.tag() + " (" + build.imageId() + ") at "
                     + Instant.now().truncatedTo(ChronoUnit.SECONDS) + "\n";
             List<String> written = new ArrayList<>();
-            if (spec.pip() != null || !freeze.isEmpty()) {
-                List<String> lines = new ArrayList<>(spec.pip() == null ? List.of()
-                        : LockFiles.indexOptions(spec.pip(), spec.pipLock().getParent()));
+            if (spec.hasPip() || !freeze.isEmpty()) {
+                List<String> lines = new ArrayList<>(spec.poetry() != null
+                        ? PoetryLock.export(spec.poetry(), spec.groups()).options()
+                        : spec.pip() == null ? List.of() : LockFiles.indexOptions(spec.pip(), spec.pipLock().getParent()));
                 // Packages conda installed show as "name @ file:///...", which pip cannot install again.
                 freeze.lines().filter(l -> !l.contains(" @ file://")).forEach(lines::add);
                 write(spec.pipLock(), header + String.join("\n", lines) + "\n");
