@@ -264,7 +264,9 @@ public final class EnvMagic extends MagicCommand {
                 notebook().out(name + " pins no packages: nothing to verify.\n");
                 return;
             }
-            List<Verification.Row> rows = Verification.check(pins, environments.packages(build.tag(), notebook()));
+            Verification.Result result = Verification.check(pins, environments.packages(build.tag(), notebook()),
+                    script -> environments.capture(build.tag(), script, notebook()));
+            List<Verification.Row> rows = result.rows();
             List<List<String>> cells = Verification.cells(rows);
             notebook().display(Tables.bundle(Verification.HEADERS, cells), null);
             List<Verification.Row> bad = rows.stream().filter(r -> !r.ok()).toList();
@@ -273,7 +275,8 @@ public final class EnvMagic extends MagicCommand {
                         + " do not match inside " + build.tag() + ":\n" + Tables.text(Verification.HEADERS,
                         Verification.cells(bad)).stripTrailing());
             }
-            notebook().out("All " + rows.size() + " pinned packages of " + name + " match inside " + build.tag() + ".\n");
+            notebook().out("All " + rows.size() + " pinned packages of " + name + " match inside " + build.tag()
+                    + " (versions compared there by " + result.decidedBy() + ").\n");
         }
     }
 

@@ -29,7 +29,7 @@ class EnvReportsTest {
     }
 
     @Test
-    void verificationMarksMismatchesAndMissingPackages() {
+    void verificationMarksMismatchesAndMissingPackages() throws Exception {
         Map<Pin.Manager, Map<String, String>> packages = Map.of(
                 Pin.Manager.PIP, Map.of("pip", "23.0.1", "numpy", "1.26.4"),
                 Pin.Manager.APT, Map.of("curl", "7.88.1-10"));
@@ -37,12 +37,27 @@ class EnvReportsTest {
                 new Pin(Pin.Manager.PIP, "pip", "==23.0.1"),
                 new Pin(Pin.Manager.PIP, "numpy", "==1.25.0"),
                 new Pin(Pin.Manager.PIP, "pandas", ""),
-                new Pin(Pin.Manager.APT, "curl", "")), packages);
+                new Pin(Pin.Manager.APT, "curl", ""),
+                new Pin(Pin.Manager.APT, "curl", "=7.88.1-9")), packages, EnvReportsTest::hostShell).rows();
         assertEquals(List.of(
                 List.of("pip", "pip", "==23.0.1", "23.0.1", "ok"),
                 List.of("pip", "numpy", "==1.25.0", "1.26.4", "MISMATCH"),
                 List.of("pip", "pandas", "any", "missing", "MISSING"),
-                List.of("apt", "curl", "any", "7.88.1-10", "ok")), Verification.cells(rows));
+                List.of("apt", "curl", "any", "7.88.1-10", "ok"),
+                List.of("apt", "curl", "=7.88.1-9", "7.88.1-10", "MISMATCH")), Verification.cells(rows));
+    }
+
+    /** The version check's script run by this machine's Python (an image's, in VersionCheckIT). */
+    static String hostShell(String script) throws dev.drydock.magics.MagicException {
+        try {
+            Process process = new ProcessBuilder("/bin/sh", "-c", script).redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
+            String out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            process.waitFor();
+            return out;
+        } catch (java.io.IOException | InterruptedException e) {
+            throw dev.drydock.magics.MagicException.failed(e.toString());
+        }
     }
 
     @Test
