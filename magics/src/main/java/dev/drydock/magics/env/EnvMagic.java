@@ -305,10 +305,9 @@ public final class EnvMagic extends MagicCommand {
             Environments environments = environments();
             EnvSpec spec = environments.resolve(name);
             Environments.Build build = environments.latestOrFail(name);
-            String out = environments.capture(build.tag(), SCRIPT, notebook());
-            int explicitAt = out.indexOf("@@explicit");
-            String freeze = out.substring(out.indexOf("@@freeze") + 8, explicitAt).strip();
-            String explicit = out.substring(explicitAt + 10).strip();
+            Captured captured = Captured.parse(build.tag(), environments.capture(build.tag(), SCRIPT, notebook()));
+            String freeze = captured.freeze();
+            String explicit = captured.explicit();
             String header = "# Locked by %env lock " + name + " from " + build.tag() + " (" + build.imageId() + ") at "
                     + Instant.now().truncatedTo(ChronoUnit.SECONDS) + "\n";
             List<String> written = new ArrayList<>();
@@ -329,6 +328,27 @@ public final class EnvMagic extends MagicCommand {
                 throw MagicException.failed("Found neither pip nor conda inside " + build.tag() + ": nothing to lock.");
             }
             notebook().out("Locked " + name + " from " + build.tag() + " into " + String.join(" and ", written) + ".\n");
+        }
+
+        /** What {@link #SCRIPT} printed: pip's freeze and conda's explicit list, each possibly empty. */
+        record Captured(String freeze, String explicit) {
+
+            /**
+             * Reads the two sections by their markers. Output without them in order (a shell that printed
+             * something else, a log cut short) is an error naming the image, never an index out of bounds.
+             */
+            static Captured parse(String image, String out) throws MagicException {
+                int freezeAt = out.indexOf("@@freeze");
+                int explicitAt = freezeAt < 0 ? -1 : out.indexOf("@@explicit", freezeAt);
+                if (freezeAt < 0 || explicitAt < 0) {
+                    String shown = out.strip();
+                    throw MagicException.failed("Reading the packages inside " + image + " gave unexpected output"
+                            + (shown.isEmpty() ? " (none)" : ": " + (shown.length() > 300 ? shown.substring(0, 300) + "…" : shown))
+                            + ". The image needs a POSIX shell (/bin/sh) for %env lock.");
+                }
+                return new Captured(out.substring(freezeAt + "@@freeze".length(), explicitAt).strip(),
+                        out.substring(explicitAt + "@@explicit".length()).strip());
+            }
         }
 
         private static void write(Path file, String text) throws MagicException {

@@ -106,4 +106,19 @@ class EnvReportsTest {
             assertEquals(4, log.steps());
         }
     }
+
+    @Test
+    void lockReadsItsSectionsAndNamesOutputWithoutThem() throws Exception {
+        EnvMagic.Lock.Captured both = EnvMagic.Lock.Captured.parse("img", "@@freeze\nx==1\ny==2\n@@explicit\n@EXPLICIT\nhttps://c/x\n");
+        assertEquals("x==1\ny==2", both.freeze());
+        assertEquals("@EXPLICIT\nhttps://c/x", both.explicit());
+        assertEquals(new EnvMagic.Lock.Captured("", ""), EnvMagic.Lock.Captured.parse("img", "@@freeze\n@@explicit\n"));
+        // Each of these threw StringIndexOutOfBoundsException from substring before.
+        for (String out : List.of("", "@@freeze\nx==1\n", "@@explicit\n@@freeze\n", "sh: echo: not found\n")) {
+            dev.drydock.magics.MagicException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    dev.drydock.magics.MagicException.class, () -> EnvMagic.Lock.Captured.parse("drydock/x:1", out));
+            assertTrue(e.getMessage().startsWith("Reading the packages inside drydock/x:1 gave unexpected output"),
+                    e.getMessage());
+        }
+    }
 }
