@@ -131,6 +131,9 @@ public final class BuildContext implements AutoCloseable {
                 Path pip = Files.createDirectories(dir.resolve("pip"));
                 Files.copy(spec.pip(), pip.resolve("requirements.txt"));
                 copyFindLinks(spec.pip(), pip);
+            } else if (spec.poetry() != null) {
+                Path pip = Files.createDirectories(dir.resolve("pip"));
+                Files.writeString(pip.resolve("requirements.txt"), spec.pipRequirements(), StandardCharsets.UTF_8);
             }
             if (DockerfileRenderer.servesScoring(dockerfile)) {
                 Files.write(dir.resolve(DockerfileRenderer.SERVER_FILE), DockerfileRenderer.server());

@@ -61,7 +61,8 @@ public final class BuildInputs {
         inputs.put("base", sha256(spec.base() + "@" + baseId));
         inputs.put("apt", spec.apt() == null ? "none" : sha256(read(spec.apt())));
         inputs.put("conda", spec.conda() == null ? "none" : sha256(read(spec.conda())));
-        inputs.put("pip", spec.pip() == null ? "none" : pipHash(spec.pip()));
+        inputs.put("pip", spec.poetry() != null ? sha256(spec.pipRequirements())
+                : spec.pip() == null ? "none" : pipHash(spec.pip()));
         StringBuilder args = new StringBuilder();
         new TreeMap<>(spec.buildArgs()).forEach((k, v) -> args.append(k).append('=').append(v).append('\n'));
         inputs.put("args", sha256(args.toString()));

@@ -107,8 +107,10 @@ public final class DockerfileRenderer {
                 deps.append("ARG MAMBA_DOCKERFILE_ACTIVATE=1\n");
             }
         }
-        if (spec.pip() != null) {
-            deps.append(spec.locked() ? "# pip packages, exactly as locked by %env lock\n" : "# pip packages\n")
+        if (spec.hasPip()) {
+            deps.append(spec.locked() ? "# pip packages, exactly as locked by %env lock\n"
+                            : spec.poetry() != null ? "# pip packages: the locked set of the poetry project\n"
+                            : "# pip packages\n")
                     .append("COPY pip/ ").append(SPEC_DIR).append("/pip/\n")
                     // Relative --find-links folders resolve against the requirements file's folder, as on the host.
                     .append("RUN ").append(mounts).append("cd ").append(SPEC_DIR).append("/pip \\\n")

@@ -97,7 +97,7 @@ public final class EnvMagic extends MagicCommand {
         "      base: python:3.11-slim      # required",
         "      stage: train                # eo | train (e13n) | score (ss) | deploy (o16n); default train",
         "      conda: conda_dependencies.yml",
-        "      pip: requirements.txt",
+        "      pip: requirements.txt       # or poetry: pyproject.toml (its poetry.lock) and with: [dev]",
         "      apt: apt.txt                # one Debian package per line, name or name=version",
         "      gpu: false",
         "      secrets: [PIP_INDEX_URL]    # %%dotenv variables, mounted with BuildKit, never stored",
@@ -144,6 +144,14 @@ public final class EnvMagic extends MagicCommand {
         @Option(names = "--locked", description = "Build from the lock files of %%env lock instead of the specs.")
         boolean locked;
 
+        @Option(names = "--poetry", paramLabel = "FILE", description = "A poetry project's pyproject.toml: the locked"
+                + " set of its poetry.lock (main group) is installed like a pip requirements file.")
+        String poetry;
+
+        @Option(names = "--with", paramLabel = "GROUP", description = "A poetry dependency group to install besides"
+                + " main. Repeatable.")
+        List<String> with = new ArrayList<>();
+
         @Option(names = "--dockerfile", paramLabel = "FILE", description = "Your own Dockerfile defines the environment"
                 + " instead of --base; its context is hashed, so an unchanged one is not rebuilt.")
         String dockerfile;
@@ -166,11 +174,12 @@ public final class EnvMagic extends MagicCommand {
                 specs.add(new EnvSpec(name, base, stage == null ? Stage.TRAIN : Stage.parse(stage), file(conda),
                         file(pip), file(apt), gpu, secrets, buildArgs, session().workingDirectory(), false)
                         .withDockerfile(file(dockerfile), target, file(context))
+                        .withPoetry(file(poetry), with)
                         .validated("the options of %env build"));
             } else {
-                if (conda != null || pip != null || apt != null || stage != null || gpu || !secrets.isEmpty()
+                if (conda != null || pip != null || poetry != null || !with.isEmpty() || apt != null || stage != null || gpu || !secrets.isEmpty()
                         || !buildArgs.isEmpty() || target != null || context != null) {
-                    throw MagicException.usage("--stage, --conda, --pip, --apt, --gpu, --secret, --build-arg, --target and"
+                    throw MagicException.usage("--stage, --conda, --pip, --poetry, --with, --apt, --gpu, --secret, --build-arg, --target and"
                             + " --context define an environment together with --base IMAGE or --dockerfile FILE; without"
                             + " them the environment comes from " + SpecFiles.ENVIRONMENTS_FILE + " or its last build.");
                 }
@@ -256,7 +265,9 @@ public final class EnvMagic extends MagicCommand {
                 notebook().out(name + " pins no packages: nothing to verify.\n");
                 return;
             }
-            List<Verification.Row> rows = Verification.check(pins, environments.packages(build.tag(), notebook()));
+            Verification.Result result = Verification.check(pins, environments.packages(build.tag(), notebook()),
+                    script -> environments.capture(build.tag(), script, notebook()));
+            List<Verification.Row> rows = result.rows();
             List<List<String>> cells = Verification.cells(rows);
             notebook().display(new Table(Verification.HEADERS, cells).bundle(), null);
             List<Verification.Row> bad = rows.stream().filter(r -> !r.ok()).toList();
@@ -265,7 +276,8 @@ public final class EnvMagic extends MagicCommand {
                         + " do not match inside " + build.tag() + ":\n" + new Table(Verification.HEADERS,
                         Verification.cells(bad)).plain().stripTrailing());
             }
-            notebook().out("All " + rows.size() + " pinned packages of " + name + " match inside " + build.tag() + ".\n");
+            notebook().out("All " + rows.size() + " pinned packages of " + name + " match inside " + build.tag()
+                    + " (versions compared there by " + result.decidedBy() + ").\n");
         }
     }
 
@@ -294,16 +306,16 @@ public final class EnvMagic extends MagicCommand {
             Environments environments = environments();
             EnvSpec spec = environments.resolve(name);
             Environments.Build build = environments.latestOrFail(name);
-            String out = environments.capture(build.tag(), SCRIPT, notebook());
-            int explicitAt = out.indexOf("@@explicit");
-            String freeze = out.substring(out.indexOf("@@freeze") + 8, explicitAt).strip();
-            String explicit = out.substring(explicitAt + 10).strip();
+            Captured captured = Captured.parse(build.tag(), environments.capture(build.tag(), SCRIPT, notebook()));
+            String freeze = captured.freeze();
+            String explicit = captured.explicit();
             String header = "# Locked by %env lock " + name + " from " + build.tag() + " (" + build.imageId() + ") at "
                     + Instant.now().truncatedTo(ChronoUnit.SECONDS) + "\n";
             List<String> written = new ArrayList<>();
-            if (spec.pip() != null || !freeze.isEmpty()) {
-                List<String> lines = new ArrayList<>(spec.pip() == null ? List.of()
-                        : LockFiles.indexOptions(spec.pip(), spec.pipLock().getParent()));
+            if (spec.hasPip() || !freeze.isEmpty()) {
+                List<String> lines = new ArrayList<>(spec.poetry() != null
+                        ? PoetryLock.export(spec.poetry(), spec.groups()).options()
+                        : spec.pip() == null ? List.of() : LockFiles.indexOptions(spec.pip(), spec.pipLock().getParent()));
                 // Packages conda installed show as "name @ file:///...", which pip cannot install again.
                 freeze.lines().filter(l -> !l.contains(" @ file://")).forEach(lines::add);
                 write(spec.pipLock(), header + String.join("\n", lines) + "\n");
@@ -317,6 +329,27 @@ public final class EnvMagic extends MagicCommand {
                 throw MagicException.failed("Found neither pip nor conda inside " + build.tag() + ": nothing to lock.");
             }
             notebook().out("Locked " + name + " from " + build.tag() + " into " + String.join(" and ", written) + ".\n");
+        }
+
+        /** What {@link #SCRIPT} printed: pip's freeze and conda's explicit list, each possibly empty. */
+        record Captured(String freeze, String explicit) {
+
+            /**
+             * Reads the two sections by their markers. Output without them in order (a shell that printed
+             * something else, a log cut short) is an error naming the image, never an index out of bounds.
+             */
+            static Captured parse(String image, String out) throws MagicException {
+                int freezeAt = out.indexOf("@@freeze");
+                int explicitAt = freezeAt < 0 ? -1 : out.indexOf("@@explicit", freezeAt);
+                if (freezeAt < 0 || explicitAt < 0) {
+                    String shown = out.strip();
+                    throw MagicException.failed("Reading the packages inside " + image + " gave unexpected output"
+                            + (shown.isEmpty() ? " (none)" : ": " + (shown.length() > 300 ? shown.substring(0, 300) + "…" : shown))
+                            + ". The image needs a POSIX shell (/bin/sh) for %env lock.");
+                }
+                return new Captured(out.substring(freezeAt + "@@freeze".length(), explicitAt).strip(),
+                        out.substring(explicitAt + "@@explicit".length()).strip());
+            }
         }
 
         private static void write(Path file, String text) throws MagicException {

@@ -56,6 +56,20 @@ public record EnvSpec(String name, String base, Stage stage, Path conda, Path pi
                 poetry, groups);
     }
 
+    /** Whether pip installs something: a requirements file or a poetry project's locked set. */
+    public boolean hasPip() {
+        return pip != null || poetry != null;
+    }
+
+    /** The requirements pip installs: the file's text, or the poetry project's locked set. */
+    public String pipRequirements() throws MagicException {
+        if (poetry != null) {
+            return PoetryLock.export(poetry, groups).requirements("# From " + poetry.getFileName() + " and poetry.lock"
+                    + " (main" + (groups.isEmpty() ? "" : ", " + String.join(", ", groups)) + ")\n");
+        }
+        return pip == null ? "" : SpecFiles.text(pip);
+    }
+
     /** Whether a user's Dockerfile defines it (else Drydock renders one from its stage's template). */
     public boolean fromDockerfile() {
         return dockerfile != null;

@@ -87,9 +87,4 @@ public record Pin(Manager manager, String name, String constraint) {
         int hash = line.indexOf('#');
         return (hash < 0 ? line : line.substring(0, hash)).strip();
     }
-
-    /** Whether {@code found} meets the constraint, by this manager's rules. */
-    public boolean satisfiedBy(String found) {
-        return Versions.satisfies(manager, constraint, found);
-    }
 }

@@ -40,7 +40,8 @@ public final class SpecFiles {
 
     /** One entry of {@code environments.yml}; paths are relative to that file's folder. */
     record Entry(String base, String stage, String conda, String pip, String apt, Boolean gpu, List<String> secrets,
-            @JsonProperty("args") Map<String, String> args, String dockerfile, String target, String context) {}
+            @JsonProperty("args") Map<String, String> args, String dockerfile, String target, String context,
+            String poetry, @JsonProperty("with") List<String> with) {}
 
     record EnvironmentsFile(Map<String, Entry> environments) {}
 
@@ -68,6 +69,7 @@ public final class SpecFiles {
                     entry.secrets() == null ? List.of() : entry.secrets(),
                     entry.args() == null ? Map.of() : entry.args(), folder, false)
                     .withDockerfile(path(folder, entry.dockerfile()), entry.target(), path(folder, entry.context()))
+                    .withPoetry(path(folder, entry.poetry()), entry.with())
                     .validated(origin));
         }
         return specs;
@@ -118,6 +120,11 @@ public final class SpecFiles {
                 CondaEnv env = conda(spec.conda());
                 env.dependencies().forEach(dep -> Pin.conda(dep).ifPresent(pins::add));
                 env.pip().forEach(req -> Pin.pip(req).ifPresent(pins::add));
+            }
+        }
+        if (spec.poetry() != null) {
+            for (PoetryLock.Locked locked : PoetryLock.export(spec.poetry(), spec.groups()).packages()) {
+                Pin.pip(locked.name() + "==" + locked.version()).ifPresent(pins::add);
             }
         }
         if (spec.pip() != null) {

@@ -1,5 +1,6 @@
 package dev.drydock.magics.env;
 
+import dev.drydock.magics.MagicException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -8,28 +9,39 @@ import java.util.TreeSet;
 /** Seed 002's question, "does the version inside match the spec?", answered per pinned package. */
 public final class Verification {
 
-    /** One pinned package: what the spec asks for and what the image has ({@code null}: not installed). */
-    public record Row(Pin pin, String found) {
-        public boolean ok() {
-            return pin.satisfiedBy(found);
-        }
-
+    /**
+     * One pinned package: what the spec asks for, what the image has ({@code null}: not installed), whether
+     * that meets the pin, and why not where the check itself could not read a version.
+     */
+    public record Row(Pin pin, String found, boolean ok, String note) {
         List<String> cells() {
             return List.of(pin.manager().label(), pin.name(), pin.constraint().isEmpty() ? "any" : pin.constraint(),
-                    found == null ? "missing" : found, ok() ? "ok" : found == null ? "MISSING" : "MISMATCH");
+                    found == null ? "missing" : found, ok ? "ok" : found == null ? "MISSING"
+                            : note.isEmpty() ? "MISMATCH" : "MISMATCH (" + note + ")");
         }
     }
+
+    /** The rows and the library inside the image that decided them. */
+    public record Result(List<Row> rows, String decidedBy) {}
 
     public static final List<String> HEADERS = List.of("manager", "package", "spec", "found", "status");
 
     private Verification() {}
 
-    public static List<Row> check(List<Pin> pins, Map<Pin.Manager, Map<String, String>> packages) {
-        List<Row> rows = new ArrayList<>();
+    /** Checks each pin against the packages found, the versions compared inside the image by {@code runner}. */
+    static Result check(List<Pin> pins, Map<Pin.Manager, Map<String, String>> packages, VersionCheck.Runner runner)
+            throws MagicException {
+        List<VersionCheck.Question> questions = new ArrayList<>();
         for (Pin pin : pins) {
-            rows.add(new Row(pin, packages.getOrDefault(pin.manager(), Map.of()).get(pin.name())));
+            questions.add(new VersionCheck.Question(pin.manager(), pin.constraint(),
+                    packages.getOrDefault(pin.manager(), Map.of()).get(pin.name())));
         }
-        return rows;
+        VersionCheck.Answers answers = VersionCheck.decide(questions, runner);
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < pins.size(); i++) {
+            rows.add(new Row(pins.get(i), questions.get(i).found(), answers.ok().get(i), answers.notes().get(i)));
+        }
+        return new Result(rows, answers.decidedBy());
     }
 
     public static List<List<String>> cells(List<Row> rows) {

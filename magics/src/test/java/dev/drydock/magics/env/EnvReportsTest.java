@@ -30,7 +30,7 @@ class EnvReportsTest {
     }
 
     @Test
-    void verificationMarksMismatchesAndMissingPackages() {
+    void verificationMarksMismatchesAndMissingPackages() throws Exception {
         Map<Pin.Manager, Map<String, String>> packages = Map.of(
                 Pin.Manager.PIP, Map.of("pip", "23.0.1", "numpy", "1.26.4"),
                 Pin.Manager.APT, Map.of("curl", "7.88.1-10"));
@@ -38,12 +38,27 @@ class EnvReportsTest {
                 new Pin(Pin.Manager.PIP, "pip", "==23.0.1"),
                 new Pin(Pin.Manager.PIP, "numpy", "==1.25.0"),
                 new Pin(Pin.Manager.PIP, "pandas", ""),
-                new Pin(Pin.Manager.APT, "curl", "")), packages);
+                new Pin(Pin.Manager.APT, "curl", ""),
+                new Pin(Pin.Manager.APT, "curl", "=7.88.1-9")), packages, EnvReportsTest::hostShell).rows();
         assertEquals(List.of(
                 List.of("pip", "pip", "==23.0.1", "23.0.1", "ok"),
                 List.of("pip", "numpy", "==1.25.0", "1.26.4", "MISMATCH"),
                 List.of("pip", "pandas", "any", "missing", "MISSING"),
-                List.of("apt", "curl", "any", "7.88.1-10", "ok")), Verification.cells(rows));
+                List.of("apt", "curl", "any", "7.88.1-10", "ok"),
+                List.of("apt", "curl", "=7.88.1-9", "7.88.1-10", "MISMATCH")), Verification.cells(rows));
+    }
+
+    /** The version check's script run by this machine's Python (an image's, in VersionCheckIT). */
+    static String hostShell(String script) throws dev.drydock.magics.MagicException {
+        try {
+            Process process = new ProcessBuilder("/bin/sh", "-c", script).redirectError(ProcessBuilder.Redirect.INHERIT)
+                    .start();
+            String out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            process.waitFor();
+            return out;
+        } catch (java.io.IOException | InterruptedException e) {
+            throw dev.drydock.magics.MagicException.failed(e.toString());
+        }
     }
 
     @Test
@@ -91,6 +106,21 @@ class EnvReportsTest {
             log.append("#6 [3/4] RUN --mount=type=secret,id=PIP_INDEX_URL cd /tmp/drydock/pip\n#6 0.3 Looking in indexes\n");
             assertEquals(3, log.step());
             assertEquals(4, log.steps());
+        }
+    }
+
+    @Test
+    void lockReadsItsSectionsAndNamesOutputWithoutThem() throws Exception {
+        EnvMagic.Lock.Captured both = EnvMagic.Lock.Captured.parse("img", "@@freeze\nx==1\ny==2\n@@explicit\n@EXPLICIT\nhttps://c/x\n");
+        assertEquals("x==1\ny==2", both.freeze());
+        assertEquals("@EXPLICIT\nhttps://c/x", both.explicit());
+        assertEquals(new EnvMagic.Lock.Captured("", ""), EnvMagic.Lock.Captured.parse("img", "@@freeze\n@@explicit\n"));
+        // Each of these threw StringIndexOutOfBoundsException from substring before.
+        for (String out : List.of("", "@@freeze\nx==1\n", "@@explicit\n@@freeze\n", "sh: echo: not found\n")) {
+            dev.drydock.magics.MagicException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    dev.drydock.magics.MagicException.class, () -> EnvMagic.Lock.Captured.parse("drydock/x:1", out));
+            assertTrue(e.getMessage().startsWith("Reading the packages inside drydock/x:1 gave unexpected output"),
+                    e.getMessage());
         }
     }
 }
