@@ -12,6 +12,7 @@ import dev.drydock.magics.Session;
 import dev.drydock.magics.MagicCommand;
 import dev.drydock.magics.engine.Docker;
 import dev.drydock.magics.engine.EngineErrors;
+import dev.drydock.magics.engine.DockerEngine;
 import java.io.IOException;
 import java.net.HttpURLConnection;
 import java.net.URI;
@@ -120,11 +121,16 @@ public final class ContainerJupyter extends MagicCommand {
     @Override
     protected void run() throws MagicException {
         String resolved = Containers.image(images, image, session);
-        DockerClient client = docker.engine().client();
+        DockerEngine engine = docker.engine();
+        DockerClient client = engine.client();
         String token = newToken();
-        ContainerRequest request = new ContainerRequest(session, hostUser);
+        ContainerRequest request = new ContainerRequest(session, hostUser, engine.config().remoteMachine());
         CreateContainerCmd create = prepare(request, client.createContainerCmd(resolved), token);
         request.createMissingBindSources();
+        if (!request.remoteBinds().isEmpty()) {
+            notebook.err("The engine runs on " + engine.config().remoteMachine().orElseThrow() + ": "
+                    + String.join(", ", request.remoteBinds()) + " are folders of that machine, not of this one.\n");
+        }
         String id;
         try {
             id = create.exec().getId();

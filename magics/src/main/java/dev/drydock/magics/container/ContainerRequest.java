@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -40,9 +41,22 @@ public final class ContainerRequest {
     private final HostUser hostUser;
     private final List<Path> bindSources = new ArrayList<>();
 
+    private final Optional<String> remoteMachine;
+    private final List<String> remoteBinds = new ArrayList<>();
+
+    /** For an engine on this machine. */
     public ContainerRequest(Session session, HostUser hostUser) {
+        this(session, hostUser, Optional.empty());
+    }
+
+    /**
+     * For the engine of {@code remoteMachine} (an {@code ssh://} engine, a remote {@code tcp://} one), whose bind
+     * mounts name that machine's folders: empty for a local engine.
+     */
+    public ContainerRequest(Session session, HostUser hostUser, Optional<String> remoteMachine) {
         this.session = session;
         this.hostUser = hostUser;
+        this.remoteMachine = remoteMachine;
     }
 
     /** Fills {@code create} from the options; {@code create} already names the image. */
@@ -243,15 +257,41 @@ public final class ContainerRequest {
         String source = parts[0];
         // As the docker CLI: a source with a slash or starting with . or ~ is a host path; a bare word names a volume.
         if (source.contains("/") || source.startsWith(".") || source.startsWith("~")) {
-            Path path = session.resolve(source);
-            bindSources.add(path);
-            source = path.toString();
+            if (remoteMachine.isPresent()) {
+                source = remoteSource(source, spec);
+            } else {
+                Path path = session.resolve(source);
+                bindSources.add(path);
+                source = path.toString();
+            }
         }
         try {
             binds.add(Bind.parse(source + ":" + parts[1] + (parts.length == 3 ? ":" + parts[2] : "")));
         } catch (IllegalArgumentException e) {
             throw MagicException.usage("Bad -v " + spec + ": " + e.getMessage());
         }
+    }
+
+    /**
+     * A bind source on a remote engine: an absolute path is that machine's (and said so); a path relative to
+     * the notebook names a folder of this machine that the engine cannot see, so it is refused.
+     */
+    private String remoteSource(String source, String spec) throws MagicException {
+        String machine = remoteMachine.orElseThrow();
+        if (!source.startsWith("/")) {
+            throw MagicException.usage("Bad -v " + spec + ": the Docker engine runs on " + machine + ", so a bind mount "
+                    + "names a folder of " + machine + ", and " + source + " (this notebook's "
+                    + session.resolve(source) + ") is not there. Give a path on " + machine + " (-v /home/you/data:"
+                    + spec.split(":", -1)[1] + "), or use a named volume (-v data:" + spec.split(":", -1)[1]
+                    + ") and copy files in with %container exec.");
+        }
+        remoteBinds.add(source);
+        return source;
+    }
+
+    /** The bind sources of the last {@link #apply} that are folders of the remote engine's machine, not this one's. */
+    public List<String> remoteBinds() {
+        return List.copyOf(remoteBinds);
     }
 
     private static void requireAbsolute(String target, String spec) throws MagicException {

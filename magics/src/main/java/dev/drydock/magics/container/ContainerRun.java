@@ -78,7 +78,7 @@ public final class ContainerRun extends MagicCommand {
         String resolved = Containers.image(images, image, session);
         DockerEngine engine = docker.engine();
         DockerClient client = engine.client();
-        ContainerRequest request = new ContainerRequest(session, hostUser);
+        ContainerRequest request = new ContainerRequest(session, hostUser, engine.config().remoteMachine());
         CreateContainerCmd create = request.apply(client.createContainerCmd(resolved), options);
         if (!command.isEmpty()) {
             create.withCmd(command);
@@ -92,6 +92,10 @@ public final class ContainerRun extends MagicCommand {
             create.withAttachStdout(true).withAttachStderr(true);
         }
         request.createMissingBindSources();
+        if (!request.remoteBinds().isEmpty()) {
+            notebook.err("The engine runs on " + engine.config().remoteMachine().orElseThrow() + ": "
+                    + String.join(", ", request.remoteBinds()) + " are folders of that machine, not of this one.\n");
+        }
         String id = create(create, resolved);
         String name = options.name != null ? options.name : Containers.shortId(id);
         if (detach) {

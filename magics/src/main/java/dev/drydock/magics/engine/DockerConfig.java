@@ -142,6 +142,26 @@ public final class DockerConfig {
         return host;
     }
 
+    /**
+     * The machine whose file system bind mounts refer to, where that is not this one: the host of an
+     * {@code ssh://} engine, or of a {@code tcp://} one that is not on the loopback; empty for a local engine.
+     */
+    public Optional<String> remoteMachine() {
+        String scheme = host.getScheme();
+        if (scheme.equals("ssh")) {
+            return Optional.of(host.getHost());
+        }
+        if (scheme.equals("tcp") && !List.of("localhost", "127.0.0.1", "::1", "[::1]").contains(host.getHost())) {
+            return Optional.of(host.getHost());
+        }
+        return Optional.empty();
+    }
+
+    /** The environment the endpoint was resolved from; ssh runs in it (PATH, SSH_AUTH_SOCK). */
+    Map<String, String> environment() {
+        return env;
+    }
+
     /** Where {@link #host()} came from, in words for error messages. */
     public String source() {
         return source;
@@ -322,9 +342,14 @@ public final class DockerConfig {
                 }
                 return uri;
             }
-            case "ssh" -> throw MagicException.failed(origin + " is \"" + text + "\": Drydock's Docker client cannot "
-                    + "reach an engine over ssh. Forward its socket instead (ssh -NL /tmp/docker.sock:/var/run/docker.sock "
-                    + "HOST) and set DOCKER_HOST=unix:///tmp/docker.sock.");
+            case "ssh" -> {
+                // Tunnelled as the docker CLI does (ssh HOST docker system dial-stdio): see SshTunnel.
+                if (uri.getHost() == null) {
+                    throw MagicException.failed(origin + " is \"" + text + "\", which names no host "
+                            + "(ssh://USER@HOST[:PORT]).");
+                }
+                return uri;
+            }
             default -> throw MagicException.failed(origin + " is \"" + text + "\", which is not an endpoint like "
                     + "unix:///var/run/docker.sock or tcp://HOST:2376.");
         }

@@ -12,6 +12,8 @@ import dev.drydock.magics.Cancellation;
 import dev.drydock.magics.MagicException;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -30,9 +32,12 @@ public final class DockerEngine implements Closeable {
 
     /** How long {@link #ping()} waits in all: the issue promises an answer within two seconds. */
     static final Duration PING_DEADLINE = Duration.ofMillis(1800);
+    /** An ssh:// engine's: ssh's own handshake comes first (the docker CLI gives ssh 30 s to connect). */
+    static final Duration SSH_PING_DEADLINE = Duration.ofSeconds(20);
     private static final Duration PING_TIMEOUT = Duration.ofSeconds(1);
 
     private final DockerConfig config;
+    private final SshTunnel tunnel;
     private final DockerClient client;
     private final DockerClient pingClient;
     private final ExecutorService pinger = Executors.newCachedThreadPool(runnable -> {
@@ -43,7 +48,10 @@ public final class DockerEngine implements Closeable {
 
     public DockerEngine(DockerConfig config) {
         this.config = config;
-        DockerClientConfig clientConfig = clientConfig(config);
+        this.tunnel = config.host().getScheme().equals("ssh") ? openTunnel(config) : null;
+        DockerClientConfig clientConfig = clientConfig(config, tunnel == null ? config.host() : tunnel.localEndpoint());
+        // Over ssh the first answer waits for ssh's handshake, which takes longer than a local socket's.
+        Duration pingTimeout = tunnel == null ? PING_TIMEOUT : SSH_PING_DEADLINE;
         // No timeouts here: logs followed for hours and long builds are normal. The ping has its own.
         this.client = DockerClientImpl.getInstance(clientConfig, new ApacheDockerHttpClient.Builder()
                 .dockerHost(clientConfig.getDockerHost())
@@ -53,8 +61,8 @@ public final class DockerEngine implements Closeable {
                 .dockerHost(clientConfig.getDockerHost())
                 .sslConfig(clientConfig.getSSLConfig())
                 .maxConnections(2)
-                .connectionTimeout(PING_TIMEOUT)
-                .responseTimeout(PING_TIMEOUT)
+                .connectionTimeout(pingTimeout)
+                .responseTimeout(pingTimeout)
                 .build());
     }
 
@@ -63,10 +71,18 @@ public final class DockerEngine implements Closeable {
         return new DockerEngine(DockerConfig.fromEnvironment());
     }
 
-    private static DockerClientConfig clientConfig(DockerConfig config) {
+    private static SshTunnel openTunnel(DockerConfig config) {
+        try {
+            return SshTunnel.open(config.host(), config.environment());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot make the local socket for the ssh tunnel to " + config.host(), e);
+        }
+    }
+
+    private static DockerClientConfig clientConfig(DockerConfig config, URI endpoint) {
         String configDir = config.configDir().toString();
         return new DefaultDockerClientConfig.Builder()
-                .withDockerHost(config.host().toString())
+                .withDockerHost(endpoint.toString())
                 .withDockerConfig(configDir)
                 // DockerConfig already applied the context. "default" has no meta file, and an explicit cert
                 // path keeps docker-java from turning on the current context's TLS when DOCKER_HOST overrides
@@ -104,11 +120,12 @@ public final class DockerEngine implements Closeable {
     public void ping() throws MagicException {
         long start = System.nanoTime();
         CompletableFuture<Void> ping = CompletableFuture.runAsync(() -> pingClient.pingCmd().exec(), pinger);
+        Duration deadline = tunnel == null ? PING_DEADLINE : SSH_PING_DEADLINE;
         try {
-            ping.get(PING_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+            ping.get(deadline.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             ping.cancel(true);
-            throw noEngine("no answer within " + PING_DEADLINE.toMillis() + " ms", e);
+            throw noEngine("no answer within " + deadline.toMillis() + " ms", e);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof DockerException docker) {
@@ -130,6 +147,14 @@ public final class DockerEngine implements Closeable {
     }
 
     private MagicException noEngine(String why, Throwable cause) {
+        if (tunnel != null) {
+            String ssh = tunnel.lastErrors();
+            return new MagicException(MagicException.Kind.MagicError, "No Docker engine answers at "
+                    + config.describe() + ": " + why + (ssh.isEmpty() ? "" : "; ssh said: " + ssh) + ". Drydock runs `"
+                    + String.join(" ", SshTunnel.command(config.host())) + "` as the docker CLI does: check that this "
+                    + "works from a terminal without a password prompt (a key in ~/.ssh or an agent, the host in "
+                    + "known_hosts) and that the user there may use docker.", cause);
+        }
         return new MagicException(MagicException.Kind.MagicError,
                 "No Docker engine answers at " + config.describe() + ": " + why + ". Start one with "
                         + "`sudo systemctl start docker` (or `sudo dockerd &` where there is no systemd; Drydock's "
@@ -207,6 +232,10 @@ public final class DockerEngine implements Closeable {
         pinger.shutdownNow();
         try (pingClient) {
             client.close();
+        } finally {
+            if (tunnel != null) {
+                tunnel.close();
+            }
         }
     }
 }

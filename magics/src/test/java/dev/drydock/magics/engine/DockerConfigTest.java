@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Base64;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
@@ -99,10 +100,33 @@ class DockerConfigTest {
     }
 
     @Test
-    void sshAndNonsenseEndpointsAreRefusedWithAReason() {
-        env.put("DOCKER_HOST", "ssh://me@build-box");
+    void sshEndpointsAreRemoteMachinesAndTheirSshCommandIsTheClis() throws Exception {
+        env.put("DOCKER_HOST", "ssh://me@build-box:2222");
+        DockerConfig config = resolve();
+        assertEquals(URI.create("ssh://me@build-box:2222"), config.host());
+        assertEquals(Optional.of("build-box"), config.remoteMachine());
+        assertEquals(List.of("ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=30", "-T", "-l", "me", "-p", "2222",
+                "--", "build-box", "docker", "system", "dial-stdio"), SshTunnel.command(config.host()));
+        assertEquals(List.of("ssh", "-o", "BatchMode=yes", "-o", "ConnectTimeout=30", "-T", "--", "vm", "docker",
+                "--host", "unix:///run/user/1000/docker.sock", "system", "dial-stdio"),
+                SshTunnel.command(URI.create("ssh://vm/run/user/1000/docker.sock")));
+        env.put("DOCKER_HOST", "tcp://10.0.0.5:2375");
+        assertEquals(Optional.of("10.0.0.5"), resolve().remoteMachine());
+        env.put("DOCKER_HOST", "tcp://127.0.0.1:2375");
+        assertEquals(Optional.empty(), resolve().remoteMachine());
+        env.remove("DOCKER_HOST");
+        assertEquals(Optional.empty(), resolve().remoteMachine());
+        // docker context create remote --docker host=ssh://ann@gpu-vm
+        writeContext("remote", "ssh://ann@gpu-vm", false);
+        env.put("DOCKER_CONTEXT", "remote");
+        assertEquals(URI.create("ssh://ann@gpu-vm"), resolve().host());
+    }
+
+    @Test
+    void nonsenseEndpointsAreRefusedWithAReason() {
+        env.put("DOCKER_HOST", "ssh:///nohost");
         MagicException ssh = assertThrows(MagicException.class, this::resolve);
-        assertTrue(ssh.getMessage().contains("cannot reach an engine over ssh"), ssh.getMessage());
+        assertTrue(ssh.getMessage().contains("names no host"), ssh.getMessage());
         env.put("DOCKER_HOST", "localhost:2375");
         MagicException nonsense = assertThrows(MagicException.class, this::resolve);
         assertTrue(nonsense.getMessage().contains("DOCKER_HOST is \"localhost:2375\""), nonsense.getMessage());

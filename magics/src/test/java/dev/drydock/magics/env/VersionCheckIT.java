@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.drydock.magics.RecordingNotebook;
 import dev.drydock.magics.Session;
-import dev.drydock.magics.docker.Docker;
+import dev.drydock.magics.engine.Docker;
 import dev.drydock.magics.registry.RegistryCredentials;
 import java.nio.file.Path;
 import java.util.ArrayList;
