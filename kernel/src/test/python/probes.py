@@ -286,5 +286,33 @@ class DrydockProbes(unittest.TestCase):
             self.assertEqual(expected, self.reply_to(msg_id)["content"]["status"], code)
 
 
+    def test_every_display_carries_text_plain(self):
+        cells = [
+            'display("text/markdown", "**dock**");',
+            'display("text/html", "<table><tr><td>a</td><td>1</td></tr></table>");',
+            'display("application/json", "{\\"a\\": 1}");',
+            'display(new java.awt.image.BufferedImage(64, 48, java.awt.image.BufferedImage.TYPE_INT_RGB));',
+            'String id = display("text/html", "<b>x</b>"); updateDisplay(id, "text/markdown", "*y*");',
+        ]
+        for code in cells:
+            content, outputs = self.run_cell(code)
+            self.assertEqual("ok", content["status"], code)
+            shown = [m for m in outputs if m["msg_type"] in ("display_data", "update_display_data", "execute_result")]
+            self.assertTrue(shown, code)
+            for msg in shown:
+                self.assertIn("text/plain", msg["content"]["data"], code)
+        _, outputs = self.run_cell('display(new java.awt.image.BufferedImage(64, 48, java.awt.image.BufferedImage.TYPE_INT_RGB))')
+        self.assertEqual(["display_data"], [m["msg_type"] for m in outputs if m["msg_type"] not in ("status", "execute_input")],
+                         "display(x) without a semicolon shows x once and no Out[n]")
+        self.assertEqual("<image/png 64×48>", outputs[-1]["content"]["data"]["text/plain"])
+
+    def test_a_cell_whose_third_line_cannot_compile_prints_nothing(self):
+        content, outputs = self.run_cell('System.out.println("first");\nSystem.out.println("second");\nint broken = ;')
+        self.assertEqual("error", content["status"])
+        self.assertNotIn("first", self.text_of(outputs))
+        self.assertNotIn("second", self.text_of(outputs))
+        self.assertIn("cell line 3", content["evalue"])
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -28,6 +28,8 @@ public final class Renderer {
         Map<String, Object> bundle = new LinkedHashMap<>();
         if (value instanceof RenderedImage image) {
             bundle.put(PNG, png(image));
+            // An image's toString is a dump of its raster; a console shows what it is instead, as IPython does.
+            bundle.put(TEXT, "<image/png " + image.getWidth() + "×" + image.getHeight() + ">");
         }
         ownBundle(value).forEach(bundle::put);
         bundle.putIfAbsent(TEXT, text(value));
