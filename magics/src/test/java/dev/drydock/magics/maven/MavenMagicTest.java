@@ -95,6 +95,7 @@ class MavenMagicTest {
                 + " load everything in one %maven line, where Maven picks one version (nearest wins), or ask for"
                 + " com.example:words:1.0.", e.getMessage());
         assertEquals(2, classPath.size());
+        assertTrue(Files.notExists(local.resolve("com/example/words/2.0")), "checked before anything is downloaded");
     }
 
     @Test
