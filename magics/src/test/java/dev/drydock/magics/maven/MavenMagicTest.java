@@ -178,6 +178,17 @@ class MavenMagicTest {
     }
 
     @Test
+    void anInterruptStopsTheDownloadsAndAddsNothing() {
+        notebook.cancellation().cancel();
+
+        MagicException e = assertThrows(MagicException.class, () -> run("maven", "com.example:greeter:1.0"));
+
+        assertEquals(MagicException.Kind.KeyboardInterrupt, e.kind());
+        assertEquals(List.of(), classPath);
+        assertTrue(Files.notExists(local.resolve("com/example/greeter/1.0/greeter-1.0.jar")));
+    }
+
+    @Test
     void badCoordinatesAreAUsageError() {
         MagicException e = assertThrows(MagicException.class, () -> run("maven", "jackson-databind"));
         assertEquals(MagicException.Kind.UsageError, e.kind());
