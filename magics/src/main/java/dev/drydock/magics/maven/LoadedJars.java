@@ -58,34 +58,50 @@ public final class LoadedJars {
         List<Path> toAdd = new ArrayList<>();
         List<Entry> added = new ArrayList<>();
         for (MavenResolver.Jar jar : jars) {
-            Optional<String> bundled = bundledVersion(jar.groupId(), jar.artifactId());
-            Entry earlier = entries.values().stream().filter(e -> e.key().equals(jar.key())).findFirst().orElse(null);
-            if (bundled.isPresent()) {
-                if (jar.requested() && !bundled.get().equals(jar.version())) {
-                    throw MagicException.failed(jar.key() + ":" + jar.version() + " conflicts with " + jar.key() + ":"
-                            + bundled.get() + ", which the Drydock kernel bundles: cells load the kernel's classes first,"
-                            + " so they would always see " + bundled.get() + ". Ask for " + jar.key() + ":" + bundled.get()
-                            + ", or use a library that does not clash with the kernel's.");
-                }
+            checkConflict(jar);
+            Entry earlier = earlier(jar.key());
+            if (bundledVersion(jar.groupId(), jar.artifactId()).isPresent()) {
                 outcomes.add(Outcome.BUNDLED);
-            } else if (earlier != null && earlier.version().equals(jar.version())) {
+            } else if (earlier != null || toAdd.contains(jar.file())) {
                 outcomes.add(Outcome.ALREADY_ADDED);
-            } else if (earlier != null) {
-                throw MagicException.failed(jar.key() + ":" + jar.version() + (jar.requested() ? "" : " (a dependency)")
-                        + " conflicts with " + jar.key() + ":" + earlier.version() + ", which an earlier %maven put on the"
-                        + " classpath: a loaded jar cannot be replaced, so cells would keep seeing " + earlier.version()
-                        + ". Restart the kernel and load everything in one %maven line, where Maven picks one version"
-                        + " (nearest wins), or ask for " + jar.key() + ":" + earlier.version() + ".");
-            } else if (!toAdd.contains(jar.file())) {
+            } else {
                 toAdd.add(jar.file());
                 added.add(new Entry(jar.key(), jar.version(), jar.file()));
                 outcomes.add(Outcome.ADDED);
-            } else {
-                outcomes.add(Outcome.ALREADY_ADDED);
             }
         }
         add(toAdd, added);
         return outcomes;
+    }
+
+    /**
+     * Throws when {@code jar} could never be what cells see: another version of it was loaded earlier, or the
+     * kernel bundles another version of an artifact asked for by name. Called before resolving too, for
+     * what the {@code %maven} line names, so a doomed download does not start.
+     */
+    public synchronized void checkConflict(MavenResolver.Jar jar) throws MagicException {
+        Optional<String> bundled = bundledVersion(jar.groupId(), jar.artifactId());
+        if (bundled.isPresent()) {
+            if (jar.requested() && !bundled.get().equals(jar.version())) {
+                throw MagicException.failed(jar.key() + ":" + jar.version() + " conflicts with " + jar.key() + ":"
+                        + bundled.get() + ", which the Drydock kernel bundles: cells load the kernel's classes first,"
+                        + " so they would always see " + bundled.get() + ". Ask for " + jar.key() + ":" + bundled.get()
+                        + ", or use a library that does not clash with the kernel's.");
+            }
+            return;
+        }
+        Entry earlier = earlier(jar.key());
+        if (earlier != null && !earlier.version().equals(jar.version())) {
+            throw MagicException.failed(jar.key() + ":" + jar.version() + (jar.requested() ? "" : " (a dependency)")
+                    + " conflicts with " + jar.key() + ":" + earlier.version() + ", which an earlier %maven put on the"
+                    + " classpath: a loaded jar cannot be replaced, so cells would keep seeing " + earlier.version()
+                    + ". Restart the kernel and load everything in one %maven line, where Maven picks one version"
+                    + " (nearest wins), or ask for " + jar.key() + ":" + earlier.version() + ".");
+        }
+    }
+
+    private Entry earlier(String key) {
+        return entries.values().stream().filter(e -> e.key().equals(key)).findFirst().orElse(null);
     }
 
     /** Adds jars or class folders by path; ones added before are left out of the result. */

@@ -52,6 +52,14 @@ public final class MavenMagic extends MagicCommand {
 
     @Override
     protected void run() throws MagicException {
+        for (String coordinate : coordinates) {
+            org.eclipse.aether.artifact.Artifact artifact = MavenResolver.artifact(coordinate);
+            // A range or LATEST is only known after resolving; a plain version can be checked now.
+            if (!artifact.getVersion().matches(".*[\\[\\](),].*|LATEST|RELEASE")) {
+                loaded.checkConflict(new MavenResolver.Jar(artifact.getGroupId(), artifact.getArtifactId(),
+                        artifact.getClassifier(), artifact.getVersion(), null, true));
+            }
+        }
         DownloadProgress progress = new DownloadProgress(notebook, notebook.cancellation());
         MavenResolver.Resolution resolution;
         try {

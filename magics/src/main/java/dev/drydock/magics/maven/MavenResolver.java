@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.stream.Collectors;
 import org.eclipse.aether.RepositorySystem;
 import org.eclipse.aether.RepositorySystemSession;
@@ -50,6 +52,8 @@ public final class MavenResolver implements AutoCloseable {
     /** Where a resolution looked, for messages. */
     public record Resolution(List<Jar> jars, List<String> repositories, Path localRepository) {}
 
+    private static final int REQUEST_TIMEOUT_MILLIS = 60_000;
+
     private final Session session;
     private RepositorySystem system;
 
@@ -85,6 +89,8 @@ public final class MavenResolver implements AutoCloseable {
                 .setAuthenticationSelector(settings.authentication())
                 .setSystemProperties(System.getProperties())
                 .setTransferListener(listener)
+                // A server that stops answering fails the download after a minute rather than half an hour.
+                .setConfigProperty("aether.transport.http.requestTimeout", REQUEST_TIMEOUT_MILLIS)
                 .build()) {
             // Mirrors, proxies and credentials applied, as Maven does before it resolves anything.
             List<RemoteRepository> repositories = system.newResolutionRepositories(repositorySession, declared);
@@ -96,10 +102,12 @@ public final class MavenResolver implements AutoCloseable {
                     DependencyFilterUtils.classpathFilter(JavaScopes.COMPILE, JavaScopes.RUNTIME));
             DependencyResult result;
             try {
-                result = system.resolveDependencies(repositorySession, request);
+                result = inBackground(() -> system.resolveDependencies(repositorySession, request));
             } catch (DependencyResolutionException e) {
                 cancellation.throwIfCancelled();
                 throw failure(e, coordinates, tried, settings, offline || settings.offline());
+            } catch (InterruptedException e) {
+                throw MagicException.interrupted();
             }
             cancellation.throwIfCancelled();
             Set<String> requested = artifacts.stream().map(a -> a.getGroupId() + ":" + a.getArtifactId())
@@ -112,6 +120,40 @@ public final class MavenResolver implements AutoCloseable {
             }
             return new Resolution(List.copyOf(jars), tried, settings.localRepository());
         }
+    }
+
+    /**
+     * Resolves on a thread of its own, so an interrupt ends the wait at once (the listener cancels the
+     * transfers at their next chunk; a read that hangs is left to its timeout), and the resolver's writes
+     * to the local repository never meet an interrupted thread, on which NIO channels close.
+     */
+    private static DependencyResult inBackground(Resolving work) throws DependencyResolutionException, InterruptedException {
+        CompletableFuture<DependencyResult> result = new CompletableFuture<>();
+        Thread worker = new Thread(() -> {
+            try {
+                result.complete(work.run());
+            } catch (Throwable t) {
+                result.completeExceptionally(t);
+            }
+        }, "drydock-maven-resolve");
+        worker.setDaemon(true);
+        worker.start();
+        try {
+            return result.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof DependencyResolutionException resolution) {
+                throw resolution;
+            }
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    @FunctionalInterface
+    private interface Resolving {
+        DependencyResult run() throws DependencyResolutionException;
     }
 
     private synchronized RepositorySystem system() {
@@ -189,8 +231,10 @@ public final class MavenResolver implements AutoCloseable {
             if (cause instanceof ArtifactNotFoundException notFound) {
                 missing.add(coordinates(notFound.getArtifact()));
             } else if (cause instanceof ArtifactTransferException transfer) {
-                failed.add(coordinates(transfer.getArtifact()) + " from " + transfer.getRepository().getId() + ": "
-                        + rootMessage(transfer));
+                // The pom and the jar of one artifact fail alike: one line for both.
+                Artifact a = transfer.getArtifact();
+                failed.add(a.getGroupId() + ":" + a.getArtifactId() + ":" + a.getVersion() + " from "
+                        + transfer.getRepository().getId() + ": " + rootMessage(transfer));
             }
         }
     }

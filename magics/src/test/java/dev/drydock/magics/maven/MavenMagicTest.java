@@ -95,6 +95,7 @@ class MavenMagicTest {
                 + " load everything in one %maven line, where Maven picks one version (nearest wins), or ask for"
                 + " com.example:words:1.0.", e.getMessage());
         assertEquals(2, classPath.size());
+        assertTrue(Files.notExists(local.resolve("com/example/words/2.0")), "checked before anything is downloaded");
     }
 
     @Test
@@ -174,6 +175,68 @@ class MavenMagicTest {
             assertTrue(e.getMessage().startsWith("com.example:words:2.0 conflicts with com.example:words:0.9, which the"
                     + " Drydock kernel bundles"), e.getMessage());
         }
+    }
+
+    @Test
+    void anInterruptStopsTheDownloadsAndAddsNothing() {
+        notebook.cancellation().cancel();
+
+        MagicException e = assertThrows(MagicException.class, () -> run("maven", "com.example:greeter:1.0"));
+
+        assertEquals(MagicException.Kind.KeyboardInterrupt, e.kind());
+        assertEquals(List.of(), classPath);
+        assertTrue(Files.notExists(local.resolve("com/example/greeter/1.0/greeter-1.0.jar")));
+    }
+
+    @Test
+    void anInterruptEndsTheWaitForARepositoryThatNeverAnswers() throws Exception {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Path settings = Files.writeString(temp.resolve("silent.xml"), "<settings><mirrors><mirror><id>silent</id>"
+                    + "<mirrorOf>*</mirrorOf><url>http://127.0.0.1:" + silent.getLocalPort() + "/</url></mirror></mirrors></settings>");
+            session = new Session(temp, Map.of(MavenSettings.REPO_LOCAL, local.toString(), MavenSettings.SETTINGS, settings.toString()));
+            session.bindClassPath(classPath::addAll);
+            magics = magics(LoadedJars.class.getClassLoader());
+            MagicException[] thrown = new MagicException[1];
+            Thread cell = new Thread(() -> {
+                try {
+                    run("maven", "com.example:greeter:1.0");
+                } catch (MagicException e) {
+                    thrown[0] = e;
+                }
+            });
+            cell.start();
+            java.net.Socket connection = silent.accept(); // the resolver is now waiting for an answer
+            notebook.cancellation().cancel();
+            dev.drydock.magics.Cancellation.interrupt(cell);
+            // Well inside the resolver's one-minute read timeout: the interrupt ended the wait.
+            cell.join(30_000);
+            connection.close();
+
+            assertEquals(false, cell.isAlive());
+            assertEquals(MagicException.Kind.KeyboardInterrupt, thrown[0].kind());
+            assertEquals(List.of(), classPath);
+        }
+    }
+
+    @Test
+    void anUnreachableRepositoryIsNamedWithTheReason() throws Exception {
+        int port;
+        try (java.net.ServerSocket closed = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            port = closed.getLocalPort();
+        }
+        Path settings = Files.writeString(temp.resolve("refused.xml"), "<settings><mirrors><mirror><id>refused</id>"
+                + "<mirrorOf>*</mirrorOf><url>http://127.0.0.1:" + port + "/</url></mirror></mirrors></settings>");
+        session = new Session(temp, Map.of(MavenSettings.REPO_LOCAL, local.toString(), MavenSettings.SETTINGS, settings.toString()));
+        session.bindClassPath(classPath::addAll);
+        magics = magics(LoadedJars.class.getClassLoader());
+
+        MagicException e = assertThrows(MagicException.class, () -> run("maven", "com.example:greeter:1.0"));
+
+        assertTrue(e.getMessage().startsWith("Cannot resolve com.example:greeter:1.0: com.example:greeter:1.0 from"
+                + " refused: Connection refused. "), e.getMessage());
+        assertTrue(e.getMessage().contains("Connection refused"), e.getMessage());
+        assertTrue(e.getMessage().contains("Repositories tried: refused (http://127.0.0.1:" + port + "/, mirror of central)"),
+                e.getMessage());
     }
 
     @Test
