@@ -22,6 +22,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.drydock.magics.MagicException;
 import dev.drydock.magics.Notebook;
 import dev.drydock.magics.Session;
+import dev.drydock.magics.render.LiveDisplay;
+import dev.drydock.magics.render.Progress;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -143,7 +145,7 @@ public final class AmlRestClient implements AmlRemote {
     @Override
     public AmlRemoteJob submit(AmlRemoteRequest request, Notebook notebook) throws MagicException {
         Workspace workspace = requireWorkspace();
-        Progress progress = new Progress(notebook, "aml-submit-" + request.name());
+        Progress progress = new LiveDisplay(notebook, "aml-submit-" + request.name());
         String codeId = null;
         if (request.code().isPresent()) {
             progress.show("Uploading the code snapshot of " + request.name() + "…");
@@ -426,7 +428,7 @@ public final class AmlRestClient implements AmlRemote {
     @Override
     public AmlRemoteDeployment.Result deploy(AmlRemoteDeployment request, Notebook notebook) throws MagicException {
         Workspace workspace = requireWorkspace();
-        Progress progress = new Progress(notebook, "aml-deploy-" + request.endpoint());
+        Progress progress = new LiveDisplay(notebook, "aml-deploy-" + request.endpoint());
         progress.show("Reading workspace " + workspace.name() + "…");
         String location = call(HttpMethod.GET, armUrl(workspace.armId(), Map.of()), null).body().path("location")
                 .asText("");
@@ -668,7 +670,7 @@ public final class AmlRestClient implements AmlRemote {
     @Override
     public AmlRemoteJob stream(String name, Notebook notebook) throws MagicException {
         Workspace workspace = requireWorkspace();
-        Progress progress = new Progress(notebook, "aml-stream-" + name);
+        Progress progress = new LiveDisplay(notebook, "aml-stream-" + name);
         Map<String, Integer> printed = new LinkedHashMap<>();
         boolean logsAvailable = true;
         AmlRemoteJob job;
@@ -962,28 +964,6 @@ public final class AmlRestClient implements AmlRemote {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    /** One display per operation, updated in place. */
-    static final class Progress {
-        private final Notebook notebook;
-        private final String id;
-        private boolean shown;
-
-        Progress(Notebook notebook, String id) {
-            this.notebook = notebook;
-            this.id = id + "-" + java.util.UUID.randomUUID();
-        }
-
-        void show(String text) {
-            Map<String, Object> bundle = Map.of("text/plain", text);
-            if (shown) {
-                notebook.update(id, bundle);
-            } else {
-                notebook.display(bundle, id);
-                shown = true;
-            }
         }
     }
 }
