@@ -297,7 +297,7 @@ class JShellEngineTest {
     private static void assertStops(String cell, int line) throws Exception {
         SharedState.started = false;
         Future<Map<String, Object>> running = cells.submit(() -> engine.eval(cell, 1));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!SharedState.started && System.nanoTime() < deadline) {
             Thread.sleep(5);
         }

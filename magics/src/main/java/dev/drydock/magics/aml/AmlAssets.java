@@ -1,5 +1,6 @@
 package dev.drydock.magics.aml;
 
+import dev.drydock.magics.render.Progress;
 import com.azure.core.http.HttpMethod;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.drydock.magics.MagicException;
@@ -29,7 +30,7 @@ final class AmlAssets {
     }
 
     /** The environment's ARM id, registering an anonymous version unless one with the same content exists. */
-    String environment(Workspace workspace, AmlRemoteRequest.Environment environment, AmlProgress progress)
+    String environment(Workspace workspace, AmlRemoteRequest.Environment environment, Progress progress)
             throws MagicException {
         ObjectNode properties = JSON.createObjectNode();
         String content;
@@ -68,7 +69,7 @@ final class AmlAssets {
      * it. A changed local model therefore makes a new version, and a named version that exists with other files
      * is an error rather than a silent reuse.
      */
-    String model(Workspace workspace, AmlRemoteDeployment request, AmlProgress progress) throws MagicException {
+    String model(Workspace workspace, AmlRemoteDeployment request, Progress progress) throws MagicException {
         String model = request.model().get();
         if (model.startsWith("azureml:")) {
             String[] parts = model.substring("azureml:".length()).split(":", 2);

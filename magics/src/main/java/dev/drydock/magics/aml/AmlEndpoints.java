@@ -1,5 +1,7 @@
 package dev.drydock.magics.aml;
 
+import dev.drydock.magics.render.LiveDisplay;
+import dev.drydock.magics.render.Progress;
 import com.azure.core.http.HttpHeaderName;
 import com.azure.core.http.HttpMethod;
 import com.azure.core.http.HttpRequest;
@@ -41,7 +43,7 @@ final class AmlEndpoints {
     static final Duration PROVISIONING = Duration.ofMinutes(30);
 
     AmlRemoteDeployment.Result deploy(Workspace workspace, AmlRemoteDeployment request, Notebook notebook) throws MagicException {
-        AmlProgress progress = new AmlProgress(notebook, "aml-deploy-" + request.endpoint());
+        Progress progress = new LiveDisplay(notebook, "aml-deploy-" + request.endpoint());
         progress.show("Reading workspace " + workspace.name() + "…");
         String location = http.call(HttpMethod.GET, http.armUrl(workspace.armId(), Map.of()), null).body().path("location")
                 .asText("");
@@ -158,7 +160,7 @@ final class AmlEndpoints {
 
 
     /** Follows a PUT of an endpoint or deployment to its end; anything but Succeeded is the cell's error. */
-    private String provision(String path, JsonNode body, String what, AmlProgress progress, Notebook notebook,
+    private String provision(String path, JsonNode body, String what, Progress progress, Notebook notebook,
             String hint) throws MagicException {
         AmlOperations.Outcome outcome = operations.run(HttpMethod.PUT, http.armUrl(path, Map.of()), body, what,
                 progress, notebook.cancellation(), PROVISIONING);
@@ -178,7 +180,7 @@ final class AmlEndpoints {
                 + deployment.map(d -> "/deployments/" + segment(d)).orElse("");
         String what = deployment.map(d -> "deletion of deployment " + d + " of " + endpoint)
                 .orElse("deletion of endpoint " + endpoint);
-        AmlProgress progress = new AmlProgress(notebook, "aml-delete-" + endpoint);
+        Progress progress = new LiveDisplay(notebook, "aml-delete-" + endpoint);
         progress.show("Deleting " + deployment.map(d -> "deployment " + d + " of ").orElse("endpoint ") + endpoint
                 + " in " + workspace.name() + "…");
         AmlOperations.Outcome outcome = operations.run(HttpMethod.DELETE, http.armUrl(path, Map.of()), null, what,

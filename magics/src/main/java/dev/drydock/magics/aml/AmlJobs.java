@@ -1,5 +1,7 @@
 package dev.drydock.magics.aml;
 
+import dev.drydock.magics.render.LiveDisplay;
+import dev.drydock.magics.render.Progress;
 import com.azure.core.http.HttpMethod;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -43,7 +45,7 @@ final class AmlJobs {
     // --- submit ---------------------------------------------------------------------------------------
 
     AmlRemoteJob submit(Workspace workspace, AmlRemoteRequest request, Notebook notebook) throws MagicException {
-        AmlProgress progress = new AmlProgress(notebook, "aml-submit-" + request.name());
+        Progress progress = new LiveDisplay(notebook, "aml-submit-" + request.name());
         String codeId = null;
         if (request.code().isPresent()) {
             progress.show("Uploading the code snapshot of " + request.name() + "…");
@@ -65,7 +67,7 @@ final class AmlJobs {
 
     /** The CommandJob body, mapped from the CLI v2 YAML as {@code az ml} maps it. */
     ObjectNode jobBody(Workspace workspace, AmlRemoteRequest request, String codeId, String environmentId,
-            AmlProgress progress) throws MagicException {
+            Progress progress) throws MagicException {
         ObjectNode properties = JSON.createObjectNode();
         properties.put("jobType", "Command");
         properties.put("command", request.command());
@@ -117,7 +119,7 @@ final class AmlJobs {
         return body;
     }
 
-    private ObjectNode input(Workspace workspace, String name, AmlRemoteRequest.Input input, AmlProgress progress)
+    private ObjectNode input(Workspace workspace, String name, AmlRemoteRequest.Input input, Progress progress)
             throws MagicException {
         ObjectNode node = JSON.createObjectNode();
         node.put("jobInputType", input.type());
@@ -224,7 +226,7 @@ final class AmlJobs {
     }
 
     AmlRemoteJob cancel(Workspace workspace, String name, Notebook notebook) throws MagicException {
-        AmlProgress progress = new AmlProgress(notebook, "aml-cancel-" + name);
+        Progress progress = new LiveDisplay(notebook, "aml-cancel-" + name);
         progress.show("Canceling " + name + "…");
         AmlOperations.Outcome outcome = operations.run(HttpMethod.POST,
                 http.armUrl(jobPath(workspace, name) + "/cancel", Map.of()), null, "cancellation of " + name, progress,

@@ -1,5 +1,6 @@
 package dev.drydock.magics.aml;
 
+import dev.drydock.magics.render.Progress;
 import com.azure.core.http.HttpHeaderName;
 import com.azure.core.http.HttpMethod;
 import com.azure.core.http.rest.Response;
@@ -61,7 +62,7 @@ final class AmlOperations {
      *
      * @param what the operation as the progress line and errors name it ("deployment blue of my-endpoint")
      */
-    Outcome run(HttpMethod method, String url, JsonNode body, String what, AmlProgress progress,
+    Outcome run(HttpMethod method, String url, JsonNode body, String what, Progress progress,
             Cancellation cancellation, Duration bound) throws MagicException {
         AmlHttp.Reply started = http.call(method, url, body);
         PollingStrategyOptions options = new PollingStrategyOptions(http.arm());

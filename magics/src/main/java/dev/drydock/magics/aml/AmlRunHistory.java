@@ -1,5 +1,7 @@
 package dev.drydock.magics.aml;
 
+import dev.drydock.magics.render.LiveDisplay;
+import dev.drydock.magics.render.Progress;
 import com.azure.core.http.HttpMethod;
 import com.azure.core.http.HttpRequest;
 import com.azure.core.http.HttpResponse;
@@ -67,7 +69,7 @@ final class AmlRunHistory {
 
     AmlRemoteJob stream(Workspace workspace, String name, Notebook notebook, JobStatus statusOf)
             throws MagicException {
-        AmlProgress progress = new AmlProgress(notebook, "aml-stream-" + name);
+        Progress progress = new LiveDisplay(notebook, "aml-stream-" + name);
         Map<String, Integer> printed = new LinkedHashMap<>();
         boolean logsAvailable = true;
         AmlRemoteJob job;

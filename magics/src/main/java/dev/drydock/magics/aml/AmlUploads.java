@@ -1,5 +1,6 @@
 package dev.drydock.magics.aml;
 
+import dev.drydock.magics.render.Progress;
 import com.azure.core.credential.AzureSasCredential;
 import com.azure.core.http.HttpMethod;
 import com.azure.core.util.Context;
@@ -79,7 +80,7 @@ final class AmlUploads {
     record Uploaded(String datastoreUri, String httpsUri, String name, String version, boolean uploaded) {}
 
     /** A code asset's id: an anonymous code version named after the content, its files on the datastore. */
-    String code(Workspace workspace, Path folder, AmlProgress progress) throws MagicException {
+    String code(Workspace workspace, Path folder, Progress progress) throws MagicException {
         String hash = contentHash(folder);
         String name = anonymousName(hash);
         String path = workspace.armId() + "/codes/" + name + "/versions/" + ANONYMOUS_VERSION;
@@ -98,11 +99,11 @@ final class AmlUploads {
     }
 
     /** Uploads a file or folder (unless its content is there) under {@code LocalUpload/<content hash>/}. */
-    Uploaded upload(Workspace workspace, Path source, AmlProgress progress) throws MagicException {
+    Uploaded upload(Workspace workspace, Path source, Progress progress) throws MagicException {
         return upload(workspace, source, contentHash(source), progress);
     }
 
-    private Uploaded upload(Workspace workspace, Path source, String hash, AmlProgress progress) throws MagicException {
+    private Uploaded upload(Workspace workspace, Path source, String hash, Progress progress) throws MagicException {
         Datastore datastore = datastore(workspace);
         String sourceName = name(source);
         String prefix = "LocalUpload/" + hash + "/" + sourceName;

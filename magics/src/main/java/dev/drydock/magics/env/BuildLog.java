@@ -2,24 +2,19 @@ package dev.drydock.magics.env;
 
 import dev.drydock.magics.MagicException;
 import dev.drydock.magics.Notebook;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import dev.drydock.magics.render.Table;
+import dev.drydock.magics.render.LiveDisplay;
 
 /**
- * The output of one build: the full log, the step it is at, and one live display in the notebook that
- * shows "step n of m", the step's text and the elapsed time, updated in place. Reads both the legacy
- * builder's {@code Step 3/7 : RUN ...} and BuildKit's plain {@code #7 [3/7] RUN ...}.
+ * The output of one build: the full log, the step it is at, and its progress ("step n of m", the step's
+ * text and the elapsed time) shown in one {@link LiveDisplay}, ticking every second. Reads
+ * both the legacy builder's {@code Step 3/7 : RUN ...} and BuildKit's plain {@code #7 [3/7] RUN ...}.
  */
 public final class BuildLog implements AutoCloseable {
 
@@ -30,12 +25,10 @@ public final class BuildLog implements AutoCloseable {
     private static final int TAIL = 15;
 
     private final String title;
-    private final Notebook notebook;
-    private final String displayId = "drydock-build-" + UUID.randomUUID();
+    private final LiveDisplay display;
     private final long start = System.nanoTime();
     private final Deque<String> lines = new ArrayDeque<>();
     private final List<String> stepLines = new ArrayList<>();
-    private final ScheduledExecutorService ticker;
     private final StringBuilder partial = new StringBuilder();
     private int logChars;
     private int step;
@@ -46,14 +39,9 @@ public final class BuildLog implements AutoCloseable {
     /** Starts the display; the elapsed time ticks every second even while a step prints nothing. */
     public BuildLog(String title, Notebook notebook) {
         this.title = title;
-        this.notebook = notebook;
-        notebook.display(bundle(), displayId);
-        ticker = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "drydock-build-progress");
-            thread.setDaemon(true);
-            return thread;
-        });
-        ticker.scheduleAtFixedRate(this::refresh, 1, 1, TimeUnit.SECONDS);
+        this.display = new LiveDisplay(notebook, "drydock-build");
+        refresh();
+        display.tick(this::text, Duration.ofSeconds(1));
     }
 
     /** Output of the builder, in chunks that need not end at a line break. */
@@ -133,20 +121,16 @@ public final class BuildLog implements AutoCloseable {
     }
 
     private synchronized void refresh() {
-        notebook.update(displayId, bundle());
+        display.show(text());
     }
 
-    private Map<String, Object> bundle() {
-        String progress = steps == 0 ? stepText : "step " + step + " of " + steps + ": " + stepText;
-        String text = String.format("%s %s — %s (%.1f s)", state, title, progress, elapsed());
-        Map<String, Object> bundle = new LinkedHashMap<>();
-        bundle.put("text/plain", text);
-        bundle.put("text/html", "<pre>" + Table.escape(text) + "</pre>");
-        return bundle;
+    private synchronized String text() {
+        String where = steps == 0 ? stepText : "step " + step + " of " + steps + ": " + stepText;
+        return String.format("%s %s — %s (%.1f s)", state, title, where, elapsed());
     }
 
     @Override
     public void close() {
-        ticker.shutdownNow();
+        display.close();
     }
 }

@@ -5,7 +5,6 @@ import com.github.dockerjava.api.command.BuildImageCmd;
 import com.github.dockerjava.api.model.BuildResponseItem;
 import dev.drydock.magics.Cancellation;
 import dev.drydock.magics.MagicException;
-import dev.drydock.magics.Notebook;
 import dev.drydock.magics.engine.DockerEngine;
 import dev.drydock.magics.process.ProcessRunner;
 import java.io.IOException;
@@ -177,7 +176,7 @@ public class ImageBuilder {
             argv.add(request.context().toString());
             Map<String, String> env = cliEnvironment(engine);
             env.putAll(request.secrets());
-            int status = ProcessRunner.run(argv, request.context(), env, new LogSink(log, cancellation));
+            int status = ProcessRunner.run(argv, request.context(), env, log::append, log::append, cancellation);
             if (status != 0) {
                 throw log.failure("docker build (BuildKit) ended with status " + status);
             }
@@ -264,25 +263,6 @@ public class ImageBuilder {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
-        }
-    }
-
-    /** Feeds the CLI's output to the build log instead of the cell; the cell's interrupt still stops it. */
-    private record LogSink(BuildLog log, Cancellation cancellation) implements Notebook {
-        @Override public void out(String text) {
-            log.append(text);
-        }
-        @Override public void err(String text) {
-            log.append(text);
-        }
-        @Override public void display(Map<String, Object> bundle, String displayId) {}
-        @Override public void update(String displayId, Map<String, Object> bundle) {}
-        @Override public void clear(boolean wait) {}
-        @Override public String input(String prompt, boolean password) throws MagicException {
-            throw MagicException.failed("A build takes no input.");
-        }
-        @Override public Cancellation cancellation() {
-            return cancellation;
         }
     }
 }

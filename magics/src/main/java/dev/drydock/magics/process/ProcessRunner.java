@@ -1,5 +1,6 @@
 package dev.drydock.magics.process;
 
+import dev.drydock.magics.Cancellation;
 import dev.drydock.magics.MagicException;
 import dev.drydock.magics.Notebook;
 import java.io.File;
@@ -49,6 +50,15 @@ public final class ProcessRunner {
      */
     public static int run(List<String> command, Path directory, Map<String, String> environment, Notebook notebook)
             throws MagicException {
+        return run(command, directory, environment, notebook::out, notebook::err, notebook.cancellation());
+    }
+
+    /**
+     * The same with the output going to {@code out} and {@code err} (a build log, say) instead of a notebook,
+     * and {@code cancellation} killing the tree.
+     */
+    public static int run(List<String> command, Path directory, Map<String, String> environment,
+            Consumer<String> out, Consumer<String> err, Cancellation cancellation) throws MagicException {
         boolean ownGroup = Files.isExecutable(SETSID);
         List<String> argv = new ArrayList<>();
         if (ownGroup) {
@@ -68,23 +78,23 @@ public final class ProcessRunner {
         } catch (IOException e) {
             throw MagicException.failed("Cannot start " + command.get(0) + " in " + directory + ": " + e.getMessage());
         }
-        Pump out = Pump.start(process.getInputStream(), notebook::out, "stdout");
-        Pump err = Pump.start(process.getErrorStream(), notebook::err, "stderr");
+        Pump outPump = Pump.start(process.getInputStream(), out, "stdout");
+        Pump errPump = Pump.start(process.getErrorStream(), err, "stderr");
         AtomicBoolean killed = new AtomicBoolean();
-        AutoCloseable hook = notebook.cancellation().onCancel(() -> {
+        AutoCloseable hook = cancellation.onCancel(() -> {
             killed.set(true);
             killTree(process, ownGroup);
         });
         try {
             int status = process.waitFor();
-            Pump.drain(List.of(out, err), QUIET_MS);
+            Pump.drain(List.of(outPump, errPump), QUIET_MS);
             if (killed.get()) {
                 throw MagicException.interrupted();
             }
             return status;
         } catch (InterruptedException e) {
             killTree(process, ownGroup);
-            Pump.drain(List.of(out, err), 0);
+            Pump.drain(List.of(outPump, errPump), 0);
             throw MagicException.interrupted();
         } finally {
             closeQuietly(hook);

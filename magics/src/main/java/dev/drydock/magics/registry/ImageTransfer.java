@@ -11,6 +11,7 @@ import dev.drydock.magics.Notebook;
 import dev.drydock.magics.engine.DockerConfig;
 import dev.drydock.magics.engine.DockerEngine;
 import dev.drydock.magics.engine.EngineErrors;
+import dev.drydock.magics.render.LiveDisplay;
 import java.util.List;
 import java.util.Optional;
 
@@ -50,8 +51,10 @@ public final class ImageTransfer {
             pull.withTag(reference.tag());
         }
         credentials.forImage(image, engine).ifPresent(pull::withAuthConfig);
-        LayerProgress<PullResponseItem> progress = new LayerProgress<>(notebook, "Pulling " + reference);
-        stream(() -> pull.exec(progress), progress, notebook, "Pulling " + reference);
+        try (LiveDisplay display = new LiveDisplay(notebook, "drydock-pull")) {
+            LayerProgress<PullResponseItem> progress = new LayerProgress<>(display, "Pulling " + reference);
+            stream(() -> pull.exec(progress), progress, notebook, "Pulling " + reference);
+        }
     }
 
     /** Pushes {@code image}; an error reported inside the stream is a {@link MagicException}. */
@@ -66,8 +69,10 @@ public final class ImageTransfer {
         // Without credentials docker-java would send its own placeholder; an empty one is anonymous.
         push.withAuthConfig(auth.orElseGet(() -> new AuthConfig()
                 .withRegistryAddress(DockerConfig.registryOf(image))));
-        LayerProgress<PushResponseItem> progress = new LayerProgress<>(notebook, "Pushing " + reference);
-        stream(() -> push.exec(progress), progress, notebook, "Pushing " + reference);
+        try (LiveDisplay display = new LiveDisplay(notebook, "drydock-push")) {
+            LayerProgress<PushResponseItem> progress = new LayerProgress<>(display, "Pushing " + reference);
+            stream(() -> push.exec(progress), progress, notebook, "Pushing " + reference);
+        }
     }
 
     private interface Start {

@@ -2,44 +2,41 @@ package dev.drydock.magics.registry;
 
 import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.model.ResponseItem;
-import dev.drydock.magics.Notebook;
+import dev.drydock.magics.render.LiveDisplay;
+import dev.drydock.magics.render.Progress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 /**
- * One live display of a pull or a push: a title, a line per layer and the engine's last word, replaced in
- * place at most a few times a second. It also keeps the errors the engine reports inside the stream: a
- * refused push still answers HTTP 200, and docker-java's own push callback does not notice.
+ * The state of a pull or a push: a title, a line per layer and the engine's last word, reported to a
+ * {@link Progress} on every event (a {@link LiveDisplay} throttles what the person sees). It also keeps the
+ * errors the engine reports inside the stream: a refused push still answers HTTP 200, and docker-java's own
+ * push callback does not notice.
  */
 public final class LayerProgress<T extends ResponseItem> extends ResultCallback.Adapter<T> {
 
-    private static final long MIN_UPDATE_NANOS = 200_000_000L;
-
-    private final Notebook notebook;
+    private final Progress progress;
     private final String title;
-    private final String displayId = "drydock-progress-" + UUID.randomUUID();
     private final long start = System.nanoTime();
     private final Map<String, String> layers = new LinkedHashMap<>();
     private final List<String> errors = new ArrayList<>();
     private String summary = "";
-    private boolean shown;
-    private String lastText;
-    private long lastShown;
 
-    public LayerProgress(Notebook notebook, String title) {
-        this.notebook = notebook;
+    public LayerProgress(Progress progress, String title) {
+        this.progress = progress;
         this.title = title;
     }
 
     @Override
     public void onNext(T item) {
+        String text;
         synchronized (this) {
             accept(item);
+            text = render();
         }
-        show(false);
+        progress.update(text);
     }
 
     /** Folds one stream item into the state; visible for tests, which feed recorded items. */
@@ -79,7 +76,7 @@ public final class LayerProgress<T extends ResponseItem> extends ResultCallback.
 
     /** Shows the final state, whatever the throttle says. */
     public void finish() {
-        show(true);
+        progress.show(render());
     }
 
     public synchronized String render() {
@@ -99,31 +96,6 @@ public final class LayerProgress<T extends ResponseItem> extends ResultCallback.
     private static boolean isDone(String line) {
         return line.startsWith("Pushed") || line.startsWith("Layer already exists") || line.startsWith("Pull complete")
                 || line.startsWith("Already exists") || line.startsWith("Mounted from");
-    }
-
-    private void show(boolean force) {
-        Map<String, Object> bundle;
-        boolean first;
-        synchronized (this) {
-            long now = System.nanoTime();
-            if (!force && shown && now - lastShown < MIN_UPDATE_NANOS) {
-                return;
-            }
-            String text = render();
-            if (text.equals(lastText)) {
-                return;
-            }
-            lastShown = now;
-            lastText = text;
-            first = !shown;
-            shown = true;
-            bundle = Map.of("text/plain", text);
-        }
-        if (first) {
-            notebook.display(bundle, displayId);
-        } else {
-            notebook.update(displayId, bundle);
-        }
     }
 
     public static String size(long bytes) {

@@ -291,7 +291,7 @@ class AmlLocalIT {
         assertTrue(submitted.out().contains("%aml stream sleepy_1 follows its log"), submitted.out());
         RunFolder run = RunFolder.of(session, "sleepy_1");
         assertEquals(JobRecord.State.Running, run.record().status());
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!Files.readString(run.log()).contains("started") && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }

@@ -189,7 +189,7 @@ class ContainerIT {
     }
 
     private static void awaitLog(String name, String text) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!run("logs " + name).out().contains(text)) {
             if (System.nanoTime() > deadline) {
                 fail("no '" + text + "' in the logs of " + name);
@@ -239,7 +239,7 @@ class ContainerIT {
         HttpClient http = HttpClient.newHttpClient();
         URI uri = URI.create("http://127.0.0.1:" + binding.getHostPortSpec() + "/");
         String body = null;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (body == null && System.nanoTime() < deadline) {
             try {
                 body = http.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()).body();
@@ -273,7 +273,7 @@ class ContainerIT {
     private static InterruptedMagic startInterruptible(String args, String ready) throws InterruptedException {
         RecordingNotebook notebook = new RecordingNotebook();
         return InterruptedMagic.start(magics, new MagicCall("container", args, null), notebook,
-                () -> notebook.out().contains(ready), java.time.Duration.ofSeconds(10));
+                () -> notebook.out().contains(ready), java.time.Duration.ofSeconds(60));
     }
 
     @Test
