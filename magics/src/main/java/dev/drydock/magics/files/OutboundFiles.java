@@ -135,6 +135,8 @@ public final class OutboundFiles {
         Walk walk = new Walk(source, target, rules, exclude);
         try {
             Files.createDirectories(walk.into);
+            // A target inside the source (a run folder under the code folder) is never copied into itself.
+            walk.exclude.add(walk.into.toRealPath());
             walk.folder(walk.root, "", List.of(), new HashSet<>());
         } catch (IOException e) {
             throw MagicException.failed("Copying " + source + " into " + target + " failed: " + e.getMessage());
