@@ -79,7 +79,8 @@ final class RemoteJobs {
         record.put("submittedAt", Instant.now().toString());
         job.studioUrl().ifPresent(url -> record.put("studioUrl", url));
         try {
-            write(folder.root().resolve(FILE), JSON.writeValueAsString(record));
+            // A record Drydock writes is masked like its output.
+            write(folder.root().resolve(FILE), session.masker().mask(JSON.writeValueAsString(record)));
         } catch (IOException e) {
             throw MagicException.failed("Cannot write " + folder.root().resolve(FILE) + ": " + e.getMessage());
         }

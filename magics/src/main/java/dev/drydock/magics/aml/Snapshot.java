@@ -25,6 +25,10 @@ public final class Snapshot {
     /**
      * Copies {@code source} into {@code target} (created), leaving out what the policy leaves out.
      *
+     * <p>Links may point anywhere in the git repository around the code folder; outside a repository, anywhere in
+     * the folder that holds the runs folder (the notebook's), so a shared {@code ../common} linked into the code
+     * folder arrives as its content.
+     *
      * @param exclude a folder never to copy (the runs folder), or null
      */
     public static Copied copy(Path source, Path target, Path exclude) throws MagicException {
@@ -32,7 +36,8 @@ public final class Snapshot {
         if (exclude != null) {
             excluded.add(exclude);
         }
-        OutboundFiles.Copied copied = OutboundFiles.copy(source, target, OutboundFiles.Rules.AML, excluded);
+        Path project = exclude == null ? null : exclude.toAbsolutePath().normalize().getParent();
+        OutboundFiles.Copied copied = OutboundFiles.copy(source, target, OutboundFiles.Rules.AML, excluded, project);
         return new Copied(copied.files(), copied.bytes(), copied.ignoreFile(), copied.secretFiles());
     }
 }

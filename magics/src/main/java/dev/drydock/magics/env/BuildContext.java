@@ -164,8 +164,9 @@ public final class BuildContext implements AutoCloseable {
             if (!Files.isDirectory(source)) {
                 throw MagicException.failed(requirements + " points pip at " + link + " (--find-links), which is not a folder.");
             }
-            // The wheels' folder enters the image under the outbound policy: no secret files, no .git.
-            OutboundFiles.copy(source, pip.resolve(relative.toString()), OutboundFiles.Rules.NONE, List.of());
+            // The wheels' folder enters the image under the outbound policy: no secret files, no .git, nothing its
+            // .dockerignore excludes.
+            OutboundFiles.copy(source, pip.resolve(relative.toString()), OutboundFiles.Rules.DOCKER, List.of());
         }
     }
 

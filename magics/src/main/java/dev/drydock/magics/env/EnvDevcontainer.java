@@ -90,7 +90,9 @@ public final class EnvDevcontainer extends EnvMagic.EnvCommand {
                 config == null ? "" : config.getUser(), config == null ? "" : config.getWorkingDir(), ports, folder,
                 file, command);
         try {
-            AtomicFiles.write(file, devcontainer.text().getBytes(StandardCharsets.UTF_8), false, null);
+            // A file Drydock generates is masked like its output (a secret could reach it through ${NAME}).
+            AtomicFiles.write(file, session.masker().mask(devcontainer.text()).getBytes(StandardCharsets.UTF_8), false,
+                    null);
         } catch (IOException e) {
             throw MagicException.failed("Cannot write " + file + ": " + e.getMessage());
         }

@@ -25,7 +25,7 @@ import org.eclipse.jgit.ignore.IgnoreNode;
  * hand-written matcher's.
  *
  * <p>Symbolic links are followed when they resolve inside the project (the git repository around the folder,
- * else the folder): a shared {@code common/} linked into a job folder arrives as its content. A link that
+ * else the folder the caller names, such as the notebook's, else the folder itself): a shared {@code common/} linked into a job folder arrives as its content. A link that
  * points outside, is broken or loops is refused with its path; nothing is dropped silently.
  */
 public final class OutboundFiles {
@@ -129,12 +129,23 @@ public final class OutboundFiles {
      * @param exclude folders never to copy (the runs folder), may be empty
      */
     public static Copied copy(Path source, Path target, Rules rules, List<Path> exclude) throws MagicException {
+        return copy(source, target, rules, exclude, null);
+    }
+
+    /**
+     * The same, where links may point anywhere inside {@code project} when {@code source} is not in a git
+     * repository (the notebook's folder, say); null means the source folder itself.
+     */
+    public static Copied copy(Path source, Path target, Rules rules, List<Path> exclude, Path project)
+            throws MagicException {
         if (!Files.isDirectory(source)) {
             throw MagicException.failed("The folder " + source + " does not exist or is not a folder.");
         }
-        Walk walk = new Walk(source, target, rules, exclude);
+        Walk walk = new Walk(source, target, rules, exclude, project);
         try {
             Files.createDirectories(walk.into);
+            // A target inside the source (a run folder under the code folder) is never copied into itself.
+            walk.exclude.add(walk.into.toRealPath());
             walk.folder(walk.root, "", List.of(), new HashSet<>());
         } catch (IOException e) {
             throw MagicException.failed("Copying " + source + " into " + target + " failed: " + e.getMessage());
@@ -277,13 +288,15 @@ public final class OutboundFiles {
         int files;
         long bytes;
 
-        Walk(Path source, Path target, Rules rules, List<Path> excluded) throws MagicException {
+        Walk(Path source, Path target, Rules rules, List<Path> excluded, Path fallbackProject) throws MagicException {
             this.rules = rules;
             this.into = target.toAbsolutePath().normalize();
             try {
                 this.root = source.toRealPath();
                 Path repository = repositoryRoot(root);
-                this.project = repository == null ? root : repository.toRealPath();
+                Path fallback = fallbackProject == null || !Files.isDirectory(fallbackProject) ? root
+                        : fallbackProject.toRealPath();
+                this.project = repository != null ? repository.toRealPath() : root.startsWith(fallback) ? fallback : root;
                 for (Path path : excluded) {
                     if (path != null) {
                         exclude.add(Files.exists(path) ? path.toRealPath() : path.toAbsolutePath().normalize());

@@ -241,6 +241,26 @@ class AmlLocalIT {
     }
 
     @Test
+    @Order(2)
+    void aSharedFolderLinkedIntoTheCodeFolderIsInTheSnapshotAndImports() throws Exception {
+        write("common/helpers.py", "GREETING = 'hello from common'\n");
+        write("experiments/one/src/main.py", "from common.helpers import GREETING\nprint(GREETING)\n");
+        Files.createSymbolicLink(folder.resolve("experiments/one/src/common"), Path.of("../../../common"));
+        RecordingNotebook notebook = aml("submit job.yaml --name linked_1 --stream --set code=./experiments/one/src"
+                + " --set \"command=python3 main.py\"");
+        assertTrue(notebook.out().contains("hello from common"), notebook.out());
+        RunFolder run = RunFolder.of(session, "linked_1");
+        assertTrue(Files.isRegularFile(run.code().resolve("common/helpers.py")));
+        assertFalse(Files.isSymbolicLink(run.code().resolve("common")));
+
+        Files.createSymbolicLink(folder.resolve("experiments/one/src/outside"), Path.of("/etc"));
+        MagicException refused = assertThrows(MagicException.class, () -> aml("submit job.yaml --name linked_2"
+                + " --set code=./experiments/one/src --set \"command=python3 main.py\""));
+        assertTrue(refused.getMessage().contains("the link outside points to /etc, outside the project"),
+                refused.getMessage());
+    }
+
+    @Test
     @Order(3)
     void aScriptThatExitsOneFailsTheJob() throws Exception {
         MagicException e = assertThrows(MagicException.class, () -> aml("submit job.yaml --name fails_1 --stream"

@@ -170,6 +170,20 @@ class WriteFileMagicTest {
     }
 
     @Test
+    void noFalseAlarmWhenTheRepositoryRootIgnoresIt() throws Exception {
+        Files.createDirectories(dir.resolve(".git"));
+        Files.writeString(dir.resolve(".gitignore"), "**/.env\n");
+        Files.createDirectories(dir.resolve("notebooks/01-eo"));
+        Files.writeString(dir.resolve("notebooks/01-eo/.dockerignore"), ".env\n");
+        writefile("notebooks/01-eo/.env", "A=1");
+        assertEquals("", notebook.err(), "git check-ignore says the root's .gitignore ignores it");
+
+        Files.writeString(dir.resolve("notebooks/.gitignore"), "!.env\n");
+        writefile("notebooks/01-eo/.env", "A=1");
+        assertTrue(notebook.err().contains("not ignored by .gitignore (any up to the repository root " + dir), notebook.err());
+    }
+
+    @Test
     void warningNamesOnlyTheFileThatDoesNotIgnoreIt() throws Exception {
         Files.writeString(dir.resolve(".gitignore"), ".env*\n");
         writefile(".env", "A=1");

@@ -430,6 +430,28 @@ class EnvBuildIT {
     }
 
     @Test
+    @Order(11)
+    void aFindLinksFolderEntersTheImageWithoutSecretFilesOrGitData() throws Exception {
+        Path wheels = Files.createDirectories(dir.resolve("planted-wheels"));
+        writeWheel(wheels, "1.0");
+        dev.drydock.magics.files.Planted.plant(wheels, ".dockerignore");
+        Files.writeString(dir.resolve("planted.txt"), "--find-links planted-wheels\ndrydock-dummy==1.0\n");
+        RecordingNotebook build = run("build itplanted --base " + PYTHON + " --pip planted.txt");
+        assertTrue(build.out().contains("Built drydock/itplanted:"), build.out());
+        String tag = new Environments(session, docker.engine(), builder, credentials).latestOrFail("itplanted").tag();
+        byte[] saved;
+        try (InputStream in = client.saveImageCmd(tag).exec()) {
+            saved = in.readAllBytes();
+        }
+        String image = new String(saved, StandardCharsets.ISO_8859_1);
+        assertTrue(image.contains("drydock_dummy-1.0-py3-none-any.whl"), "the wheels are in the image");
+        assertFalse(image.contains(dev.drydock.magics.files.Planted.SECRET), "a planted secret file is in the image");
+        assertFalse(image.contains("planted-wheels/.git") || image.contains("pip/planted-wheels/prod.env")
+                || image.contains("pip/planted-wheels/.env"), "a planted file name is in the image");
+        assertFalse(image.contains("pip/planted-wheels/weights.bin"), ".dockerignore'd file in the image");
+    }
+
+    @Test
     @Order(50)
     void anotherKernelVerifiesTheSameEnvironmentFromItsOwnFolderAfterTheFirstIsGone() throws Exception {
         // Two kernels in two folders define the same environment; the first folder is then deleted.
