@@ -161,6 +161,32 @@ class MavenMagicTest {
     }
 
     @Test
+    void theRepositoriesOfActiveSettingsProfilesAreSearched() throws IOException, MagicException {
+        Path empty = Files.createDirectories(temp.resolve("empty"));
+        Path settings = Files.writeString(temp.resolve("profiles.xml"), "<settings>\n"
+                + "  <mirrors><mirror><id>nothing</id><mirrorOf>central</mirrorOf><url>" + empty.toUri() + "</url></mirror></mirrors>\n"
+                + "  <profiles>\n"
+                + "    <profile><id>team</id><repositories><repository><id>team-repo</id><url>${env.TEAM_REPO}</url>"
+                + "</repository></repositories></profile>\n"
+                + "    <profile><id>unused</id><repositories><repository><id>unused-repo</id><url>file:///nowhere</url>"
+                + "</repository></repositories></profile>\n"
+                + "  </profiles>\n"
+                + "  <activeProfiles><activeProfile>team</activeProfile></activeProfiles>\n"
+                + "</settings>\n");
+        session = new Session(temp, Map.of(MavenSettings.REPO_LOCAL, local.toString(), MavenSettings.SETTINGS, settings.toString(),
+                "TEAM_REPO", repository.url()));
+        session.bindClassPath(classPath::addAll);
+        magics = magics(LoadedJars.class.getClassLoader());
+
+        run("maven", "com.example:greeter:1.0");
+
+        assertEquals(2, classPath.size());
+        MagicException e = assertThrows(MagicException.class, () -> run("maven", "com.example:absent:1"));
+        assertTrue(e.getMessage().contains("Repositories tried: nothing (" + empty.toUri() + ", mirror of central), team-repo ("
+                + repository.url() + ");"), e.getMessage());
+    }
+
+    @Test
     void aLibraryTheKernelBundlesIsTheKernelsAndAnotherVersionOfItIsAConflict() throws Exception {
         Path bundle = Files.createDirectories(temp.resolve("kernel/META-INF/maven/com.example/words"));
         Files.writeString(bundle.resolve("pom.properties"), "groupId=com.example\nartifactId=words\nversion=0.9\n");
