@@ -91,7 +91,7 @@ public final class EnvDevcontainer extends EnvMagic.EnvCommand {
                 file, command);
         try {
             // A file Drydock generates is masked like its output (a secret could reach it through ${NAME}).
-            AtomicFiles.write(file, session.masker().mask(devcontainer.text()).getBytes(StandardCharsets.UTF_8), false,
+            AtomicFiles.write(file, session().masker().mask(devcontainer.text()).getBytes(StandardCharsets.UTF_8), false,
                     null);
         } catch (IOException e) {
             throw MagicException.failed("Cannot write " + file + ": " + e.getMessage());
