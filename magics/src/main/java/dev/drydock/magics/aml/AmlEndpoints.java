@@ -18,7 +18,6 @@ import static dev.drydock.magics.aml.AmlHttp.JSON;
 import static dev.drydock.magics.aml.AmlHttp.segment;
 import static dev.drydock.magics.aml.AmlHttp.firstLine;
 import static dev.drydock.magics.aml.AmlHttp.rootCause;
-import static dev.drydock.magics.aml.AmlHttp.sleep;
 
 /** Online endpoints and deployments: create or update, follow their provisioning, score. */
 final class AmlEndpoints {

@@ -144,7 +144,7 @@ public final class AmlMagic extends MagicCommand {
         "With compute: local, or when no workspace is connected, the job runs in the local Docker engine:",
         "code read-only at /drydock/code (the working folder), uri_file/uri_folder inputs read-only under",
         "/drydock/inputs/NAME, outputs in runs/NAME/outputs/OUTPUT (/drydock/outputs/OUTPUT inside),",
-        "${{inputs.x}} and ${{outputs.y}} replaced by those paths (literal inputs by their values), the",
+        "$${{inputs.x}} and $${{outputs.y}} replaced by those paths (literal inputs by their values), the",
         "command run by /bin/sh -c as your user, its log in runs/NAME/logs/std_log.txt, its state in",
         "runs/NAME/job.json (NotStarted, Running, Completed, Failed, Canceled).",
         "",
@@ -152,6 +152,9 @@ public final class AmlMagic extends MagicCommand {
         "environment's name (a bare name; built content-addressed, so an unchanged one is not rebuilt),",
         "{image: IMAGE, conda_file: FILE}, {build: {path: DIR, dockerfile_path: FILE}}, or",
         "azureml:NAME:VERSION / azureml:NAME@latest (a workspace's; not for local runs).",
+        "",
+        "Local files (code, inputs) go to the workspace's default datastore under LocalUpload/HASH/, once",
+        "per content, as az ml puts them; large files in 8 MiB blocks.",
         "",
         "Without --stream the cell returns once the job runs, as az ml job create does."
     })
@@ -310,12 +313,21 @@ public final class AmlMagic extends MagicCommand {
         @Option(names = "--check", description = "Read the workspace from Azure.")
         boolean check;
 
+        @Option(names = "--cloud", paramLabel = "CLOUD", description = "The Azure cloud: AzureCloud (the default),"
+                + " AzureUSGovernment or AzureChinaCloud, as az cloud set names them. Another cloud's Resource Manager"
+                + " comes from AZURE_RESOURCE_MANAGER_ENDPOINT; the token's scope follows either.")
+        String cloud;
+
         @Override
         void execute() throws MagicException {
             int given = (subscription == null ? 0 : 1) + (resourceGroup == null ? 0 : 1) + (name == null ? 0 : 1);
             if (given > 0 && given < 3) {
                 throw MagicException.usage("Give all three of --subscription, --resource-group and --name to set the"
                         + " workspace, or none to show it.");
+            }
+            if (cloud != null) {
+                remote.cloud(cloud);
+                notebook.out("Azure Resource Manager for this session: " + remote.resourceManager() + ".\n");
             }
             if (given == 3) {
                 Workspace workspace = remote.use(subscription.strip(), resourceGroup.strip(), name.strip());

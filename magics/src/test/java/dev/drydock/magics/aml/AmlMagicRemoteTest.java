@@ -543,9 +543,25 @@ class AmlMagicRemoteTest {
         String blob = server.blobPath(uri);
         assertEquals(java.util.HexFormat.of().formatHex(sha.digest()), server.blobSha256(blob), "the blob is the file");
         long blocks = server.blobRequests().stream().filter(r -> r.equals("PUT " + blob + " comp=block")).count();
-        assertEquals(size / AmlUploads.BLOCK_SIZE, blocks, server.blobRequests()::toString);
+        assertEquals((size + AmlUploads.BLOCK_SIZE - 1) / AmlUploads.BLOCK_SIZE, blocks, server.blobRequests()::toString);
         assertTrue(server.blobRequests().contains("PUT " + blob + " comp=blocklist"));
         // No request carried more than one block: the client never held the file whole.
         assertTrue(server.largestBlobRequest() <= AmlUploads.BLOCK_SIZE, "largest " + server.largestBlobRequest());
+    }
+
+    @Test
+    void submitHelpShowsThePlaceholdersLiterally() throws Exception {
+        String help = aml("submit --help").out();
+        assertTrue(help.contains("${{inputs.x}} and ${{outputs.y}}"), help);
+        assertFalse(help.contains("null and null"), help);
+    }
+
+    @Test
+    void aRemoteJobTakesAnEnvironmentAtLatest() throws Exception {
+        connect();
+        aml("submit job.yaml --name env_first");
+        String anonymous = server.job("env_first").at("/properties/environmentId").asText();
+        aml("submit job.yaml --name env_latest --set environment=azureml:CliV2AnonymousEnvironment@latest");
+        assertEquals(anonymous, server.job("env_latest").at("/properties/environmentId").asText());
     }
 }

@@ -71,6 +71,7 @@ final class AmlRestTestServer implements AutoCloseable {
     private static final Pattern PENDING = Pattern.compile(WS + "/codes/([^/]+)/versions/([^/]+)/startPendingUpload");
     private static final Pattern JOBS = Pattern.compile(WS + "/jobs");
     private static final Pattern DATASTORES = Pattern.compile(WS + "/datastores");
+    private static final Pattern ENVIRONMENT_VERSIONS = Pattern.compile(WS + "/environments/([^/]+)/versions");
     private static final Pattern SECRETS = Pattern.compile(WS + "/datastores/([^/]+)/listSecrets");
     private static final Pattern JOB = Pattern.compile(WS + "/jobs/([^/]+)");
     private static final Pattern CANCEL = Pattern.compile(WS + "/jobs/([^/]+)/cancel");
@@ -83,6 +84,7 @@ final class AmlRestTestServer implements AutoCloseable {
 
     private final HttpsServer server;
     private final SSLContext ssl;
+    private final Path store;
     private final AmlRestSpec spec = AmlRestSpec.get();
     private final List<String> violations = new CopyOnWriteArrayList<>();
     private final List<String> requests = new CopyOnWriteArrayList<>();
@@ -144,6 +146,7 @@ final class AmlRestTestServer implements AutoCloseable {
     }
 
     AmlRestTestServer(Path scratch) throws Exception {
+        store = scratch.resolve("test-server.p12");
         ssl = selfSigned(scratch);
         server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.setHttpsConfigurator(new HttpsConfigurator(ssl));
@@ -198,6 +201,16 @@ final class AmlRestTestServer implements AutoCloseable {
             return "/blob" + URLDecoder.decode(uri.substring(storage.length()), StandardCharsets.UTF_8);
         }
         return uri.startsWith(endpoint()) ? uri.substring(endpoint().length()) : "";
+    }
+
+    /** This server's certificate as PEM, what a REQUESTS_CA_BUNDLE file holds. */
+    String certificatePem() throws Exception {
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(store)) {
+            keys.load(in, "drydock-test".toCharArray());
+        }
+        return "-----BEGIN CERTIFICATE-----\n" + java.util.Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(keys.getCertificate("server").getEncoded()) + "\n-----END CERTIFICATE-----\n";
     }
 
     /** The largest body of any one request to blob storage, in bytes. */
@@ -501,12 +514,26 @@ final class AmlRestTestServer implements AutoCloseable {
             return new Answer(202, Map.of("Location", endpoint() + "/operations/cancel/" + m.group(4),
                     "Retry-After", "0"), "");
         }
+        if ((m = ENVIRONMENT_VERSIONS.matcher(path)).matches() && method.equals("GET")) {
+            // Newest first, as $orderBy=createdtime desc asks; $top is the client's to keep.
+            String prefix = m.group(3) + "/environments/" + m.group(4) + "/";
+            ObjectNode list = JSON.createObjectNode();
+            ArrayNode value = list.putArray("value");
+            assets.entrySet().stream().filter(e -> e.getKey().startsWith(prefix))
+                    .map(Map.Entry::getValue)
+                    .sorted(java.util.Comparator.comparing((ObjectNode a) -> a.at("/systemData/createdAt").asText())
+                            .reversed())
+                    .forEach(value::add);
+            return Answer.json(200, list);
+        }
         if ((m = DATASTORES.matcher(path)).matches() && method.equals("GET")) {
             ObjectNode list = JSON.createObjectNode();
             ObjectNode properties = JSON.createObjectNode();
             properties.put("datastoreType", "AzureBlob").put("accountName", ACCOUNT).put("containerName", CONTAINER)
                     .put("endpoint", "core.windows.net").put("protocol", "https").put("isDefault", true)
-                    .putObject("credentials").put("credentialsType", "AccountKey");
+                    .putObject("credentials").put("credentialsType", "AccountKey")
+                    // The service lists the credential's kind, never the key (that is listSecrets').
+                    .putObject("secrets").put("secretsType", "AccountKey");
             list.putArray("value").add(resource(path + "/" + DATASTORE, DATASTORE,
                     "Microsoft.MachineLearningServices/workspaces/datastores", properties));
             return Answer.json(200, list);
