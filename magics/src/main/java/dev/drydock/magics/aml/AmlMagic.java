@@ -444,7 +444,9 @@ public final class AmlMagic extends MagicCommand {
                 deployment.scoringScript(), RemoteJobs.environment(environment,
                         environment instanceof JobSpec.Inline inline ? inline.buildPath() : null),
                 Optional.ofNullable(deployment.instanceType()),
-                Optional.ofNullable(deployment.instanceCount()), deployment.environmentVariables());
+                Optional.ofNullable(deployment.instanceCount()), deployment.environmentVariables(),
+                OnlineRest.endpoint(endpoint.tree()), OnlineRest.deployment(deployment.tree()),
+                OnlineRest.traffic(endpoint.tree()));
     }
 
     @Command(name = "invoke", description = "Send a scoring request (a JSON file) to an endpoint and show the answer: a"
