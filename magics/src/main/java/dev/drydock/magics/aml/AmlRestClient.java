@@ -16,8 +16,10 @@ import java.util.function.Supplier;
 /**
  * {@link AmlRemote} over the Microsoft.MachineLearningServices REST API, api-version {@value AmlHttp#API_VERSION}:
  * the workspace this session uses, and one class per concern behind it — {@link AmlHttp} (the azure-core
- * pipeline, errors), {@link AmlUploads} (files to the workspace's storage), {@link AmlAssets} (environments
- * and models), {@link AmlJobs}, {@link AmlRunHistory} (logs and metrics) and {@link AmlEndpoints}.
+ * pipeline, errors; {@link AmlCloud} says which cloud and whom to trust), {@link AmlOperations} (long-running
+ * operations), {@link AmlUploads} (files to the default datastore, code assets), {@link AmlAssets}
+ * (environments and models), {@link AmlJobs}, {@link AmlRunHistory} (logs and metrics) and
+ * {@link AmlEndpoints} (with {@link OnlineRest} for the YAML's other keys).
  */
 public final class AmlRestClient implements AmlRemote {
 

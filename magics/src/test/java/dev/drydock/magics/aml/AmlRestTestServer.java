@@ -42,8 +42,10 @@ import reactor.core.publisher.Mono;
  * <p>Every Azure Resource Manager and run history request is checked against the official spec by
  * {@link AmlRestSpec} before anything else; one that fails is answered 400 with the messages and recorded
  * in {@link #violations()}, which the tests assert empty. Every answer is checked too. Blob uploads, the
- * discovery document and the cancel operation's polling URL are outside the spec: for those the server
- * checks what the Blob REST API requires (a SAS, {@code x-ms-blob-type}) and nothing more.
+ * discovery document and the operations' status URLs are outside the spec: uploads to the default datastore
+ * (its storage account's host routed here by {@link #httpClient()}) are checked by the Blob REST rules (see
+ * {@code datastoreBlob}); endpoint and deployment PUTs and DELETEs answer with an {@code Azure-AsyncOperation}
+ * status resource the client must read to its end (polling the {@code Location} beside it is a violation).
  *
  * <p>Jobs walk NotStarted → Queued → Running → Completed, one step per read; a job tagged
  * {@code drydock-test-outcome: fail} ends Failed with an error in its run details, and a cancelled one
