@@ -28,7 +28,6 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -297,14 +296,6 @@ final class AmlHttp {
         return plain;
     }
 
-    static Optional<Duration> retryAfter(Reply reply) {
-        try {
-            return Optional.ofNullable(reply.headers().get("retry-after")).map(s -> Duration.ofSeconds(Long.parseLong(s.trim())));
-        } catch (NumberFormatException e) {
-            return Optional.empty();
-        }
-    }
-
     static void sleep(Duration duration) throws MagicException {
         try {
             Thread.sleep(Math.min(duration.toMillis(), 30_000));
@@ -329,11 +320,6 @@ final class AmlHttp {
 
     static String trimSlash(String url) {
         return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
-    }
-
-    static String folderName(Path folder) {
-        Path name = folder.toAbsolutePath().normalize().getFileName();
-        return name == null ? "root" : name.toString();
     }
 
     static String segment(String value) {
