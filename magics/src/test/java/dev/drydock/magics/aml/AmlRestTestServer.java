@@ -110,6 +110,12 @@ final class AmlRestTestServer implements AutoCloseable {
             java.util.concurrent.atomic.AtomicBoolean done) {}
 
     private final Map<String, Operation> operations = new ConcurrentHashMap<>();
+    private volatile boolean stateless;
+
+    /** From now on, endpoint PUTs answer 201 with no operation header and no provisioningState. */
+    void stateless(boolean on) {
+        stateless = on;
+    }
 
     /** Starts an operation on a resource; its status URL, which ends it (running {@code onDone}) when read twice. */
     private String operation(String resource, Runnable onDone) {
@@ -461,6 +467,11 @@ final class AmlRestTestServer implements AutoCloseable {
                         + (deployment ? "/deployments" : ""));
                 resource.putObject("systemData").put("createdAt", OffsetDateTime.now().toString()).put("createdBy", "test");
                 endpoints.put(path, resource);
+                if (stateless) {
+                    // A resource that reports no state and no operation: the client may not take it as done.
+                    ((ObjectNode) resource.get("properties")).remove("provisioningState");
+                    return new Answer(201, Map.of(), resource.toString());
+                }
                 // As the service does: the operation's status resource in Azure-AsyncOperation; the resource stays
                 // Creating/Updating until that operation has been read to its end.
                 String operation = operation(path, () -> ((ObjectNode) resource.get("properties"))
