@@ -2,13 +2,12 @@ package dev.drydock.magics.aml;
 
 import dev.drydock.magics.render.Progress;
 import com.azure.core.http.HttpMethod;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.drydock.magics.MagicException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import static dev.drydock.magics.aml.AmlHttp.JSON;
@@ -34,6 +33,17 @@ final class AmlAssets {
             throws MagicException {
         ObjectNode properties = JSON.createObjectNode();
         String content;
+        if (environment instanceof AmlRemoteRequest.Environment.Latest latest) {
+            // az ml resolves @latest to the newest version by creation time.
+            JsonNode versions = http.call(HttpMethod.GET, http.armUrl(workspace.armId() + "/environments/"
+                    + segment(latest.name()) + "/versions", Map.of("$orderBy", "createdtime desc", "$top", "1")),
+                    null).body().path("value");
+            if (versions.isEmpty()) {
+                throw MagicException.failed("Environment " + latest.name() + " has no versions in " + workspace.name()
+                        + ", so azureml:" + latest.name() + "@latest names nothing.");
+            }
+            return versions.get(0).path("id").asText();
+        }
         if (environment instanceof AmlRemoteRequest.Environment.Registered registered) {
             return workspace.armId() + "/environments/" + segment(registered.name()) + "/versions/"
                     + segment(registered.version());

@@ -2,6 +2,7 @@ package dev.drydock.magics.aml;
 
 import com.azure.core.credential.TokenCredential;
 import com.azure.core.exception.ClientAuthenticationException;
+import com.azure.core.http.HttpClient;
 import com.azure.core.util.Configuration;
 import com.azure.core.util.ConfigurationBuilder;
 import com.azure.core.util.ConfigurationSource;
@@ -20,17 +21,30 @@ import java.util.Optional;
  */
 final class AmlCredentials {
 
-    /** Azure Resource Manager's token audience; Azure ML's REST API and its run history take it. */
+    /** The public cloud's Azure Resource Manager audience; the REST client derives its scope from its endpoint. */
     static final String ARM_SCOPE = "https://management.azure.com/.default";
 
     private AmlCredentials() {}
 
     static TokenCredential forSession(Session session) {
+        return forSession(session, Optional.empty(), null);
+    }
+
+    /**
+     * @param authority the cloud's sign-in authority; empty for AZURE_AUTHORITY_HOST or the public cloud's
+     * @param transport the session's HTTP client (its CA bundle), null for azure-identity's own
+     */
+    static TokenCredential forSession(Session session, Optional<String> authority, HttpClient transport) {
         Map<String, String> variables = session.subprocessEnvironment();
         ConfigurationSource none = source -> Map.of();
         ConfigurationSource environment = source -> variables;
         Configuration configuration = new ConfigurationBuilder(none, none, environment).build();
-        return new DefaultAzureCredentialBuilder().configuration(configuration).build();
+        DefaultAzureCredentialBuilder builder = new DefaultAzureCredentialBuilder().configuration(configuration);
+        authority.ifPresent(builder::authorityHost);
+        if (transport != null) {
+            builder.httpClient(transport);
+        }
+        return builder.build();
     }
 
     /**
@@ -47,9 +61,15 @@ final class AmlCredentials {
     }
 
     static String message(Throwable cause) {
+        // Every credential of the chain unavailable means none is set up: naming the last one tried (managed
+        // identity) would send the person looking for one.
+        boolean none = cause instanceof CredentialUnavailableException;
         String detail = cause.getMessage() == null ? cause.getClass().getSimpleName() : firstLine(cause.getMessage());
-        return "No Azure credential could give a token for Azure Resource Manager (" + detail + "). Sign in"
-                + " with `az login` (the Azure CLI's login is used; run it again if it has expired), or set a"
+        String opening = none ? "No Azure credential is set up here: no Azure CLI login, no service principal in the"
+                + " variables, no managed identity. Sign in"
+                : "The Azure credential could not give a token for Azure Resource Manager ("
+                        + detail.replaceAll("[.\\s]+$", "") + "). Sign in";
+        return opening + " with `az login` (the Azure CLI's login is used; run it again if it has expired), or set a"
                 + " service principal in the variables AZURE_CLIENT_ID, AZURE_TENANT_ID and AZURE_CLIENT_SECRET"
                 + " (for example in a .env loaded with %dotenv), or run on Azure compute with a managed identity."
                 + " The identity needs access to the workspace (for example the AzureML Data Scientist role).";

@@ -20,7 +20,6 @@ import static dev.drydock.magics.aml.AmlHttp.JSON;
 import static dev.drydock.magics.aml.AmlHttp.segment;
 import static dev.drydock.magics.aml.AmlHttp.firstLine;
 import static dev.drydock.magics.aml.AmlHttp.rootCause;
-import static dev.drydock.magics.aml.AmlHttp.sleep;
 
 /** Online endpoints and deployments: create or update, follow their provisioning, score. */
 final class AmlEndpoints {
@@ -48,9 +47,9 @@ final class AmlEndpoints {
         String location = http.call(HttpMethod.GET, http.armUrl(workspace.armId(), Map.of()), null).body().path("location")
                 .asText("");
         String endpointPath = workspace.armId() + "/onlineEndpoints/" + segment(request.endpoint());
-        ObjectNode endpoint = JSON.createObjectNode();
+        ObjectNode endpoint = request.endpointMore().deepCopy();
         endpoint.put("location", location);
-        ObjectNode endpointProperties = endpoint.putObject("properties");
+        ObjectNode endpointProperties = (ObjectNode) endpoint.get("properties");
         endpointProperties.put("authMode", switch (request.authMode()) {
             case "aml_token" -> "AMLToken";
             case "aad_token" -> "AADToken";
@@ -63,6 +62,11 @@ final class AmlEndpoints {
             JsonNode traffic = existing.get().body().path("properties").path("traffic");
             if (traffic.isObject()) {
                 endpointProperties.set("traffic", traffic);
+            }
+            // The kind an endpoint was made with stays: ARM refuses to change it, and a PUT without it would try.
+            JsonNode kind = existing.get().body().get("kind");
+            if (kind != null && !endpoint.has("kind")) {
+                endpoint.set("kind", kind);
             }
         }
         progress.show("Creating or updating endpoint " + request.endpoint() + "…");
@@ -78,9 +82,9 @@ final class AmlEndpoints {
         }
         notebook.cancellation().throwIfCancelled();
 
-        ObjectNode deployment = JSON.createObjectNode();
+        ObjectNode deployment = request.deploymentMore().deepCopy();
         deployment.put("location", location);
-        ObjectNode properties = deployment.putObject("properties");
+        ObjectNode properties = (ObjectNode) deployment.get("properties");
         properties.put("endpointComputeType", request.kubernetes() ? "Kubernetes" : "Managed");
         if (modelId != null) {
             properties.put("model", modelId);
@@ -99,17 +103,20 @@ final class AmlEndpoints {
 
         JsonNode current = http.call(HttpMethod.GET, http.armUrl(endpointPath, Map.of()), null).body();
         JsonNode traffic = current.path("properties").path("traffic");
-        if (!traffic.isObject() || traffic.size() == 0) {
+        boolean asked = !request.traffic().isEmpty() && !JSON.valueToTree(request.traffic()).equals(traffic);
+        if (asked || !traffic.isObject() || traffic.size() == 0) {
             ObjectNode update = current.deepCopy();
             ObjectNode updateProperties = (ObjectNode) update.get("properties");
-            updateProperties.putObject("traffic").put(request.deployment(), 100);
+            // The YAML's traffic once its deployment exists; without one, all of it to a first deployment.
+            updateProperties.set("traffic", asked ? JSON.valueToTree(request.traffic())
+                    : JSON.createObjectNode().put(request.deployment(), 100));
             for (String readOnly : List.of("provisioningState", "scoringUri", "swaggerUri")) {
                 updateProperties.remove(readOnly);
             }
             for (String readOnly : List.of("id", "name", "type", "systemData")) {
                 update.remove(readOnly);
             }
-            progress.show("Sending all traffic of " + request.endpoint() + " to " + request.deployment() + "…");
+            progress.show("Setting the traffic of " + request.endpoint() + "…");
             provision(endpointPath, update, "endpoint " + request.endpoint(), progress, notebook, ".");
             current = http.call(HttpMethod.GET, http.armUrl(endpointPath, Map.of()), null).body();
         }

@@ -28,7 +28,6 @@ import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -60,6 +59,7 @@ final class AmlHttp {
     private final Supplier<HttpClient> transport;
     private final Duration pollInterval;
     private HttpPipeline arm;
+    private volatile AmlCloud cloud;
     private HttpClient client;
     private HttpPipeline plain;
     private HttpPipeline scoring;
@@ -110,14 +110,32 @@ final class AmlHttp {
         }
     }
 
+    /**
+     * Azure Resource Manager's base URL: the one given (tests), else the cloud {@code %aml workspace --cloud}
+     * chose, else {@value #ENDPOINT_VARIABLE}, else the public cloud's.
+     */
     String baseUrl() {
-        return trimSlash(endpoint.or(() -> session.variable(ENDPOINT_VARIABLE).filter(v -> !v.isBlank()))
+        AmlCloud chosen = cloud;
+        return trimSlash(endpoint.or(() -> Optional.ofNullable(chosen).map(c -> c.resourceManager))
+                .or(() -> session.variable(ENDPOINT_VARIABLE).filter(v -> !v.isBlank()))
                 .orElse(PUBLIC_ENDPOINT));
+    }
+
+    /** Talks to {@code cloud} from now on: a new token, for that cloud's Resource Manager. */
+    synchronized void use(AmlCloud chosen) {
+        cloud = chosen;
+        arm = null;
+    }
+
+    /** The sign-in authority of the cloud in use; empty where the endpoint is not a known cloud's. */
+    Optional<String> authority() {
+        return AmlCloud.at(baseUrl()).map(c -> c.authority);
     }
 
     String armUrl(String path, Map<String, String> query) {
         StringBuilder url = new StringBuilder(baseUrl()).append(path).append("?api-version=").append(API_VERSION);
-        query.forEach((k, v) -> url.append('&').append(k).append('=').append(URLEncoder.encode(v, StandardCharsets.UTF_8)));
+        query.forEach((k, v) -> url.append('&').append(k).append('=')
+                .append(URLEncoder.encode(v, StandardCharsets.UTF_8).replace("+", "%20")));
         return url.toString();
     }
 
@@ -208,14 +226,31 @@ final class AmlHttp {
     }
 
     MagicException unreachable(String url, RuntimeException e) {
+        String host = URI.create(url).getHost();
+        // Before the credential: a token request that fails TLS is a trust problem, not a sign-in one.
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLHandshakeException || t instanceof java.security.cert.CertPathValidatorException
+                    || t instanceof java.security.cert.CertificateException
+                    || String.valueOf(t.getMessage()).contains("PKIX path")) {
+                return new MagicException(MagicException.Kind.MagicError, "The TLS certificate of " + host
+                        + " is not trusted here (" + sentence(firstLine(String.valueOf(rootCause(e).getMessage())))
+                        + ") A proxy that inspects TLS needs its CA trusted: set " + AmlCloud.CA_BUNDLE + " to a PEM"
+                        + " bundle with it, as for az.", e);
+            }
+        }
         Optional<MagicException> credential = AmlCredentials.explain(e);
         if (credential.isPresent()) {
             return credential.get();
         }
-        String host = URI.create(url).getHost();
         return new MagicException(MagicException.Kind.MagicError, "Could not reach " + host + ": "
-                + firstLine(String.valueOf(rootCause(e).getMessage())) + ". Check the network, or "
-                + ENDPOINT_VARIABLE + " if this is not the public Azure cloud.", e);
+                + sentence(firstLine(String.valueOf(rootCause(e).getMessage()))) + " Check the network, or the cloud"
+                + " (%aml workspace --cloud, or " + ENDPOINT_VARIABLE + ") if this is not the public Azure cloud.", e);
+    }
+
+    /** {@code text} as a sentence: one final period, never two. */
+    static String sentence(String text) {
+        String trimmed = text.strip();
+        return trimmed.isEmpty() || trimmed.matches("(?s).*[.!?…]$") ? trimmed : trimmed + ".";
     }
 
     synchronized HttpPipeline arm() throws MagicException {
@@ -229,7 +264,7 @@ final class AmlHttp {
             }
             arm = new HttpPipelineBuilder().httpClient(transport())
                     .policies(new UserAgentPolicy("drydock-aml"), new RetryPolicy(),
-                            new BearerTokenAuthenticationPolicy(credential, AmlCredentials.ARM_SCOPE),
+                            new BearerTokenAuthenticationPolicy(credential, AmlCloud.scope(baseUrl())),
                             new HttpLoggingPolicy(new HttpLogOptions().setLogLevel(HttpLogDetailLevel.BASIC)))
                     .build();
         }
@@ -261,14 +296,6 @@ final class AmlHttp {
         return plain;
     }
 
-    static Optional<Duration> retryAfter(Reply reply) {
-        try {
-            return Optional.ofNullable(reply.headers().get("retry-after")).map(s -> Duration.ofSeconds(Long.parseLong(s.trim())));
-        } catch (NumberFormatException e) {
-            return Optional.empty();
-        }
-    }
-
     static void sleep(Duration duration) throws MagicException {
         try {
             Thread.sleep(Math.min(duration.toMillis(), 30_000));
@@ -293,11 +320,6 @@ final class AmlHttp {
 
     static String trimSlash(String url) {
         return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
-    }
-
-    static String folderName(Path folder) {
-        Path name = folder.toAbsolutePath().normalize().getFileName();
-        return name == null ? "root" : name.toString();
     }
 
     static String segment(String value) {

@@ -18,8 +18,6 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 import static dev.drydock.magics.aml.AmlHttp.JSON;
 import static dev.drydock.magics.aml.AmlHttp.segment;
-import static dev.drydock.magics.aml.AmlHttp.sleep;
-import static dev.drydock.magics.aml.AmlHttp.retryAfter;
 
 /** Command jobs: the CLI v2 YAML mapped to a CommandJob body as {@code az ml} maps it, and the job's life after. */
 final class AmlJobs {

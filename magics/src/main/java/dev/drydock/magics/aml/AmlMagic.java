@@ -157,6 +157,9 @@ public final class AmlMagic extends MagicCommand {
         "{image: IMAGE, conda_file: FILE}, {build: {path: DIR, dockerfile_path: FILE}}, or",
         "azureml:NAME:VERSION / azureml:NAME@latest (a workspace's; not for local runs).",
         "",
+        "Local files (code, inputs) go to the workspace's default datastore under LocalUpload/HASH/, once",
+        "per content, as az ml puts them; large files in 8 MiB blocks.",
+        "",
         "Without --stream the cell returns once the job runs, as az ml job create does."
     })
     public static final class Submit extends AmlCommand {
@@ -315,12 +318,21 @@ public final class AmlMagic extends MagicCommand {
         @Option(names = "--check", description = "Read the workspace from Azure.")
         boolean check;
 
+        @Option(names = "--cloud", paramLabel = "CLOUD", description = "The Azure cloud: AzureCloud (the default),"
+                + " AzureUSGovernment or AzureChinaCloud, as az cloud set names them. Another cloud's Resource Manager"
+                + " comes from AZURE_RESOURCE_MANAGER_ENDPOINT; the token's scope follows either.")
+        String cloud;
+
         @Override
         void execute() throws MagicException {
             int given = (subscription == null ? 0 : 1) + (resourceGroup == null ? 0 : 1) + (name == null ? 0 : 1);
             if (given > 0 && given < 3) {
                 throw MagicException.usage("Give all three of --subscription, --resource-group and --name to set the"
                         + " workspace, or none to show it.");
+            }
+            if (cloud != null) {
+                remote.cloud(cloud);
+                notebook.out("Azure Resource Manager for this session: " + remote.resourceManager() + ".\n");
             }
             if (given == 3) {
                 Workspace workspace = remote.use(subscription.strip(), resourceGroup.strip(), name.strip());
@@ -427,7 +439,8 @@ public final class AmlMagic extends MagicCommand {
         }
         return new AmlRemoteDeployment(d.endpoint(), d.authMode(), d.endpointCompute(), d.deployment(), d.kubernetes(),
                 model, d.modelName(), d.modelVersion(), staging.copy(d.code(), OutboundFiles.Rules.AML),
-                d.scoringScript(), d.environment(), d.instanceType(), d.instanceCount(), d.environmentVariables());
+                d.scoringScript(), d.environment(), d.instanceType(), d.instanceCount(), d.environmentVariables(),
+                d.endpointMore(), d.deploymentMore(), d.traffic());
     }
 
     /** The YAML as the workspace client takes it; what cannot go to a workspace is said before anything is sent. */
@@ -454,7 +467,9 @@ public final class AmlMagic extends MagicCommand {
                 deployment.scoringScript(), RemoteJobs.environment(environment,
                         environment instanceof JobSpec.Inline inline ? inline.buildPath() : null),
                 Optional.ofNullable(deployment.instanceType()),
-                Optional.ofNullable(deployment.instanceCount()), deployment.environmentVariables());
+                Optional.ofNullable(deployment.instanceCount()), deployment.environmentVariables(),
+                OnlineRest.endpoint(endpoint.tree()), OnlineRest.deployment(deployment.tree()),
+                OnlineRest.traffic(endpoint.tree()));
     }
 
     @Command(name = "invoke", description = "Send a scoring request (a JSON file) to an endpoint and show the answer: a"

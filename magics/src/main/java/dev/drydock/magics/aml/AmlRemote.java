@@ -101,6 +101,9 @@ public interface AmlRemote {
      */
     void delete(String endpoint, Optional<String> deployment, Notebook notebook) throws MagicException;
 
+    /** Talks to the named cloud ({@code AzureCloud}, {@code AzureUSGovernment}, {@code AzureChinaCloud}) from now on. */
+    void cloud(String name) throws MagicException;
+
     /** Azure Resource Manager's base URL this session talks to (the cloud's, or the endpoint variable's). */
     String resourceManager();
 

@@ -1,5 +1,6 @@
 package dev.drydock.magics.aml;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
@@ -24,17 +25,23 @@ import java.util.Optional;
  * @param instanceType the VM size, empty for the service's default
  * @param instanceCount how many instances, empty for one
  * @param environmentVariables the deployment's variables
+ * @param endpointMore the endpoint's other YAML keys in their REST form ({@code tags}, {@code identity}, {@code kind}
+ *     at the top, the rest under {@code properties}), as {@link OnlineRest} maps them
+ * @param deploymentMore the deployment's, likewise
+ * @param traffic the endpoint YAML's {@code traffic}, set once the deployment is there; empty for none
  */
 public record AmlRemoteDeployment(String endpoint, String authMode, Optional<String> endpointCompute, String deployment,
         boolean kubernetes, Optional<String> model, Optional<String> modelName, String modelVersion, Path code,
         String scoringScript, AmlRemoteRequest.Environment environment, Optional<String> instanceType,
-        Optional<Integer> instanceCount, Map<String, String> environmentVariables) {
+        Optional<Integer> instanceCount, Map<String, String> environmentVariables, ObjectNode endpointMore,
+        ObjectNode deploymentMore, Map<String, Integer> traffic) {
 
     public AmlRemoteDeployment {
         Objects.requireNonNull(endpoint, "endpoint");
         Objects.requireNonNull(deployment, "deployment");
         Objects.requireNonNull(code, "code");
         environmentVariables = Map.copyOf(environmentVariables);
+        traffic = Map.copyOf(traffic);
     }
 
     /**

@@ -61,6 +61,9 @@ public record AmlRemoteRequest(String name, String command, Optional<Path> code,
         /** A registered version, {@code azureml:NAME:VERSION}. */
         record Registered(String name, String version) implements Environment {}
 
+        /** A registered environment's newest version, {@code azureml:NAME@latest}, resolved as {@code az ml} does. */
+        record Latest(String name) implements Environment {}
+
         /**
          * An image, optionally with a conda file the service builds on top of it (YAML {@code image} and
          * {@code conda_file}). Registered as an anonymous version named after its content.

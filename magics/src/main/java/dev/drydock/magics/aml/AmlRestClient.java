@@ -16,8 +16,10 @@ import java.util.function.Supplier;
 /**
  * {@link AmlRemote} over the Microsoft.MachineLearningServices REST API, api-version {@value AmlHttp#API_VERSION}:
  * the workspace this session uses, and one class per concern behind it — {@link AmlHttp} (the azure-core
- * pipeline, errors), {@link AmlUploads} (files to the workspace's storage), {@link AmlAssets} (environments
- * and models), {@link AmlJobs}, {@link AmlRunHistory} (logs and metrics) and {@link AmlEndpoints}.
+ * pipeline, errors; {@link AmlCloud} says which cloud and whom to trust), {@link AmlOperations} (long-running
+ * operations), {@link AmlUploads} (files to the default datastore, code assets), {@link AmlAssets}
+ * (environments and models), {@link AmlJobs}, {@link AmlRunHistory} (logs and metrics) and
+ * {@link AmlEndpoints} (with {@link OnlineRest} for the YAML's other keys).
  */
 public final class AmlRestClient implements AmlRemote {
 
@@ -33,8 +35,7 @@ public final class AmlRestClient implements AmlRemote {
 
     /** The kernel's client: DefaultAzureCredential, the JDK's HttpClient, the endpoint from the variables. */
     public AmlRestClient(Session session) {
-        this(session, Optional.empty(), () -> AmlCredentials.forSession(session), HttpClient::createDefault,
-                Duration.ofSeconds(3));
+        this(session, Optional.empty(), null, () -> AmlCloud.httpClient(session), Duration.ofSeconds(3));
     }
 
     /**
@@ -42,18 +43,26 @@ public final class AmlRestClient implements AmlRemote {
      *
      * @param endpoint Azure Resource Manager's base URL; empty for {@value AmlHttp#ENDPOINT_VARIABLE}, else the
      *     public cloud
+     * @param credentials the credential; null for DefaultAzureCredential with the cloud's authority and the
+     *     session's transport
      * @param pollInterval how long polls wait where the service names no Retry-After
      */
     AmlRestClient(Session session, Optional<String> endpoint, Supplier<TokenCredential> credentials,
             Supplier<HttpClient> transport, Duration pollInterval) {
         this.session = session;
-        this.http = new AmlHttp(session, endpoint, credentials, transport, pollInterval);
+        this.http = new AmlHttp(session, endpoint, credentials != null ? credentials
+                : () -> AmlCredentials.forSession(session, http().authority(), http().transport()), transport,
+                pollInterval);
         AmlUploads uploads = new AmlUploads(http);
         AmlAssets assets = new AmlAssets(http, uploads);
         AmlOperations operations = new AmlOperations(http);
         this.runHistory = new AmlRunHistory(http);
         this.jobs = new AmlJobs(http, uploads, assets, runHistory, operations);
         this.endpoints = new AmlEndpoints(http, uploads, assets, operations);
+    }
+
+    private AmlHttp http() {
+        return http;
     }
 
     // --- workspace ------------------------------------------------------------------------------------
@@ -91,6 +100,11 @@ public final class AmlRestClient implements AmlRemote {
         JsonNode found = http.call(HttpMethod.GET, http.armUrl(workspace.armId(), Map.of()), null).body();
         return new Workspace(workspace.subscription(), workspace.resourceGroup(), workspace.name(),
                 Optional.ofNullable(found.path("location").asText(null)), workspace.source());
+    }
+
+    @Override
+    public void cloud(String name) throws MagicException {
+        http.use(AmlCloud.named(name));
     }
 
     @Override

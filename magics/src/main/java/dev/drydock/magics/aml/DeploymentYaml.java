@@ -35,7 +35,7 @@ final class DeploymentYaml {
     private DeploymentYaml() {}
 
     /** An online endpoint: its name and how callers authenticate (locally, nobody needs to). */
-    record Endpoint(Path file, String name, String authMode, String description, String compute) {}
+    record Endpoint(Path file, String name, String authMode, String description, String compute, JsonNode tree) {}
 
     /**
      * A model: a local file or folder ({@code path}), or a workspace's ({@code azureml:NAME:VERSION}).
@@ -57,7 +57,7 @@ final class DeploymentYaml {
      */
     record Deployment(Path file, String name, String endpointName, String type, Model model, Path code,
             String scoringScript, JobSpec.Environment environment, String instanceType, Integer instanceCount,
-            Map<String, String> environmentVariables) {}
+            Map<String, String> environmentVariables, JsonNode tree) {}
 
     static Endpoint endpoint(Path file) throws MagicException {
         String text = read(file);
@@ -78,7 +78,8 @@ final class DeploymentYaml {
             throw reader.error("/auth_mode", "`auth_mode: " + auth + "` is not one of aad_token, aml_token, key"
                     + (hint.isEmpty() ? "." : hint));
         }
-        return new Endpoint(file, name, auth, reader.text(root, "description", null), reader.text(root, "compute", null));
+        return new Endpoint(file, name, auth, reader.text(root, "description", null), reader.text(root, "compute", null),
+                root);
     }
 
     static Deployment deployment(Path file, Endpoint endpoint) throws MagicException {
@@ -125,7 +126,7 @@ final class DeploymentYaml {
         Integer count = root.hasNonNull("instance_count") ? reader.integer(root, "instance_count", 1, "") : null;
         return new Deployment(file, name, endpointName, type, model(reader, root.get("model"), folder), codeFolder,
                 script, reader.environmentAt(environment, folder), reader.text(root, "instance_type", null), count,
-                reader.stringMap(root.get("environment_variables"), "/environment_variables"));
+                reader.stringMap(root.get("environment_variables"), "/environment_variables"), root);
     }
 
     private static Model model(JobYaml reader, JsonNode node, Path folder) throws MagicException {

@@ -317,8 +317,11 @@ final class RemoteJobs {
         }
         if (environment instanceof JobSpec.Registered registered) {
             if (registered.version() == null) {
-                throw MagicException.usage("environment azureml:" + registered.name() + "@" + registered.label()
-                        + " names a label; remote submission takes azureml:NAME:VERSION.");
+                if (!"latest".equals(registered.label())) {
+                    throw MagicException.usage("environment azureml:" + registered.name() + "@" + registered.label()
+                            + " names a label other than latest; give azureml:NAME:VERSION or azureml:NAME@latest.");
+                }
+                return new AmlRemoteRequest.Environment.Latest(registered.name());
             }
             return new AmlRemoteRequest.Environment.Registered(registered.name(), registered.version());
         }

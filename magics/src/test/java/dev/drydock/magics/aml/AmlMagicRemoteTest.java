@@ -582,9 +582,89 @@ class AmlMagicRemoteTest {
         String blob = server.blobPath(uri);
         assertEquals(java.util.HexFormat.of().formatHex(sha.digest()), server.blobSha256(blob), "the blob is the file");
         long blocks = server.blobRequests().stream().filter(r -> r.equals("PUT " + blob + " comp=block")).count();
-        assertEquals(size / AmlUploads.BLOCK_SIZE, blocks, server.blobRequests()::toString);
+        assertEquals((size + AmlUploads.BLOCK_SIZE - 1) / AmlUploads.BLOCK_SIZE, blocks, server.blobRequests()::toString);
         assertTrue(server.blobRequests().contains("PUT " + blob + " comp=blocklist"));
         // No request carried more than one block: the client never held the file whole.
         assertTrue(server.largestBlobRequest() <= AmlUploads.BLOCK_SIZE, "largest " + server.largestBlobRequest());
+    }
+
+    @Test
+    void submitHelpShowsThePlaceholdersLiterally() throws Exception {
+        String help = aml("submit --help").out();
+        assertTrue(help.contains("${{inputs.x}} and ${{outputs.y}}"), help);
+        assertFalse(help.contains("null and null"), help);
+    }
+
+    @Test
+    void aRemoteJobTakesAnEnvironmentAtLatest() throws Exception {
+        connect();
+        aml("submit job.yaml --name env_first");
+        String anonymous = server.job("env_first").at("/properties/environmentId").asText();
+        aml("submit job.yaml --name env_latest --set environment=azureml:CliV2AnonymousEnvironment@latest");
+        assertEquals(anonymous, server.job("env_latest").at("/properties/environmentId").asText());
+    }
+
+    @Test
+    void endpointAndDeploymentKeysReachTheWorkspaceAndKindIsKeptOnUpdate() throws Exception {
+        connect();
+        write("ep-keyed.yml", """
+                name: keyed-endpoint
+                auth_mode: key
+                description: all keys
+                kind: Managed
+                tags:
+                  owner: ml
+                public_network_access: disabled
+                """);
+        write("dep-keyed.yml", """
+                name: blue
+                model:
+                  path: ./model
+                code_configuration:
+                  code: ./onlinescoring
+                  scoring_script: score.py
+                environment:
+                  image: mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest
+                  conda_file: ./conda.yml
+                instance_type: Standard_DS3_v2
+                description: blue one
+                tags:
+                  stage: test
+                app_insights_enabled: true
+                request_settings:
+                  request_timeout_ms: 3000
+                  max_concurrent_requests_per_instance: 2
+                liveness_probe:
+                  initial_delay: 30
+                  period: 10
+                  failure_threshold: 3
+                """);
+        write("onlinescoring/score.py", "def init(): pass\ndef run(raw): return raw\n");
+        write("model/weights.json", "{\"scale\": 2}");
+        aml("deploy ep-keyed.yml dep-keyed.yml");
+        String path = WS_PATH + "/onlineEndpoints/keyed-endpoint";
+        JsonNode endpoint = server.online(path);
+        assertEquals("SystemAssigned", endpoint.at("/identity/type").asText(), "identity defaults as az ml's does");
+        assertEquals("Managed", endpoint.path("kind").asText());
+        assertEquals("ml", endpoint.at("/tags/owner").asText());
+        assertEquals("all keys", endpoint.at("/properties/description").asText());
+        assertEquals("Disabled", endpoint.at("/properties/publicNetworkAccess").asText());
+        JsonNode deployment = server.online(path + "/deployments/blue");
+        assertEquals("test", deployment.at("/tags/stage").asText());
+        assertEquals("blue one", deployment.at("/properties/description").asText());
+        assertTrue(deployment.at("/properties/appInsightsEnabled").asBoolean());
+        assertEquals("PT3S", deployment.at("/properties/requestSettings/requestTimeout").asText());
+        assertEquals(2, deployment.at("/properties/requestSettings/maxConcurrentRequestsPerInstance").asInt());
+        assertEquals("PT30S", deployment.at("/properties/livenessProbe/initialDelay").asText());
+        assertEquals(3, deployment.at("/properties/livenessProbe/failureThreshold").asInt());
+
+        // An update from YAML without kind keeps the endpoint's (the server refuses a changed kind).
+        write("ep-keyed.yml", "name: keyed-endpoint\nauth_mode: key\n");
+        aml("deploy ep-keyed.yml dep-keyed.yml");
+        assertEquals("Managed", server.online(path).path("kind").asText());
+
+        write("dep-bad.yml", Files.readString(folder.resolve("dep-keyed.yml")) + "data_collector:\n  collections: {}\n");
+        MagicException e = assertThrows(MagicException.class, () -> aml("deploy ep-keyed.yml dep-bad.yml"));
+        assertTrue(e.getMessage().contains("data_collector"), e.getMessage());
     }
 }

@@ -42,8 +42,10 @@ import reactor.core.publisher.Mono;
  * <p>Every Azure Resource Manager and run history request is checked against the official spec by
  * {@link AmlRestSpec} before anything else; one that fails is answered 400 with the messages and recorded
  * in {@link #violations()}, which the tests assert empty. Every answer is checked too. Blob uploads, the
- * discovery document and the cancel operation's polling URL are outside the spec: for those the server
- * checks what the Blob REST API requires (a SAS, {@code x-ms-blob-type}) and nothing more.
+ * discovery document and the operations' status URLs are outside the spec: uploads to the default datastore
+ * (its storage account's host routed here by {@link #httpClient()}) are checked by the Blob REST rules (see
+ * {@code datastoreBlob}); endpoint and deployment PUTs and DELETEs answer with an {@code Azure-AsyncOperation}
+ * status resource the client must read to its end (polling the {@code Location} beside it is a violation).
  *
  * <p>Jobs walk NotStarted → Queued → Running → Completed, one step per read; a job tagged
  * {@code drydock-test-outcome: fail} ends Failed with an error in its run details, and a cancelled one
@@ -71,6 +73,7 @@ final class AmlRestTestServer implements AutoCloseable {
     private static final Pattern PENDING = Pattern.compile(WS + "/codes/([^/]+)/versions/([^/]+)/startPendingUpload");
     private static final Pattern JOBS = Pattern.compile(WS + "/jobs");
     private static final Pattern DATASTORES = Pattern.compile(WS + "/datastores");
+    private static final Pattern ENVIRONMENT_VERSIONS = Pattern.compile(WS + "/environments/([^/]+)/versions");
     private static final Pattern SECRETS = Pattern.compile(WS + "/datastores/([^/]+)/listSecrets");
     private static final Pattern JOB = Pattern.compile(WS + "/jobs/([^/]+)");
     private static final Pattern CANCEL = Pattern.compile(WS + "/jobs/([^/]+)/cancel");
@@ -83,6 +86,7 @@ final class AmlRestTestServer implements AutoCloseable {
 
     private final HttpsServer server;
     private final SSLContext ssl;
+    private final Path store;
     private final AmlRestSpec spec = AmlRestSpec.get();
     private final List<String> violations = new CopyOnWriteArrayList<>();
     private final List<String> requests = new CopyOnWriteArrayList<>();
@@ -106,6 +110,12 @@ final class AmlRestTestServer implements AutoCloseable {
             java.util.concurrent.atomic.AtomicBoolean done) {}
 
     private final Map<String, Operation> operations = new ConcurrentHashMap<>();
+    private volatile boolean stateless;
+
+    /** From now on, endpoint PUTs answer 201 with no operation header and no provisioningState. */
+    void stateless(boolean on) {
+        stateless = on;
+    }
 
     /** Starts an operation on a resource; its status URL, which ends it (running {@code onDone}) when read twice. */
     private String operation(String resource, Runnable onDone) {
@@ -144,6 +154,7 @@ final class AmlRestTestServer implements AutoCloseable {
     }
 
     AmlRestTestServer(Path scratch) throws Exception {
+        store = scratch.resolve("test-server.p12");
         ssl = selfSigned(scratch);
         server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.setHttpsConfigurator(new HttpsConfigurator(ssl));
@@ -198,6 +209,16 @@ final class AmlRestTestServer implements AutoCloseable {
             return "/blob" + URLDecoder.decode(uri.substring(storage.length()), StandardCharsets.UTF_8);
         }
         return uri.startsWith(endpoint()) ? uri.substring(endpoint().length()) : "";
+    }
+
+    /** This server's certificate as PEM, what a REQUESTS_CA_BUNDLE file holds. */
+    String certificatePem() throws Exception {
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(store)) {
+            keys.load(in, "drydock-test".toCharArray());
+        }
+        return "-----BEGIN CERTIFICATE-----\n" + java.util.Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(keys.getCertificate("server").getEncoded()) + "\n-----END CERTIFICATE-----\n";
     }
 
     /** The largest body of any one request to blob storage, in bytes. */
@@ -446,6 +467,11 @@ final class AmlRestTestServer implements AutoCloseable {
                         + (deployment ? "/deployments" : ""));
                 resource.putObject("systemData").put("createdAt", OffsetDateTime.now().toString()).put("createdBy", "test");
                 endpoints.put(path, resource);
+                if (stateless) {
+                    // A resource that reports no state and no operation: the client may not take it as done.
+                    ((ObjectNode) resource.get("properties")).remove("provisioningState");
+                    return new Answer(201, Map.of(), resource.toString());
+                }
                 // As the service does: the operation's status resource in Azure-AsyncOperation; the resource stays
                 // Creating/Updating until that operation has been read to its end.
                 String operation = operation(path, () -> ((ObjectNode) resource.get("properties"))
@@ -501,12 +527,26 @@ final class AmlRestTestServer implements AutoCloseable {
             return new Answer(202, Map.of("Location", endpoint() + "/operations/cancel/" + m.group(4),
                     "Retry-After", "0"), "");
         }
+        if ((m = ENVIRONMENT_VERSIONS.matcher(path)).matches() && method.equals("GET")) {
+            // Newest first, as $orderBy=createdtime desc asks; $top is the client's to keep.
+            String prefix = m.group(3) + "/environments/" + m.group(4) + "/";
+            ObjectNode list = JSON.createObjectNode();
+            ArrayNode value = list.putArray("value");
+            assets.entrySet().stream().filter(e -> e.getKey().startsWith(prefix))
+                    .map(Map.Entry::getValue)
+                    .sorted(java.util.Comparator.comparing((ObjectNode a) -> a.at("/systemData/createdAt").asText())
+                            .reversed())
+                    .forEach(value::add);
+            return Answer.json(200, list);
+        }
         if ((m = DATASTORES.matcher(path)).matches() && method.equals("GET")) {
             ObjectNode list = JSON.createObjectNode();
             ObjectNode properties = JSON.createObjectNode();
             properties.put("datastoreType", "AzureBlob").put("accountName", ACCOUNT).put("containerName", CONTAINER)
                     .put("endpoint", "core.windows.net").put("protocol", "https").put("isDefault", true)
-                    .putObject("credentials").put("credentialsType", "AccountKey");
+                    .putObject("credentials").put("credentialsType", "AccountKey")
+                    // The service lists the credential's kind, never the key (that is listSecrets').
+                    .putObject("secrets").put("secretsType", "AccountKey");
             list.putArray("value").add(resource(path + "/" + DATASTORE, DATASTORE,
                     "Microsoft.MachineLearningServices/workspaces/datastores", properties));
             return Answer.json(200, list);
