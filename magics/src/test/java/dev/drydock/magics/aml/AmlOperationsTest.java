@@ -63,7 +63,7 @@ class AmlOperationsTest {
         RecordingNotebook notebook = new RecordingNotebook();
         AmlOperations.Outcome outcome = new AmlOperations(http).run(HttpMethod.PUT,
                 http.armUrl(ENDPOINTS + "op-endpoint", Map.of()), endpoint(), "endpoint op-endpoint",
-                new AmlProgress(notebook, "test"), notebook.cancellation(), Duration.ofMinutes(1));
+                new dev.drydock.magics.render.LiveDisplay(notebook, "test"), notebook.cancellation(), Duration.ofMinutes(1));
         assertTrue(outcome.succeeded(), outcome::toString);
         assertTrue(server.operationReads(ENDPOINTS + "op-endpoint") >= 2);
         assertTrue(notebook.displays().stream().anyMatch(d -> String.valueOf(d.bundle().get("text/plain"))
@@ -77,7 +77,7 @@ class AmlOperationsTest {
         RecordingNotebook notebook = new RecordingNotebook();
         MagicException e = assertThrows(MagicException.class, () -> new AmlOperations(http).run(HttpMethod.PUT,
                 http.armUrl(ENDPOINTS + "mute-endpoint", Map.of()), endpoint(), "endpoint mute-endpoint",
-                new AmlProgress(notebook, "test"), notebook.cancellation(), Duration.ofMillis(300)));
+                new dev.drydock.magics.render.LiveDisplay(notebook, "test"), notebook.cancellation(), Duration.ofMillis(300)));
         assertTrue(e.getMessage().contains("The endpoint mute-endpoint is still") && e.getMessage().contains("goes on"
                 + " in Azure"), e.getMessage());
         assertFalse(e.getMessage().contains(".."), e.getMessage());
