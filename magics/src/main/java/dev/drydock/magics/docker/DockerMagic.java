@@ -27,7 +27,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import dev.drydock.magics.registry.ImageTransfer;
-import dev.drydock.magics.registry.LayerProgress;
 import dev.drydock.magics.registry.RegistryCredentials;
 
 /** {@code %docker}: registry logins and images: login, pull, push, images, tag, rmi. */
@@ -236,7 +235,7 @@ public final class DockerMagic extends MagicCommand {
                 id = id.length() > 12 ? id.substring(0, 12) : id;
                 String created = Table.ago(
                         Instant.ofEpochSecond(image.getCreated() == null ? 0 : image.getCreated()), now);
-                String size = LayerProgress.size(image.getSize() == null ? 0 : image.getSize());
+                String size = Table.size(image.getSize() == null ? 0 : image.getSize());
                 String[] tags = image.getRepoTags() == null || image.getRepoTags().length == 0
                         ? new String[] {"<none>:<none>"} : image.getRepoTags();
                 for (String repoTag : tags) {
