@@ -5,6 +5,8 @@
 2. `%container run --rm IMAGE true` against `docker run --rm IMAGE true`.
 3. A container printing 100 MB of logs followed into the notebook: time, iopub stream messages (in all
    and per second) and the kernel's peak resident memory while it runs.
+4. With no engine (DOCKER_HOST=tcp://127.0.0.1:1): how long `%container ls` takes to fail, against
+   `docker ps` (the README promises within two seconds; the tests only check the message).
 
 Needs the engine and images of bin/setup-docker (with --python-base). A benchmark, not a test: it prints
 numbers and targets and exits 0 either way.
@@ -23,7 +25,7 @@ import time
 import psutil
 from jupyter_client.manager import KernelManager
 
-from cells import run_cell
+from cells import run_cell, wait_reply
 
 BASE = "drydock/python:bookworm"
 SMALL = "drydock/busybox:1"
@@ -54,6 +56,33 @@ class PeakMemory(threading.Thread):
             tree = [self.process] + self.process.children(recursive=True)
             self.peak = max(self.peak, sum(p.memory_info().rss for p in tree))
             time.sleep(0.05)
+
+
+def no_engine(rounds):
+    """Seconds until `%container ls` fails in a kernel whose DOCKER_HOST answers nothing: first, median."""
+    km = KernelManager(kernel_name="drydock")
+    km.start_kernel(env=dict(os.environ, DOCKER_HOST="tcp://127.0.0.1:1"))
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=120)
+        times = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            reply = wait_reply(kc, kc.execute("%container ls"))
+            times.append(time.perf_counter() - started)
+            if reply["content"]["status"] != "error":
+                raise SystemExit("%container ls with no engine did not fail: " + str(reply["content"]))
+        return times[0], median(times)
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def docker_ps_no_engine():
+    started = time.perf_counter()
+    subprocess.run([DOCKER, "-H", "tcp://127.0.0.1:1", "ps"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
 
 
 def main():
@@ -117,6 +146,10 @@ def main():
         km.shutdown_kernel(now=True)
         subprocess.run([DOCKER, "rmi", "-f", "drydock-bench/cli-copy:1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         shutil.rmtree(work, ignore_errors=True)
+
+    first, typical = no_engine(args.rounds)
+    rows.append(("no engine: first %container ls error (s)", first, docker_ps_no_engine(), "<= 2"))
+    rows.append(("no engine: median error (s)", typical, None, "<= 2"))
 
     print("| measure | drydock | docker CLI | target |")
     print("| --- | --- | --- | --- |")

@@ -27,8 +27,8 @@ import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 import dev.drydock.magics.registry.ImageTransfer;
-import dev.drydock.magics.registry.LayerProgress;
 import dev.drydock.magics.registry.RegistryCredentials;
 
 /** {@code %docker}: images and registry logins: build, login, pull, push, images, tag, rmi. */
@@ -51,9 +51,28 @@ public final class DockerMagic extends MagicCommand {
             List.of("REGISTRY_USERNAME", "REGISTRY_PASSWORD"),
             List.of("DOCKER_USERNAME", "DOCKER_PASSWORD"));
 
+    private final Docker docker;
+    private final Session session;
+    private final Notebook notebook;
+    private final RegistryCredentials credentials;
+
+    /** The family's collaborators, once; each verb reads them through {@link Verb#family}. */
+    public DockerMagic(Docker docker, Session session, Notebook notebook, RegistryCredentials credentials) {
+        this.docker = docker;
+        this.session = session;
+        this.notebook = notebook;
+        this.credentials = credentials;
+    }
+
     @Override
     protected void run() throws MagicException {
         throw MagicException.usage("Specify a subcommand: build, login, pull, push, images, tag or rmi. %docker --help says more.");
+    }
+
+    /** A verb of {@code %docker}; picocli sets {@link #family} to the command it runs under. */
+    abstract static class Verb extends MagicCommand {
+        @ParentCommand
+        DockerMagic family;
     }
 
     @Command(name = "login", description = {
@@ -65,7 +84,7 @@ public final class DockerMagic extends MagicCommand {
         "  %%dotenv",
         "  %%docker login 127.0.0.1:5000"
     })
-    public static final class Login extends MagicCommand {
+    public static final class Login extends Verb {
 
         @Parameters(index = "0", arity = "0..1", paramLabel = "REGISTRY", description = "Default: Docker Hub.")
         String registry = "docker.io";
@@ -80,37 +99,25 @@ public final class DockerMagic extends MagicCommand {
                 + "encrypted), as docker login does without a credential helper.")
         boolean save;
 
-        private final Docker docker;
-        private final Session session;
-        private final Notebook notebook;
-        private final RegistryCredentials credentials;
-
-        public Login(Docker docker, Session session, Notebook notebook, RegistryCredentials credentials) {
-            this.docker = docker;
-            this.session = session;
-            this.notebook = notebook;
-            this.credentials = credentials;
-        }
-
         @Override
         protected void run() throws MagicException {
             List<String> names = variables();
-            String username = session.variable(names.get(0)).orElseThrow();
-            String password = session.variable(names.get(1)).orElseThrow();
+            String username = family.session.variable(names.get(0)).orElseThrow();
+            String password = family.session.variable(names.get(1)).orElseThrow();
             // From the kernel's environment rather than a .env, it is not masked yet; it is a secret all the same.
-            session.masker().add(password);
+            family.session.masker().add(password);
             String key = DockerConfig.normalizeRegistry(registry);
-            DockerEngine engine = docker.engine();
+            DockerEngine engine = family.docker.engine();
             AuthConfig auth = new AuthConfig().withRegistryAddress(key).withUsername(username).withPassword(password);
             engine.login(auth);
-            credentials.remember(auth);
+            family.credentials.remember(auth);
             String where = "kept in this kernel's memory";
             if (save) {
                 Path file = saveToConfig(engine.config(), key, username, password);
                 where += " and saved to " + file;
             }
-            notebook.out("Logged in to " + key + " as " + username + " (from " + names.get(0) + " and " + names.get(1)
-                    + "; " + where + ").\n");
+            family.notebook.out("Logged in to " + key + " as " + username + " (from " + names.get(0) + " and "
+                    + names.get(1) + "; " + where + ").\n");
         }
 
         private List<String> variables() throws MagicException {
@@ -120,7 +127,7 @@ public final class DockerMagic extends MagicCommand {
                 }
                 List<String> named = List.of(usernameVariable, passwordVariable);
                 for (String name : named) {
-                    if (session.variable(name).isEmpty()) {
+                    if (family.session.variable(name).isEmpty()) {
                         throw MagicException.failed("The variable " + name + " is not set. Load it from a file with "
                                 + "%dotenv FILE (a line " + name + "=...).");
                     }
@@ -128,7 +135,8 @@ public final class DockerMagic extends MagicCommand {
                 return named;
             }
             for (List<String> pair : DEFAULT_VARIABLES) {
-                if (session.variable(pair.get(0)).isPresent() && session.variable(pair.get(1)).isPresent()) {
+                if (family.session.variable(pair.get(0)).isPresent()
+                        && family.session.variable(pair.get(1)).isPresent()) {
                     return pair;
                 }
             }
@@ -164,24 +172,14 @@ public final class DockerMagic extends MagicCommand {
     }
 
     @Command(name = "pull", description = {"Pull an image, with one live progress display."})
-    public static final class Pull extends MagicCommand {
+    public static final class Pull extends Verb {
 
         @Parameters(index = "0", paramLabel = "IMAGE")
         String image;
 
-        private final Docker docker;
-        private final Notebook notebook;
-        private final RegistryCredentials credentials;
-
-        public Pull(Docker docker, Notebook notebook, RegistryCredentials credentials) {
-            this.docker = docker;
-            this.notebook = notebook;
-            this.credentials = credentials;
-        }
-
         @Override
         protected void run() throws MagicException {
-            ImageTransfer.pull(docker.engine(), credentials, image, notebook);
+            ImageTransfer.pull(family.docker.engine(), family.credentials, image, family.notebook);
         }
     }
 
@@ -189,45 +187,27 @@ public final class DockerMagic extends MagicCommand {
         "Log in first (%%docker login REGISTRY) unless the docker CLI is logged in there; without either,",
         "an Azure Container Registry (*.azurecr.io) takes the Azure identity's token (az login, or",
         "AZURE_CLIENT_ID, AZURE_TENANT_ID, AZURE_CLIENT_SECRET), as az acr login does."})
-    public static final class Push extends MagicCommand {
+    public static final class Push extends Verb {
 
         @Parameters(index = "0", paramLabel = "IMAGE", description = "REGISTRY/REPO[:TAG]")
         String image;
 
-        private final Docker docker;
-        private final Notebook notebook;
-        private final RegistryCredentials credentials;
-
-        public Push(Docker docker, Notebook notebook, RegistryCredentials credentials) {
-            this.docker = docker;
-            this.notebook = notebook;
-            this.credentials = credentials;
-        }
-
         @Override
         protected void run() throws MagicException {
-            ImageTransfer.push(docker.engine(), credentials, image, notebook);
+            ImageTransfer.push(family.docker.engine(), family.credentials, image, family.notebook);
         }
     }
 
     @Command(name = "images", description = {"List the engine's images: repository, tag, id, created, size."})
-    public static final class Images extends MagicCommand {
+    public static final class Images extends Verb {
 
         @Option(names = {"-a", "--all"}, description = "Also intermediate images.")
         boolean all;
 
-        private final Docker docker;
-        private final Notebook notebook;
-
-        public Images(Docker docker, Notebook notebook) {
-            this.docker = docker;
-            this.notebook = notebook;
-        }
-
         @Override
         protected void run() throws MagicException {
-            List<Image> images = docker.engine().client().listImagesCmd().withShowAll(all).exec();
-            notebook.display(table(images, Instant.now()).bundle(), null);
+            List<Image> images = family.docker.engine().client().listImagesCmd().withShowAll(all).exec();
+            family.notebook.display(table(images, Instant.now()).bundle(), null);
         }
 
         static Table table(List<Image> images, Instant now) {
@@ -237,7 +217,7 @@ public final class DockerMagic extends MagicCommand {
                 id = id.length() > 12 ? id.substring(0, 12) : id;
                 String created = Table.ago(
                         Instant.ofEpochSecond(image.getCreated() == null ? 0 : image.getCreated()), now);
-                String size = LayerProgress.size(image.getSize() == null ? 0 : image.getSize());
+                String size = Table.size(image.getSize() == null ? 0 : image.getSize());
                 String[] tags = image.getRepoTags() == null || image.getRepoTags().length == 0
                         ? new String[] {"<none>:<none>"} : image.getRepoTags();
                 for (String repoTag : tags) {
@@ -251,21 +231,13 @@ public final class DockerMagic extends MagicCommand {
     }
 
     @Command(name = "tag", description = {"Give an image another name, such as REGISTRY/REPO:TAG before a push."})
-    public static final class Tag extends MagicCommand {
+    public static final class Tag extends Verb {
 
         @Parameters(index = "0", paramLabel = "SOURCE")
         String source;
 
         @Parameters(index = "1", paramLabel = "TARGET")
         String target;
-
-        private final Docker docker;
-        private final Notebook notebook;
-
-        public Tag(Docker docker, Notebook notebook) {
-            this.docker = docker;
-            this.notebook = notebook;
-        }
 
         @Override
         protected void run() throws MagicException {
@@ -274,17 +246,17 @@ public final class DockerMagic extends MagicCommand {
                 throw MagicException.usage("A tag cannot name a digest: " + target);
             }
             try {
-                docker.engine().client().tagImageCmd(source, reference.repository(), reference.tag()).exec();
+                family.docker.engine().client().tagImageCmd(source, reference.repository(), reference.tag()).exec();
             } catch (DockerException e) {
                 throw new MagicException(MagicException.Kind.MagicError, "Tagging " + source + " as " + target
                         + " failed: " + EngineErrors.message(e), e);
             }
-            notebook.out("Tagged " + source + " as " + reference + ".\n");
+            family.notebook.out("Tagged " + source + " as " + reference + ".\n");
         }
     }
 
     @Command(name = "rmi", description = {"Remove images (untag them; the layers go with the last name)."})
-    public static final class Rmi extends MagicCommand {
+    public static final class Rmi extends Verb {
 
         @Option(names = {"-f", "--force"}, description = "Also when containers use them or they have several names.")
         boolean force;
@@ -292,17 +264,9 @@ public final class DockerMagic extends MagicCommand {
         @Parameters(arity = "1..*", paramLabel = "IMAGE")
         List<String> images;
 
-        private final Docker docker;
-        private final Notebook notebook;
-
-        public Rmi(Docker docker, Notebook notebook) {
-            this.docker = docker;
-            this.notebook = notebook;
-        }
-
         @Override
         protected void run() throws MagicException {
-            DockerClient client = docker.engine().client();
+            DockerClient client = family.docker.engine().client();
             for (String image : images) {
                 try {
                     client.removeImageCmd(image).withForce(force).exec();
@@ -310,7 +274,7 @@ public final class DockerMagic extends MagicCommand {
                     throw new MagicException(MagicException.Kind.MagicError, "Removing " + image + " failed: "
                             + EngineErrors.message(e), e);
                 }
-                notebook.out("Removed " + image + "\n");
+                family.notebook.out("Removed " + image + "\n");
             }
         }
     }

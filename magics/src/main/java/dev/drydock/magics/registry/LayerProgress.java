@@ -4,6 +4,7 @@ import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.model.ResponseItem;
 import dev.drydock.magics.render.LiveDisplay;
 import dev.drydock.magics.render.Progress;
+import dev.drydock.magics.render.Table;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,7 +57,7 @@ public final class LayerProgress<T extends ResponseItem> extends ResultCallback.
             String line = status;
             ResponseItem.ProgressDetail detail = item.getProgressDetail();
             if (detail != null && detail.getTotal() != null && detail.getTotal() > 0 && detail.getCurrent() != null) {
-                line += " " + size(detail.getCurrent()) + "/" + size(detail.getTotal());
+                line += " " + Table.size(detail.getCurrent()) + "/" + Table.size(detail.getTotal());
             }
             layers.put(item.getId(), line);
         } else {
@@ -96,20 +97,5 @@ public final class LayerProgress<T extends ResponseItem> extends ResultCallback.
     private static boolean isDone(String line) {
         return line.startsWith("Pushed") || line.startsWith("Layer already exists") || line.startsWith("Pull complete")
                 || line.startsWith("Already exists") || line.startsWith("Mounted from");
-    }
-
-    public static String size(long bytes) {
-        if (bytes < 1000) {
-            return bytes + "B";
-        }
-        String[] units = {"kB", "MB", "GB", "TB"};
-        double value = bytes;
-        int unit = -1;
-        while (value >= 1000 && unit < units.length - 1) {
-            value /= 1000;
-            unit++;
-        }
-        return String.format(java.util.Locale.ROOT, value < 10 ? "%.2f%s" : value < 100 ? "%.1f%s" : "%.0f%s",
-                value, units[unit]);
     }
 }

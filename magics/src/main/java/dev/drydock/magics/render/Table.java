@@ -99,4 +99,20 @@ public record Table(List<String> headers, List<List<String>> rows) {
     private static String plural(long n, String unit) {
         return n + " " + unit + (n == 1 ? "" : "s");
     }
+
+    /** A size as the docker CLI prints one: 512B, 2.05MB, 1.26GB (powers of 1000). */
+    public static String size(long bytes) {
+        if (bytes < 1000) {
+            return bytes + "B";
+        }
+        String[] units = {"kB", "MB", "GB", "TB"};
+        double value = bytes;
+        int unit = -1;
+        while (value >= 1000 && unit < units.length - 1) {
+            value /= 1000;
+            unit++;
+        }
+        return String.format(java.util.Locale.ROOT, value < 10 ? "%.2f%s" : value < 100 ? "%.1f%s" : "%.0f%s",
+                value, units[unit]);
+    }
 }

@@ -1,5 +1,6 @@
 package dev.drydock.magics.architecture;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
@@ -10,6 +11,8 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
 import com.tngtech.archunit.lang.ArchRule;
+import java.util.ArrayList;
+import java.util.List;
 import picocli.CommandLine.Command;
 
 /**
@@ -38,12 +41,25 @@ class ArchitectureTest {
             .because("commands parse, call a service and render; services and utilities never reach back up");
 
     @ArchTest
+    static final ArchRule everyPackageHasALayer = classes().should().resideInAnyPackage(all())
+            .because("a new package must be placed in a layer here and in docs/ARCHITECTURE.md, or the layer "
+                    + "rule above would not look at it");
+
+    @ArchTest
     static final ArchRule noPackageCycles = slices().matching("dev.drydock.(**)").should().beFreeOfCycles();
 
     @ArchTest
     static final ArchRule noJupyterTypes = noClasses().should().dependOnClassesThat()
             .resideInAnyPackage("dev.drydock.kernel..", "org.zeromq..", "zmq..", "jdk.jshell..")
             .because("magics is a plain library behind the Notebook port; the kernel speaks Jupyter");
+
+    private static String[] all() {
+        List<String> packages = new ArrayList<>(List.of(API));
+        packages.addAll(List.of(FAMILIES));
+        packages.addAll(List.of(SERVICES));
+        packages.addAll(List.of(CORE));
+        return packages.toArray(String[]::new);
+    }
 
     /** A picocli command, or a class nested in one (its lambdas, its records). */
     static final DescribedPredicate<JavaClass> COMMAND = DescribedPredicate.describe("are picocli commands",
