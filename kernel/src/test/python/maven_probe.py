@@ -50,8 +50,8 @@ class MavenProbe(unittest.TestCase):
         self.assertEqual("ok", content["status"], content)
         tables = [d["data"] for d in self.of_type(outputs, "display_data") if "text/html" in d["data"]]
         self.assertEqual(1, len(tables), outputs)
-        self.assertRegex(tables[0]["text/plain"], r"com\.example:greeter\s+1\.0\s+greeter-1\.0\.jar\s+[\d.]+ (B|KB)\n")
-        self.assertRegex(tables[0]["text/plain"], r"com\.example:words\s+1\.0\s+words-1\.0\.jar\s+[\d.]+ (B|KB)\n")
+        self.assertRegex(tables[0]["text/plain"], r"com\.example:greeter\s+1\.0\s+greeter-1\.0\.jar\s+[\d.]+(B|kB)\n")
+        self.assertRegex(tables[0]["text/plain"], r"com\.example:words\s+1\.0\s+words-1\.0\.jar\s+[\d.]+(B|kB)\n")
         self.assertIn("<td>com.example:words</td>", tables[0]["text/html"])
         results = self.of_type(outputs, "execute_result")
         self.assertEqual("hello from words, notebook", results[0]["data"]["text/plain"].strip('"'), outputs)

@@ -50,7 +50,7 @@ public final class ClasspathMagic extends MagicCommand {
         for (LoadedJars.Entry entry : entries) {
             rows.add(List.of(entry.key().isEmpty() ? "-" : entry.key(), entry.version().isEmpty() ? "-" : entry.version(),
                     entry.key().isEmpty() ? entry.path().toString() : entry.path().getFileName().toString(),
-                    Files.isDirectory(entry.path()) ? "folder" : MavenMagic.size(LoadedJars.size(entry.path()))));
+                    Files.isDirectory(entry.path()) ? "folder" : Table.size(LoadedJars.size(entry.path()))));
         }
         return new Table(List.of("artifact", "version", "jar", "size"), rows);
     }

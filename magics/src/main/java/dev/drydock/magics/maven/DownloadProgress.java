@@ -1,5 +1,6 @@
 package dev.drydock.magics.maven;
 
+import dev.drydock.magics.render.Table;
 import dev.drydock.magics.Cancellation;
 import dev.drydock.magics.Notebook;
 import java.util.Map;
@@ -66,7 +67,7 @@ final class DownloadProgress extends AbstractTransferListener {
     synchronized void finish() {
         if (shown) {
             notebook.update(displayId, Map.of("text/plain", "Downloaded " + done + " file" + (done == 1 ? "" : "s")
-                    + " (" + MavenMagic.size(bytes) + ")."));
+                    + " (" + Table.size(bytes) + ")."));
         }
     }
 
@@ -85,8 +86,8 @@ final class DownloadProgress extends AbstractTransferListener {
         String name = event.getResource().getResourceName();
         long[] progress = inFlight.getOrDefault(name, new long[] {0, -1});
         String line = "Downloading " + name.substring(name.lastIndexOf('/') + 1) + " from "
-                + event.getResource().getRepositoryId() + ": " + MavenMagic.size(progress[0])
-                + (progress[1] > 0 ? " of " + MavenMagic.size(progress[1]) : "") + "; " + done + " file"
+                + event.getResource().getRepositoryId() + ": " + Table.size(progress[0])
+                + (progress[1] > 0 ? " of " + Table.size(progress[1]) : "") + "; " + done + " file"
                 + (done == 1 ? "" : "s") + " done";
         Map<String, Object> bundle = Map.of("text/plain", line);
         if (shown) {

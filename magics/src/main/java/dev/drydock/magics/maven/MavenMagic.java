@@ -6,7 +6,6 @@ import dev.drydock.magics.MagicCommand;
 import dev.drydock.magics.render.Table;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -78,22 +77,8 @@ public final class MavenMagic extends MagicCommand {
                         case ALREADY_ADDED -> jar.file().getFileName() + " (already loaded)";
                         case BUNDLED -> "(bundled with the kernel)";
                     },
-                    outcome == LoadedJars.Outcome.BUNDLED ? "" : size(LoadedJars.size(jar.file()))));
+                    outcome == LoadedJars.Outcome.BUNDLED ? "" : Table.size(LoadedJars.size(jar.file()))));
         }
         notebook.display(new Table(List.of("artifact", "version", "jar", "size"), rows).bundle(), null);
-    }
-
-    /** Bytes as people read them: 512 B, 20.5 KB, 1.6 MB. */
-    static String size(long bytes) {
-        if (bytes < 0) {
-            return "";
-        }
-        if (bytes < 1024) {
-            return bytes + " B";
-        }
-        if (bytes < 1024 * 1024) {
-            return String.format(Locale.ROOT, "%.1f KB", bytes / 1024.0);
-        }
-        return String.format(Locale.ROOT, "%.1f MB", bytes / (1024.0 * 1024));
     }
 }

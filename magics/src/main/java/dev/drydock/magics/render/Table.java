@@ -100,8 +100,11 @@ public record Table(List<String> headers, List<List<String>> rows) {
         return n + " " + unit + (n == 1 ? "" : "s");
     }
 
-    /** A size as the docker CLI prints one: 512B, 2.05MB, 1.26GB (powers of 1000). */
+    /** A size as the docker CLI prints one: 512B, 2.05MB, 1.26GB (powers of 1000); empty when unknown (negative). */
     public static String size(long bytes) {
+        if (bytes < 0) {
+            return "";
+        }
         if (bytes < 1000) {
             return bytes + "B";
         }

@@ -24,7 +24,7 @@ class ArchitectureTest {
 
     static final String API = "dev.drydock.magics.api..";
     static final String[] FAMILIES = {"dev.drydock.magics.commands..", "dev.drydock.magics.container..",
-        "dev.drydock.magics.docker..", "dev.drydock.magics.env..", "dev.drydock.magics.aml.."};
+        "dev.drydock.magics.docker..", "dev.drydock.magics.env..", "dev.drydock.magics.aml..", "dev.drydock.magics.maven.."};
     static final String[] SERVICES = {"dev.drydock.magics.engine..", "dev.drydock.magics.registry.."};
     static final String[] CORE = {"dev.drydock.magics", "dev.drydock.magics.files..", "dev.drydock.magics.process..",
         "dev.drydock.magics.render.."};

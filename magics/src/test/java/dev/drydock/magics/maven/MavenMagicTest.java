@@ -70,8 +70,8 @@ class MavenMagicTest {
         assertEquals(List.of(greeter, words), classPath);
         String table = table();
         assertTrue(table.matches("(?s)artifact\\s+version\\s+jar\\s+size\n"
-                + "com\\.example:greeter\\s+1\\.0\\s+greeter-1\\.0\\.jar\\s+\\d+ B\n"
-                + "com\\.example:words\\s+1\\.0\\s+words-1\\.0\\.jar\\s+\\d+ B\n"), table);
+                + "com\\.example:greeter\\s+1\\.0\\s+greeter-1\\.0\\.jar\\s+\\d+B\n"
+                + "com\\.example:words\\s+1\\.0\\s+words-1\\.0\\.jar\\s+\\d+B\n"), table);
         assertTrue(notebook.displays().stream().anyMatch(d -> String.valueOf(d.bundle().get("text/plain"))
                 .startsWith("Downloading ")), "a live line while downloading: " + notebook.displays());
     }
@@ -286,9 +286,9 @@ class MavenMagicTest {
         run("classpath", "");
 
         String table = table();
-        assertTrue(table.matches("(?s).*\n-\s+-\s+" + lib.resolve("b.jar") + "\\s+2\\.0 KB\n.*"), table);
+        assertTrue(table.matches("(?s).*\n-\s+-\s+" + lib.resolve("b.jar") + "\\s+2\\.05kB\n.*"), table);
         assertTrue(table.matches("(?s).*\n-\s+-\s+" + classes + "\\s+folder\n.*"), table);
-        assertTrue(table.matches("(?s).*\ncom\\.example:words\\s+1\\.0\\s+words-1\\.0\\.jar\\s+\\d+ B\n"), table);
+        assertTrue(table.matches("(?s).*\ncom\\.example:words\\s+1\\.0\\s+words-1\\.0\\.jar\\s+\\d+B\n"), table);
     }
 
     @Test
