@@ -128,7 +128,11 @@ public final class ContainerJupyter extends MagicCommand {
         DockerClient client = engine.client();
         String token = newToken();
         ContainerRequest request = new ContainerRequest(session, hostUser, engine.config().remoteMachine());
+        if (options.gpus != null) {
+            request.gpus(GpuHost.local(), client, resolved);
+        }
         CreateContainerCmd create = prepare(request, client.createContainerCmd(resolved), token);
+        request.gpuDecision().ifPresent(decision -> notebook.err(decision + "\n"));
         request.createMissingBindSources();
         if (!request.remoteBinds().isEmpty()) {
             notebook.err("The engine runs on " + engine.config().remoteMachine().orElseThrow() + ": "

@@ -63,13 +63,21 @@ public final class ContainerRun extends MagicCommand {
     private final Notebook notebook;
     private final ImageResolver images;
     private final HostUser hostUser;
+    private final GpuHost gpuHost;
 
     public ContainerRun(Docker docker, Session session, Notebook notebook, ImageResolver images, HostUser hostUser) {
+        this(docker, session, notebook, images, hostUser, GpuHost.local());
+    }
+
+    /** {@code gpuHost}: the machine --gpus looks at; tests describe one with files. */
+    public ContainerRun(Docker docker, Session session, Notebook notebook, ImageResolver images, HostUser hostUser,
+            GpuHost gpuHost) {
         this.docker = docker;
         this.session = session;
         this.notebook = notebook;
         this.images = images;
         this.hostUser = hostUser;
+        this.gpuHost = gpuHost;
     }
 
     @Override
@@ -79,7 +87,11 @@ public final class ContainerRun extends MagicCommand {
         DockerEngine engine = docker.engine();
         DockerClient client = engine.client();
         ContainerRequest request = new ContainerRequest(session, hostUser, engine.config().remoteMachine());
+        if (options.gpus != null) {
+            request.gpus(gpuHost, client, resolved);
+        }
         CreateContainerCmd create = request.apply(client.createContainerCmd(resolved), options);
+        request.gpuDecision().ifPresent(decision -> notebook.err(decision + "\n"));
         if (!command.isEmpty()) {
             create.withCmd(command);
         }
