@@ -118,7 +118,7 @@ public final class ContainerRun extends MagicCommand {
                     + (ports.isEmpty() ? "" : ", ports " + ports) + ".\n");
             return;
         }
-        attached(client, id, name, resolved);
+        attached(engine, id, name, resolved);
     }
 
     private String create(CreateContainerCmd create, String resolved) throws MagicException {
@@ -134,7 +134,8 @@ public final class ContainerRun extends MagicCommand {
         }
     }
 
-    private void attached(DockerClient client, String id, String name, String resolved) throws MagicException {
+    private void attached(DockerEngine engine, String id, String name, String resolved) throws MagicException {
+        DockerClient client = engine.client();
         FrameOutput output = new FrameOutput(notebook);
         boolean finished = false;
         try (AutoCloseable hook = notebook.cancellation().onCancel(() -> closeQuietly(output))) {
@@ -169,9 +170,9 @@ public final class ContainerRun extends MagicCommand {
             closeQuietly(output);
             if (!finished) {
                 // Interrupted, or the start failed: an attached container does not outlive its cell.
-                Containers.stopQuietly(client, id, Containers.INTERRUPT_STOP_SECONDS);
-                if (remove) {
-                    Containers.removeQuietly(client, id);
+                if (!Containers.cleanUp(engine, id, remove, Containers.INTERRUPT_STOP_SECONDS)) {
+                    notebook.err("The Docker engine does not answer, so " + name + " may still be running: remove it "
+                            + "with %container rm -f " + name + " once the engine answers again.\n");
                 }
             }
         }

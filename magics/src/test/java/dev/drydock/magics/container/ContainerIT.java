@@ -491,4 +491,34 @@ class ContainerIT {
         assertTrue(notebook.err().contains("GPUs without the NVIDIA Container Toolkit"), notebook.err());
         assertEquals("ccc\nstand-in NVML\nGPU 0: NVIDIA H100 80GB HBM3 (stand-in)\n", notebook.out());
     }
+
+    /**
+     * An engine that freezes while a container runs attached (a SIGSTOPped dockerd): the interrupt returns
+     * instead of waiting on it, and says the container may still run. The container is removed afterwards
+     * through the real engine.
+     */
+    @Test
+    void anInterruptOnAFrozenEngineReturnsAndSaysTheContainerMayStillRun() throws Exception {
+        String name = unique("frozen");
+        try (dev.drydock.magics.docker.FreezableEngine engine = new dev.drydock.magics.docker.FreezableEngine(folder);
+                Docker frozenDocker = new Docker(() -> new dev.drydock.magics.docker.DockerEngine(
+                        dev.drydock.magics.docker.DockerConfig.resolve(Map.of("DOCKER_HOST", engine.endpoint().toString()),
+                                folder)))) {
+            Magics frozenMagics = new Magics(session, MagicFamilies.ALL, List.of(frozenDocker, new RegistryCredentials(),
+                    HostUser.current(), ImageResolver.IMAGE_NAMES));
+            RecordingNotebook notebook = new RecordingNotebook();
+            InterruptedMagic cell = InterruptedMagic.start(frozenMagics, new MagicCall("container", "run --rm --name "
+                    + name + " " + IMAGE + " sh -c 'echo sleeping; sleep 120'", null), notebook,
+                    () -> notebook.out().contains("sleeping"), java.time.Duration.ofSeconds(20));
+            engine.freeze();
+            MagicException thrown = cell.interrupt();
+            assertEquals(MagicException.Kind.KeyboardInterrupt, thrown.kind(), thrown.getMessage());
+            assertTrue(notebook.err().contains("The Docker engine does not answer, so " + name + " may still be running"),
+                    notebook.err());
+        } finally {
+            for (Container left : client.listContainersCmd().withShowAll(true).withNameFilter(List.of(name)).exec()) {
+                Containers.removeQuietly(client, left.getId());
+            }
+        }
+    }
 }
