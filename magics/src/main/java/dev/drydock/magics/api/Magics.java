@@ -367,7 +367,11 @@ public final class Magics implements MagicCatalog, AutoCloseable {
 
         @Override
         public <K> K create(Class<K> type) throws Exception {
-            for (Constructor<?> constructor : type.getDeclaredConstructors()) {
+            // The richest constructor whose services are all there: a command may take an optional seam (a test's
+            // GpuHost) in a longer constructor beside a shorter one that picks the default.
+            Constructor<?>[] constructors = type.getDeclaredConstructors();
+            java.util.Arrays.sort(constructors, (a, b) -> Integer.compare(b.getParameterCount(), a.getParameterCount()));
+            for (Constructor<?> constructor : constructors) {
                 Object[] arguments = argumentsFor(constructor.getParameterTypes());
                 if (arguments != null && (arguments.length > 0 || MagicCommand.class.isAssignableFrom(type))) {
                     constructor.setAccessible(true);

@@ -22,6 +22,8 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -125,7 +127,11 @@ public final class ContainerJupyter extends MagicCommand {
         DockerClient client = engine.client();
         String token = newToken();
         ContainerRequest request = new ContainerRequest(session, hostUser, engine.config().remoteMachine());
+        if (options.gpus != null) {
+            request.gpus(GpuHost.local(), client, resolved);
+        }
         CreateContainerCmd create = prepare(request, client.createContainerCmd(resolved), token);
+        request.gpuDecision().ifPresent(decision -> notebook.err(decision + "\n"));
         request.createMissingBindSources();
         if (!request.remoteBinds().isEmpty()) {
             notebook.err("The engine runs on " + engine.config().remoteMachine().orElseThrow() + ": "
@@ -155,6 +161,16 @@ public final class ContainerJupyter extends MagicCommand {
             String address = reachable(bound.getHostIp());
             String port = bound.getHostPortSpec();
             String url = "http://" + address + ":" + port + "/?token=" + token;
+            Optional<String> remote = engine.config().remoteMachine();
+            if (remote.isPresent()) {
+                // The port is the engine's machine's: this kernel cannot knock on it, the person's ssh can.
+                notebook.out("Jupyter is starting in " + name + " on " + remote.get() + ", published there on "
+                        + bound.getHostIp() + ":" + port + ". Reach it from your machine through ssh: ssh -N -L " + port
+                        + ":127.0.0.1:" + port + " " + sshTarget(engine) + ", then open " + url + "\n"
+                        + "Stop it with %container rm -f " + name + "\n");
+                ready = true;
+                return;
+            }
             notebook.out("Waiting for Jupyter in " + name + " (" + Containers.shortId(id) + "), published on "
                     + bound.getHostIp() + ":" + port + "...\n");
             awaitReady(client, id, address, port);
@@ -184,6 +200,13 @@ public final class ContainerJupyter extends MagicCommand {
             }
         }
         return bindings[0];
+    }
+
+    /** USER@HOST of an ssh:// engine (as ssh -L takes it), or the remote engine's host. */
+    private static String sshTarget(DockerEngine engine) {
+        java.net.URI host = engine.config().host();
+        return (host.getUserInfo() == null ? "" : host.getUserInfo() + "@") + host.getHost()
+                + (host.getPort() == -1 || !"ssh".equals(host.getScheme()) ? "" : " -p " + host.getPort());
     }
 
     /** Where this machine reaches a bound address: every interface includes the loopback. */

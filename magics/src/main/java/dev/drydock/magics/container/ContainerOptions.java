@@ -40,7 +40,8 @@ public final class ContainerOptions {
     List<String> groups = new ArrayList<>();
 
     @Option(names = "--gpus", paramLabel = "all|N|device=ID",
-            description = "Give the container GPUs (needs the NVIDIA Container Toolkit on the engine's host).")
+            description = "Give the container GPUs: through the NVIDIA Container Toolkit where the engine has it, "
+                    + "else (engine on this machine) the driver's /dev/nvidia* devices, libraries and nvidia-smi.")
     String gpus;
 
     @Option(names = "--shm-size", paramLabel = "SIZE", description = "Size of /dev/shm, such as 2g (PyTorch's "

@@ -1,7 +1,9 @@
 package dev.drydock.magics.container;
 
+import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.DeviceRequest;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.InternetProtocol;
@@ -20,8 +22,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * What {@link ContainerOptions} ask of the engine: the {@code docker run} flags mapped onto docker-java's
@@ -42,6 +46,10 @@ public final class ContainerRequest {
     private final List<Path> bindSources = new ArrayList<>();
 
     private final Optional<String> remoteMachine;
+    private GpuHost gpuHost;
+    private Set<String> runtimes = Set.of();
+    private Optional<String> imageLibraryPath = Optional.empty();
+    private GpuHost.Decision gpuDecision;
     private final List<String> remoteBinds = new ArrayList<>();
 
     /** For an engine on this machine. */
@@ -85,15 +93,21 @@ public final class ContainerRequest {
         if (!groups.isEmpty()) {
             host.withGroupAdd(groups);
         }
+        List<String> env = environment(options);
         if (options.gpus != null) {
-            host.withDeviceRequests(List.of(GpuRequest.parse(options.gpus)));
+            DeviceRequest request = GpuRequest.parse(options.gpus);
+            if (gpuHost == null) {
+                host.withDeviceRequests(List.of(request));
+            } else {
+                gpuDecision = gpuHost.apply(host, env, request, runtimes, remoteMachine, imageLibraryPath);
+            }
         }
         if (options.shmSize != null) {
             host.withShmSize(bytes(options.shmSize, "--shm-size"));
         }
         create.withHostConfig(host)
                 .withExposedPorts(exposed)
-                .withEnv(environment(options))
+                .withEnv(env)
                 .withLabels(Map.of(SESSION_LABEL, session.id()));
         if (!anonymous.isEmpty()) {
             create.withVolumes(anonymous);
@@ -109,6 +123,35 @@ public final class ContainerRequest {
             create.withUser(user);
         }
         return create;
+    }
+
+    /**
+     * Lets {@code --gpus} pick its way on this machine (see {@link GpuHost}): the engine's runtimes, and the
+     * image's {@code LD_LIBRARY_PATH}, which the driver's folder is added to. Without it, --gpus is the device
+     * request alone.
+     */
+    public void gpus(GpuHost host, DockerClient client, String image) {
+        Optional<String> libraryPath;
+        try {
+            String[] imageEnv = client.inspectImageCmd(image).exec().getConfig().getEnv();
+            libraryPath = imageEnv == null ? Optional.empty() : Stream.of(imageEnv)
+                    .filter(e -> e.startsWith("LD_LIBRARY_PATH=")).map(e -> e.substring(16)).findFirst();
+        } catch (RuntimeException e) {
+            // No such image: creating the container says so in its own words.
+            libraryPath = Optional.empty();
+        }
+        gpus(host, GpuHost.runtimes(client), libraryPath);
+    }
+
+    void gpus(GpuHost host, Set<String> engineRuntimes, Optional<String> libraryPath) {
+        this.gpuHost = host;
+        this.runtimes = engineRuntimes;
+        this.imageLibraryPath = libraryPath;
+    }
+
+    /** Which way --gpus went in the last {@link #apply}, when {@link #gpus} let it choose. */
+    public Optional<String> gpuDecision() {
+        return Optional.ofNullable(gpuDecision).map(GpuHost.Decision::summary);
     }
 
     /**

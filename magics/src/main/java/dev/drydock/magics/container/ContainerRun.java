@@ -63,13 +63,21 @@ public final class ContainerRun extends MagicCommand {
     private final Notebook notebook;
     private final ImageResolver images;
     private final HostUser hostUser;
+    private final GpuHost gpuHost;
 
     public ContainerRun(Docker docker, Session session, Notebook notebook, ImageResolver images, HostUser hostUser) {
+        this(docker, session, notebook, images, hostUser, GpuHost.local());
+    }
+
+    /** {@code gpuHost}: the machine --gpus looks at; tests describe one with files. */
+    public ContainerRun(Docker docker, Session session, Notebook notebook, ImageResolver images, HostUser hostUser,
+            GpuHost gpuHost) {
         this.docker = docker;
         this.session = session;
         this.notebook = notebook;
         this.images = images;
         this.hostUser = hostUser;
+        this.gpuHost = gpuHost;
     }
 
     @Override
@@ -79,7 +87,11 @@ public final class ContainerRun extends MagicCommand {
         DockerEngine engine = docker.engine();
         DockerClient client = engine.client();
         ContainerRequest request = new ContainerRequest(session, hostUser, engine.config().remoteMachine());
+        if (options.gpus != null) {
+            request.gpus(gpuHost, client, resolved);
+        }
         CreateContainerCmd create = request.apply(client.createContainerCmd(resolved), options);
+        request.gpuDecision().ifPresent(decision -> notebook.err(decision + "\n"));
         if (!command.isEmpty()) {
             create.withCmd(command);
         }
@@ -106,7 +118,7 @@ public final class ContainerRun extends MagicCommand {
                     + (ports.isEmpty() ? "" : ", ports " + ports) + ".\n");
             return;
         }
-        attached(client, id, name, resolved);
+        attached(engine, id, name, resolved);
     }
 
     private String create(CreateContainerCmd create, String resolved) throws MagicException {
@@ -122,7 +134,8 @@ public final class ContainerRun extends MagicCommand {
         }
     }
 
-    private void attached(DockerClient client, String id, String name, String resolved) throws MagicException {
+    private void attached(DockerEngine engine, String id, String name, String resolved) throws MagicException {
+        DockerClient client = engine.client();
         FrameOutput output = new FrameOutput(notebook);
         boolean finished = false;
         try (AutoCloseable hook = notebook.cancellation().onCancel(() -> closeQuietly(output))) {
@@ -157,9 +170,9 @@ public final class ContainerRun extends MagicCommand {
             closeQuietly(output);
             if (!finished) {
                 // Interrupted, or the start failed: an attached container does not outlive its cell.
-                Containers.stopQuietly(client, id, Containers.INTERRUPT_STOP_SECONDS);
-                if (remove) {
-                    Containers.removeQuietly(client, id);
+                if (!Containers.cleanUp(engine, id, remove, Containers.INTERRUPT_STOP_SECONDS)) {
+                    notebook.err("The Docker engine does not answer, so " + name + " may still be running: remove it "
+                            + "with %container rm -f " + name + " once the engine answers again.\n");
                 }
             }
         }

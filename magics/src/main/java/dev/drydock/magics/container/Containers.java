@@ -69,6 +69,33 @@ public final class Containers {
         });
     }
 
+    /**
+     * Stops (and with {@code remove} removes) a container on the way out of an interrupt, unless the engine does
+     * not answer: a frozen engine would hold the interrupt as long as it stays frozen. Every call is bounded by
+     * {@link DockerEngine#CLEANUP_TIMEOUT}. Returns false when the engine did not answer and nothing was done.
+     */
+    public static boolean cleanUp(DockerEngine engine, String id, boolean remove, int seconds) {
+        return Cancellation.uninterruptibly(() -> {
+            if (!engine.answers()) {
+                return false;
+            }
+            DockerClient client = engine.cleanupClient();
+            try {
+                client.stopContainerCmd(id).withTimeout(seconds).exec();
+            } catch (RuntimeException ignored) {
+                // Stopped or gone already, or the engine froze meanwhile: the remove below says the rest.
+            }
+            if (remove) {
+                try {
+                    client.removeContainerCmd(id).withForce(true).withRemoveVolumes(true).exec();
+                } catch (RuntimeException ignored) {
+                    // Gone already (AutoRemove), or the engine froze meanwhile.
+                }
+            }
+            return true;
+        });
+    }
+
     /** Removes a container and its anonymous volumes, also a running one; safe on the way out of an interrupt. */
     public static void removeQuietly(DockerClient client, String id) {
         Cancellation.uninterruptibly(() -> {

@@ -30,6 +30,12 @@ import java.util.concurrent.TimeoutException;
  */
 public final class DockerEngine implements Closeable {
 
+    /**
+     * How long a clean-up call may wait for its answer: a stop's own grace period and then some. Without a bound
+     * an interrupt would wait as long as a frozen engine stays frozen.
+     */
+    static final Duration CLEANUP_TIMEOUT = Duration.ofSeconds(15);
+
     /** How long {@link #ping()} waits in all: the issue promises an answer within two seconds. */
     static final Duration PING_DEADLINE = Duration.ofMillis(1800);
     /** An ssh:// engine's: ssh's own handshake comes first (the docker CLI gives ssh 30 s to connect). */
@@ -40,6 +46,7 @@ public final class DockerEngine implements Closeable {
     private final SshTunnel tunnel;
     private final DockerClient client;
     private final DockerClient pingClient;
+    private final DockerClient cleanupClient;
     private final ExecutorService pinger = Executors.newCachedThreadPool(runnable -> {
         Thread thread = new Thread(runnable, "drydock-docker-ping");
         thread.setDaemon(true);
@@ -63,6 +70,13 @@ public final class DockerEngine implements Closeable {
                 .maxConnections(2)
                 .connectionTimeout(pingTimeout)
                 .responseTimeout(pingTimeout)
+                .build());
+        this.cleanupClient = DockerClientImpl.getInstance(clientConfig, new ApacheDockerHttpClient.Builder()
+                .dockerHost(clientConfig.getDockerHost())
+                .sslConfig(clientConfig.getSSLConfig())
+                .maxConnections(4)
+                .connectionTimeout(pingTimeout)
+                .responseTimeout(tunnel == null ? CLEANUP_TIMEOUT : CLEANUP_TIMEOUT.plus(SSH_PING_DEADLINE))
                 .build());
     }
 
@@ -111,6 +125,21 @@ public final class DockerEngine implements Closeable {
     /** The client without a ping, for callers that just pinged. */
     public DockerClient client() {
         return client;
+    }
+
+    /** A client whose calls give up after {@link #CLEANUP_TIMEOUT}: for stopping and removing on the way out. */
+    public DockerClient cleanupClient() {
+        return cleanupClient;
+    }
+
+    /** Whether the engine answers a ping now; never throws (an interrupted caller gets false). */
+    public boolean answers() {
+        try {
+            ping();
+            return true;
+        } catch (MagicException e) {
+            return false;
+        }
     }
 
     /**
@@ -230,7 +259,7 @@ public final class DockerEngine implements Closeable {
     @Override
     public void close() throws IOException {
         pinger.shutdownNow();
-        try (pingClient) {
+        try (pingClient; cleanupClient) {
             client.close();
         } finally {
             if (tunnel != null) {

@@ -71,6 +71,9 @@ final class DevcontainerUp {
     /** Brings the dev container up; returns its name. */
     String up(DevcontainerConfig config, boolean recreate) throws MagicException {
         notApplied(config);
+        engine.config().remoteMachine().ifPresent(machine -> notebook.err("The Docker engine runs on " + machine
+                + ": the workspace mount and the bind mounts name its folders, so " + config.workspace()
+                + " must be there too (a clone of the repository at the same path).\n"));
         DockerClient client = engine.client();
         String name = containerName(config);
         Map<String, String> labels = Map.of(LABEL_LOCAL_FOLDER, config.workspace().toString(),

@@ -499,4 +499,66 @@ class ContainerIT {
             assertTrue(e.getMessage().contains("The image name is empty"), e.getMessage());
         }
     }
+
+    /**
+     * No GPU is lent to these tests: a machine with the NVIDIA driver and no toolkit is made of files, with
+     * device nodes made by mknod (char 1:3, what /dev/null is), a stand-in driver library and nvidia-smi. The
+     * real engine creates and starts the container that configuration describes, and inside it the devices,
+     * the library on LD_LIBRARY_PATH and nvidia-smi are there.
+     */
+    @Test
+    void gpusWithoutTheToolkitPassTheDriversDevicesAndFilesToARealContainer() throws Exception {
+        Path root = Files.createDirectories(folder.resolve("gpu-host"));
+        Path dev = Files.createDirectories(root.resolve("dev"));
+        for (String node : List.of("nvidia0", "nvidiactl", "nvidia-uvm")) {
+            Process mknod = new ProcessBuilder("mknod", dev.resolve(node).toString(), "c", "1", "3")
+                    .redirectErrorStream(true).start();
+            String output = new String(mknod.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertEquals(0, mknod.waitFor(), "mknod needs root (as CI runs): " + output);
+        }
+        Path libs = Files.createDirectories(root.resolve("usr/local/nvidia/lib64"));
+        Files.writeString(libs.resolve("libnvidia-ml.so.580.95.05"), "stand-in NVML\n");
+        Files.createSymbolicLink(libs.resolve("libnvidia-ml.so.1"), Path.of("libnvidia-ml.so.580.95.05"));
+        Path smi = Files.createDirectories(root.resolve("usr/local/nvidia/bin")).resolve("nvidia-smi");
+        Files.writeString(smi, "#!/bin/sh\necho \"GPU 0: NVIDIA H100 80GB HBM3 (stand-in)\"\n");
+        Files.setPosixFilePermissions(smi, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Magics gpuMagics = new Magics(session, MagicFamilies.ALL, List.of(docker, new RegistryCredentials(),
+                HostUser.current(), ImageResolver.IMAGE_NAMES, new GpuHost(root, () -> "")));
+
+        RecordingNotebook notebook = run(gpuMagics, "run --rm --gpus all " + IMAGE + " sh -c '"
+                + "ls -l /dev/nvidia0 /dev/nvidiactl /dev/nvidia-uvm | cut -c1 | tr -d \"\\n\"; echo; "
+                + "cat $LD_LIBRARY_PATH/libnvidia-ml.so.1; nvidia-smi -L'");
+        assertTrue(notebook.err().contains("GPUs without the NVIDIA Container Toolkit"), notebook.err());
+        assertEquals("ccc\nstand-in NVML\nGPU 0: NVIDIA H100 80GB HBM3 (stand-in)\n", notebook.out());
+    }
+
+    /**
+     * An engine that freezes while a container runs attached (a SIGSTOPped dockerd): the interrupt returns
+     * instead of waiting on it, and says the container may still run. The container is removed afterwards
+     * through the real engine.
+     */
+    @Test
+    void anInterruptOnAFrozenEngineReturnsAndSaysTheContainerMayStillRun() throws Exception {
+        String name = unique("frozen");
+        try (dev.drydock.magics.engine.FreezableEngine engine = new dev.drydock.magics.engine.FreezableEngine(folder);
+                Docker frozenDocker = new Docker(() -> new dev.drydock.magics.engine.DockerEngine(
+                        dev.drydock.magics.engine.DockerConfig.resolve(Map.of("DOCKER_HOST", engine.endpoint().toString()),
+                                folder)))) {
+            Magics frozenMagics = new Magics(session, MagicFamilies.ALL, List.of(frozenDocker, new RegistryCredentials(),
+                    HostUser.current(), ImageResolver.IMAGE_NAMES));
+            RecordingNotebook notebook = new RecordingNotebook();
+            InterruptedMagic cell = InterruptedMagic.start(frozenMagics, new MagicCall("container", "run --rm --name "
+                    + name + " " + IMAGE + " sh -c 'echo sleeping; sleep 120'", null), notebook,
+                    () -> notebook.out().contains("sleeping"), java.time.Duration.ofSeconds(20));
+            engine.freeze();
+            MagicException thrown = cell.interrupt();
+            assertEquals(MagicException.Kind.KeyboardInterrupt, thrown.kind(), thrown.getMessage());
+            assertTrue(notebook.err().contains("The Docker engine does not answer, so " + name + " may still be running"),
+                    notebook.err());
+        } finally {
+            for (Container left : client.listContainersCmd().withShowAll(true).withNameFilter(List.of(name)).exec()) {
+                Containers.removeQuietly(client, left.getId());
+            }
+        }
+    }
 }

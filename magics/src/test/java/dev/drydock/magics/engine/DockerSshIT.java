@@ -167,6 +167,28 @@ class DockerSshIT {
                     + " ls /host-etc/hostname");
             assertTrue(remote.err().contains("/etc are folders of that machine"), remote.err());
 
+            // Jupyter's port is the engine machine's: the cell says how to forward it instead of waiting for it.
+            String fakeJupyter = "drydock-it/fake-jupyter-ssh:" + Long.toHexString(System.nanoTime());
+            Process build = new ProcessBuilder("docker", "build", "-q", "-t", fakeJupyter, "-")
+                    .redirectErrorStream(true).start();
+            build.getOutputStream().write(("FROM " + IMAGE + "\nRUN mkdir -p /usr/local/bin /www && printf "
+                    + "'#!/bin/sh\\nexec httpd -f -p 8888 -h /www\\n' > /usr/local/bin/jupyter "
+                    + "&& chmod 755 /usr/local/bin/jupyter\n").getBytes(StandardCharsets.UTF_8));
+            build.getOutputStream().close();
+            String buildOutput = new String(build.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, build.waitFor(), buildOutput);
+            try {
+                RecordingNotebook jupyter = run(magics, "container", "jupyter " + fakeJupyter);
+                assertTrue(jupyter.out().contains("Reach it from your machine through ssh: ssh -N -L "), jupyter.out());
+                assertTrue(jupyter.out().contains(" " + user + "@127.0.0.1 -p " + port + ", then open http://127.0.0.1:"),
+                        jupyter.out());
+                String jupyterName = jupyter.out().substring("Jupyter is starting in ".length(),
+                        jupyter.out().indexOf(" on "));
+                run(magics, "container", "rm -f " + jupyterName);
+            } finally {
+                new ProcessBuilder("docker", "rmi", "-f", fakeJupyter).start().waitFor();
+            }
+
             String name = "sshenv" + Long.toHexString(System.nanoTime());
             RecordingNotebook built = run(magics, "env", "build " + name + " --base " + PYTHON + " --stage score");
             DockerClient client = docker.engine().client();
