@@ -28,14 +28,15 @@ import picocli.CommandLine.ParentCommand;
 /** {@code %env}: pinned environments as content-addressed Docker images, one per lifecycle stage. */
 @Command(name = "env",
         description = {
-            "Build pinned environments into Docker images per stage (eo, train/e13n, score/ss, deploy/o16n) and check them.",
+            "Build pinned environments into Docker images per stage and check them. Stages:",
+            "eo, train (or e13n), score (or ss), deploy (or o16n).",
             "",
-            "As in IPython, %%env NAME=VALUE, %%env NAME= and %%env NAME set, empty and show a variable, and",
-            "%%env alone lists them (values of names like *KEY*, *TOKEN*, *SECRET*, *PASS* hidden).",
+            "As in IPython: %%env NAME=VALUE sets a variable, %%env NAME= empties it,",
+            "%%env NAME shows it, %%env alone lists them (*KEY*, *TOKEN*, *PASS* hidden).",
             "",
             "Examples:",
             "  %%env FOO=bar",
-            "  %%env build train --base python:3.11-slim --pip requirements.txt --apt apt.txt --stage train",
+            "  %%env build train --base python:3.11-slim --pip requirements.txt --stage e13n",
             "  %%env build train            (from environments.yml beside the notebook)",
             "  %%env verify train",
             "  %%env lock train",
@@ -49,9 +50,8 @@ public final class EnvMagic extends MagicCommand {
     private static final java.util.regex.Pattern SENSITIVE =
             java.util.regex.Pattern.compile("(?i).*(KEY|TOKEN|SECRET|PASS|PWD|CREDENTIAL).*");
 
-    @Parameters(arity = "0..*", paramLabel = "NAME[=VALUE]", description = {
-        "As IPython's %%env: NAME=VALUE sets a variable (for $${NAME} and shell commands), NAME= sets it empty,",
-        "NAME shows it, and nothing lists them all. Any other first word is a subcommand."})
+    @Parameters(arity = "0..*", paramLabel = "NAME[=VALUE]", description = "A variable for $${NAME} and shell"
+            + " commands, as IPython's %%env takes it; a first word that names a subcommand is that subcommand.")
     List<String> words = new ArrayList<>();
 
     @Override
