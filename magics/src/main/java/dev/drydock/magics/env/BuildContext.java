@@ -77,12 +77,12 @@ public final class BuildContext implements AutoCloseable {
         BuildContext context;
         try {
             Path realRoot = root.toRealPath();
-            IgnoreRules ignore = ignoreRules(root);
+            DockerIgnore ignore = ignoreRules(root);
             Files.walkFileTree(root, new SimpleFileVisitor<>() {
                 @Override
                 public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) throws IOException {
                     Path relative = root.relativize(d);
-                    if (!relative.toString().isEmpty() && ignore.ignored(relative, true)) {
+                    if (!relative.toString().isEmpty() && ignore.prunes(relative)) {
                         return FileVisitResult.SKIP_SUBTREE;
                     }
                     Files.createDirectories(dir.resolve(relative.toString()));
@@ -133,29 +133,70 @@ public final class BuildContext implements AutoCloseable {
     }
 
     /**
-     * The one place that decides what of a context folder the builder may see. {@code .dockerignore}
-     * patterns are relative to the context's root (Go's filepath.Match, as the docker CLI reads them), so
-     * each one is anchored before it goes to the project's ignore-file engine.
+     * The one place that decides what of a context folder the builder may see: the context's
+     * {@code .dockerignore}, read as the docker CLI reads it (moby's patternmatcher). Every pattern is relative
+     * to the context's root; a pattern that matches a folder matches everything in it; the last pattern that
+     * matches a path or one of its folders decides, so {@code !data/keep.csv} after {@code data/} brings that
+     * one file back. Each pattern goes through the project's ignore-file engine anchored at the root.
      */
-    private static IgnoreRules ignoreRules(Path root) throws IOException {
+    static DockerIgnore ignoreRules(Path root) throws IOException {
         Path file = root.resolve(".dockerignore");
-        if (!Files.isRegularFile(file)) {
-            return IgnoreRules.NONE;
-        }
-        List<String> anchored = new ArrayList<>();
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            String text = line.strip();
-            boolean negated = text.startsWith("!");
-            String pattern = negated ? text.substring(1).strip() : text;
-            if (pattern.isEmpty() || text.startsWith("#")) {
-                continue;
+        List<DockerIgnore.Rule> rules = new ArrayList<>();
+        if (Files.isRegularFile(file)) {
+            for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+                String text = line.strip();
+                if (text.isEmpty() || text.startsWith("#")) {
+                    continue;
+                }
+                boolean negated = text.startsWith("!");
+                String pattern = negated ? text.substring(1).strip() : text;
+                while (pattern.startsWith("./")) {
+                    pattern = pattern.substring(2);
+                }
+                while (pattern.endsWith("/") && pattern.length() > 1) {
+                    pattern = pattern.substring(0, pattern.length() - 1);
+                }
+                if (!pattern.isEmpty()) {
+                    rules.add(new DockerIgnore.Rule(IgnoreRules.parse(List.of(pattern.startsWith("/") ? pattern
+                            : "/" + pattern)), negated));
+                }
             }
-            while (pattern.startsWith("./")) {
-                pattern = pattern.substring(2);
-            }
-            anchored.add((negated ? "!" : "") + (pattern.startsWith("/") ? pattern : "/" + pattern));
         }
-        return IgnoreRules.parse(anchored);
+        return new DockerIgnore(rules);
+    }
+
+    /** The patterns of one {@code .dockerignore}, in order. */
+    record DockerIgnore(List<Rule> rules) {
+
+        record Rule(IgnoreRules pattern, boolean negated) {}
+
+        /** Whether {@code relative} (a path under the context) stays out of the build. */
+        boolean ignored(Path relative, boolean folder) {
+            boolean ignored = false;
+            for (Rule rule : rules) {
+                if (matchesOrParentMatches(rule.pattern(), relative, folder)) {
+                    ignored = !rule.negated();
+                }
+            }
+            return ignored;
+        }
+
+        /** Whether a folder's whole subtree can be left unwalked: nothing below it can be brought back. */
+        boolean prunes(Path relative) {
+            return ignored(relative, true) && rules.stream().noneMatch(Rule::negated);
+        }
+
+        private static boolean matchesOrParentMatches(IgnoreRules pattern, Path relative, boolean folder) {
+            if (pattern.ignored(relative, folder)) {
+                return true;
+            }
+            for (Path parent = relative.getParent(); parent != null; parent = parent.getParent()) {
+                if (pattern.ignored(parent, true)) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     private static void copyTree(Path source, Path target, Map<String, String> hashes, Path relative) throws IOException {

@@ -46,6 +46,21 @@ class BuildContextTest {
     }
 
     @Test
+    void aLaterExceptionBringsBackOneFileOfAnIgnoredFolder() throws Exception {
+        write("Dockerfile", "FROM scratch\n");
+        write(".dockerignore", "data/\n!data/keep.csv\nsrc/**/*.tmp\n");
+        write("data/keep.csv", "1\n");
+        write("data/drop.csv", "2\n");
+        write("data/deep/drop.csv", "3\n");
+        write("src/a/b/x.tmp", "t\n");
+        write("src/a/b/x.py", "p\n");
+        try (BuildContext context = BuildContext.snapshot(dir, dir.resolve("Dockerfile"))) {
+            assertEquals(List.of(".dockerignore", "Dockerfile", "data/keep.csv", "src/a/b/x.py"),
+                    List.copyOf(context.files().keySet()));
+        }
+    }
+
+    @Test
     void aLinkInsideTheContextIsCopiedAndOneOutsideIsRefusedWithItsPath() throws Exception {
         write("ctx/Dockerfile", "FROM scratch\n");
         write("ctx/common/util.py", "X = 1\n");
