@@ -151,6 +151,8 @@ class EnvDockerfileIT {
         assertEquals("serving", environments.capture(serve.tag(), "test -e /serving && echo serving",
                 new RecordingNotebook()).strip());
         assertFalse(serve.labels().containsKey(Environments.LABEL_TARGET));
+        RecordingNotebook diff = run("diff svc serve");
+        assertTrue(diff.out().startsWith("No package differences between drydock/svc:"), diff.out());
     }
 
     @Test

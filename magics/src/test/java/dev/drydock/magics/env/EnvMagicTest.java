@@ -11,6 +11,7 @@ import dev.drydock.magics.RecordingNotebook;
 import dev.drydock.magics.Session;
 import dev.drydock.magics.docker.Docker;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -82,5 +83,7 @@ class EnvMagicTest {
         assertTrue(unset.getMessage().startsWith("Environment does not have key: NEVER_SET"), unset.getMessage());
         assertEquals(MagicException.Kind.UsageError, assertThrows(MagicException.class, () -> run(magics, "1X=2")).kind());
         assertTrue(run(magics, "ls --help").out().startsWith("Usage: %env ls"), "subcommands keep their names");
+        assertEquals(List.of("build"), magics.complete("%env bu", 7).matches(), "Tab still offers the subcommands");
+        assertTrue(magics.complete("%env build x --dock", 19).matches().contains("--dockerfile"));
     }
 }
