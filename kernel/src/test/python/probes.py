@@ -156,6 +156,14 @@ class DrydockProbes(unittest.TestCase):
     def test_unknown_magic_names_the_nearest(self):
         self.assert_clear_error("%lsmagc", "%lsmagic")
 
+    def test_ipython_env_sets_a_variable_shell_commands_see(self):
+        content, outputs = self.run_cell("%env FOO=bar")
+        self.assertEqual("ok", content["status"])
+        self.assertIn("env: FOO=bar", self.text_of(outputs))
+        content, outputs = self.run_cell("!echo $FOO")
+        self.assertEqual("ok", content["status"])
+        self.assertEqual("bar\n", self.text_of(outputs))
+
     def test_env_secrets_are_masked_everywhere(self):
         secret = "s3cr3t-" + uuid.uuid4().hex[:8]
         content, _ = self.run_cell("%%%%writefile .env\nREGISTRY_PASSWORD=%s\n" % secret)

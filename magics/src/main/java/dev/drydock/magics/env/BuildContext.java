@@ -75,12 +75,14 @@ public final class BuildContext implements AutoCloseable {
         Path dir = temporaryFolder();
         try {
             OutboundFiles.copy(root, dir, OutboundFiles.Rules.DOCKER, List.of());
+            // What the context sends, before the Dockerfile (which the docker CLI sends even when ignored) joins it.
+            Map<String, String> hashes = hashes(dir);
             Path realDockerfile = dockerfile.toAbsolutePath().normalize();
             Path inside = realDockerfile.startsWith(root) ? root.relativize(realDockerfile) : Path.of(OUTSIDE_DOCKERFILE);
             Path copy = dir.resolve(inside.toString());
             Files.createDirectories(copy.getParent());
             Files.copy(realDockerfile, copy, StandardCopyOption.REPLACE_EXISTING);
-            return new BuildContext(dir, Collections.unmodifiableMap(hashes(dir)), copy);
+            return new BuildContext(dir, Collections.unmodifiableMap(hashes), copy);
         } catch (IOException e) {
             new BuildContext(dir).close();
             throw MagicException.failed("Cannot copy the build context " + root + ": " + e.getMessage());

@@ -29,10 +29,15 @@ import picocli.CommandLine.ParentCommand;
 /** {@code %env}: pinned environments as content-addressed Docker images, one per lifecycle stage. */
 @Command(name = "env",
         description = {
-            "Build pinned environments into Docker images per stage (eo, train/e13n, score/ss, deploy/o16n) and check them.",
+            "Build pinned environments into Docker images per stage and check them. Stages:",
+            "eo, train (or e13n), score (or ss), deploy (or o16n).",
+            "",
+            "As in IPython: %%env NAME=VALUE sets a variable, %%env NAME= empties it,",
+            "%%env NAME shows it, %%env alone lists them (*KEY*, *TOKEN*, *PASS* hidden).",
             "",
             "Examples:",
-            "  %%env build train --base python:3.11-slim --pip requirements.txt --apt apt.txt --stage train",
+            "  %%env FOO=bar",
+            "  %%env build train --base python:3.11-slim --pip requirements.txt --stage e13n",
             "  %%env build train            (from environments.yml beside the notebook)",
             "  %%env verify train",
             "  %%env lock train",
@@ -42,10 +47,45 @@ import picocli.CommandLine.ParentCommand;
             EnvMagic.Lock.class, EnvMagic.Diff.class, EnvMagic.Push.class, EnvDevcontainer.class})
 public final class EnvMagic extends MagicCommand {
 
+    /** Names whose values {@code %env} lists as hidden, as IPython's {@code %env} does. */
+    private static final java.util.regex.Pattern SENSITIVE =
+            java.util.regex.Pattern.compile("(?i).*(KEY|TOKEN|SECRET|PASS|PWD|CREDENTIAL).*");
+
+    @Parameters(arity = "0..*", paramLabel = "NAME[=VALUE]", description = "A variable for $${NAME} and shell"
+            + " commands, as IPython's %%env takes it; a first word that names a subcommand is that subcommand.")
+    List<String> words = new ArrayList<>();
+
     @Override
     protected void run() throws MagicException {
-        throw MagicException.usage("Specify a subcommand: build, ls, show, verify, lock, diff, push or devcontainer."
-                + " %env --help says more.");
+        if (words.isEmpty()) {
+            list();
+            return;
+        }
+        String first = words.get(0);
+        int eq = first.indexOf('=');
+        String name = eq < 0 ? first : first.substring(0, eq);
+        if (words.size() > 1 || !Session.VARIABLE_NAME.matcher(name).matches()) {
+            throw MagicException.usage("Unknown subcommand " + first + ": use build, ls, show, verify, lock, diff, push"
+                    + " or devcontainer; or, as in IPython, %env NAME=VALUE to set a variable, %env NAME to show it,"
+                    + " %env alone to list them. %env --help says more.");
+        }
+        if (eq >= 0) {
+            String value = first.substring(eq + 1);
+            session.setVariable(name, value);
+            // IPython's echo; the notebook masks it if the value carries a secret.
+            notebook.out("env: " + name + "=" + value + "\n");
+            return;
+        }
+        notebook.out(session.variable(name).orElseThrow(() -> MagicException.failed("Environment does not have key: "
+                + name + " (set it with %env " + name + "=VALUE or load it with %dotenv).")) + "\n");
+    }
+
+    /** Every variable a shell command sees, values of secret-looking names hidden, as IPython lists them. */
+    private void list() {
+        StringBuilder text = new StringBuilder();
+        new java.util.TreeMap<>(session.subprocessEnvironment()).forEach((k, v) -> text.append(k).append('=')
+                .append(SENSITIVE.matcher(k).matches() ? "<hidden>" : v).append('\n'));
+        notebook.out(text.toString());
     }
 
     final Session session;

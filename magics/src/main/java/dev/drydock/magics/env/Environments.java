@@ -158,7 +158,10 @@ public final class Environments {
     private Built buildDockerfile(EnvSpec spec, Notebook notebook) throws MagicException {
         try (BuildContext context = BuildContext.snapshot(spec.context(), spec.dockerfile())) {
             String dockerfile = SpecFiles.text(spec.dockerfile());
-            Map<String, String> inputs = BuildInputs.ofDockerfile(spec, dockerfile, context.files());
+            // The Dockerfile is an input of its own; as a context file too, one edit would be named twice.
+            Map<String, String> files = new TreeMap<>(context.files());
+            files.remove(context.dir().relativize(context.dockerfile()).toString().replace('\\', '/'));
+            Map<String, String> inputs = BuildInputs.ofDockerfile(spec, dockerfile, files);
             String hash = BuildInputs.hash(inputs);
             String tag = BuildInputs.tag(spec, hash);
             Optional<Built> unchanged = unchanged(spec, tag, hash, inputs, notebook);

@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.eclipse.jgit.ignore.FastIgnoreRule;
 import org.eclipse.jgit.ignore.IgnoreNode;
 
 /**
@@ -170,7 +171,7 @@ public final class OutboundFiles {
         List<Level> chain = new ArrayList<>();
         Path exclude = root.resolve(".git/info/exclude");
         if (Files.isRegularFile(exclude)) {
-            chain.add(new Level(node(Files.readAllBytes(exclude), false), ""));
+            chain.add(new Level(gitRules(Files.readAllBytes(exclude)), ""));
         }
         Path relative = root.relativize(absolute);
         Path at = root;
@@ -197,7 +198,7 @@ public final class OutboundFiles {
         if (!Files.isRegularFile(dockerignore)) {
             return false;
         }
-        return Boolean.TRUE.equals(check(List.of(new Level(node(Files.readAllBytes(dockerignore), true), "")), name, false));
+        return Boolean.TRUE.equals(DockerRules.parse(Files.readAllBytes(dockerignore)).check(name, false));
     }
 
     /** The git work tree around {@code folder}: the nearest folder with a {@code .git}, or null. */
@@ -211,7 +212,17 @@ public final class OutboundFiles {
     }
 
     /** One ignore file and the path prefix (relative to the walk's root, ending in /) of its folder. */
-    private record Level(IgnoreNode node, String prefix) {}
+    private record Level(Matcher rules, String prefix) {}
+
+    /** One ignore file's verdict on a path relative to its folder: true ignored, false re-included, null none. */
+    private interface Matcher {
+        Boolean check(String rel, boolean folder);
+
+        /** Whether an ignored folder may still hold a path a later pattern brings back, so it must be walked. */
+        default boolean mayReinclude(String folder) {
+            return false;
+        }
+    }
 
     /** The deepest ignore file with a rule for {@code rel} decides: true ignored, false re-included, null none. */
     private static Boolean check(List<Level> chain, String rel, boolean folder) {
@@ -220,7 +231,7 @@ public final class OutboundFiles {
             if (!rel.startsWith(level.prefix())) {
                 continue;
             }
-            Boolean result = level.node().checkIgnored(rel.substring(level.prefix().length()), folder);
+            Boolean result = level.rules().check(rel.substring(level.prefix().length()), folder);
             if (result != null) {
                 return result;
             }
@@ -237,22 +248,33 @@ public final class OutboundFiles {
             Path file = folder.resolve(name);
             if (Files.isRegularFile(file)) {
                 List<Level> longer = new ArrayList<>(chain);
-                longer.add(new Level(node(Files.readAllBytes(file), rules == Rules.DOCKER), prefix));
+                byte[] content = Files.readAllBytes(file);
+                longer.add(new Level(rules == Rules.DOCKER ? DockerRules.parse(content) : gitRules(content), prefix));
                 return longer;
             }
         }
         return chain;
     }
 
-    /**
-     * JGit's rules from an ignore file's bytes. A {@code .dockerignore}'s patterns are all relative to the
-     * context root (Docker's {@code *.env} is only the root's), so each is anchored with a leading {@code /}.
-     */
-    private static IgnoreNode node(byte[] content, boolean docker) throws IOException {
+    /** Git's rules (JGit's {@link IgnoreNode}): the deepest matching pattern decides, as in git. */
+    private static Matcher gitRules(byte[] content) throws IOException {
         IgnoreNode node = new IgnoreNode();
-        byte[] text = content;
-        if (docker) {
-            StringBuilder anchored = new StringBuilder();
+        try (InputStream in = new ByteArrayInputStream(content)) {
+            node.parse(in);
+        }
+        return node::checkIgnored;
+    }
+
+    /**
+     * A {@code .dockerignore} read as the docker CLI reads it (moby's patternmatcher): every pattern is relative
+     * to the context root (Docker's {@code *.env} is only the root's), a pattern that matches a folder matches
+     * everything in it, and the last pattern that matches a path or one of its folders decides, so
+     * {@code !data/keep.csv} after {@code data/} brings that one file back. Each pattern is one JGit rule.
+     */
+    private record DockerRules(List<FastIgnoreRule> rules) implements Matcher {
+
+        static DockerRules parse(byte[] content) {
+            List<FastIgnoreRule> rules = new ArrayList<>();
             for (String raw : new String(content, StandardCharsets.UTF_8).split("\r?\n")) {
                 String line = raw.strip();
                 if (line.isEmpty() || line.startsWith("#")) {
@@ -263,17 +285,51 @@ public final class OutboundFiles {
                 while (pattern.startsWith("./")) {
                     pattern = pattern.substring(2);
                 }
+                while (pattern.endsWith("/") && pattern.length() > 1) {
+                    pattern = pattern.substring(0, pattern.length() - 1);
+                }
+                if (pattern.isEmpty()) {
+                    continue;
+                }
                 if (!pattern.startsWith("/") && !pattern.startsWith("**")) {
                     pattern = "/" + pattern;
                 }
-                anchored.append(negated ? "!" : "").append(pattern).append('\n');
+                rules.add(new FastIgnoreRule((negated ? "!" : "") + pattern));
             }
-            text = anchored.toString().getBytes(StandardCharsets.UTF_8);
+            return new DockerRules(List.copyOf(rules));
         }
-        try (InputStream in = new ByteArrayInputStream(text)) {
-            node.parse(in);
+
+        @Override
+        public Boolean check(String rel, boolean folder) {
+            Boolean decision = null;
+            for (FastIgnoreRule rule : rules) {
+                if (matchesOrParentMatches(rule, rel, folder)) {
+                    decision = rule.getResult();
+                }
+            }
+            return decision;
         }
-        return node;
+
+        @Override
+        public boolean mayReinclude(String folder) {
+            return rules.stream().filter(rule -> !rule.getResult()).anyMatch(rule -> {
+                String text = rule.toString().replaceFirst("^!/?", "");
+                return text.startsWith(folder + "/") || text.startsWith("**") || text.indexOf('*') >= 0
+                        && text.indexOf('*') <= folder.length();
+            });
+        }
+
+        private static boolean matchesOrParentMatches(FastIgnoreRule rule, String rel, boolean folder) {
+            if (rule.isMatch(rel, folder)) {
+                return true;
+            }
+            for (int slash = rel.lastIndexOf('/'); slash > 0; slash = rel.lastIndexOf('/', slash - 1)) {
+                if (rule.isMatch(rel.substring(0, slash), true)) {
+                    return true;
+                }
+            }
+            return false;
+        }
     }
 
     /** One copy: where it reads and writes, and what it counted. */
@@ -329,7 +385,7 @@ public final class OutboundFiles {
                 }
                 Boolean decision = check(chain, rel, isFolder);
                 if (isFolder) {
-                    if (Boolean.TRUE.equals(decision)) {
+                    if (Boolean.TRUE.equals(decision) && chain.stream().noneMatch(l -> l.rules().mayReinclude(rel))) {
                         ignored.add(rel + "/");
                         continue;
                     }

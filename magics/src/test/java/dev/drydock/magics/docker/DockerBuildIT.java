@@ -118,10 +118,11 @@ class DockerBuildIT {
         images.add(image);
         String token = "tok-" + nonce + "-value";
         Files.createDirectories(folder.resolve("build"));
+        // The nonce in the RUN line keeps BuildKit's cache of an earlier run from answering (secrets are no cache key).
         Files.writeString(folder.resolve("build/Secret.Dockerfile"), """
                 FROM drydock/busybox:1
-                RUN --mount=type=secret,id=token test "$(cat /run/secrets/token)" != "" && wc -c /run/secrets/token > /seen
-                """);
+                RUN --mount=type=secret,id=token echo %s > /run-id && wc -c /run/secrets/token > /seen
+                """.formatted(nonce));
         RecordingNotebook notebook = new RecordingNotebook();
         session = new Session(folder, Map.of());
         magics = new Magics(session, MagicFamilies.ALL, List.of(docker, new RegistryCredentials(),

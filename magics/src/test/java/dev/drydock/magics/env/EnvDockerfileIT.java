@@ -106,6 +106,12 @@ class EnvDockerfileIT {
         assertEquals(2, builder.calls.get());
         assertTrue(builder.lastLog.contains("model-" + nonce + "-v2"), "the changed file reached the build");
 
+        Files.writeString(project.resolve("Dockerfile"), Files.readString(project.resolve("Dockerfile"))
+                .replace("RUN touch /serving", "RUN touch /serving /ready"));
+        RecordingNotebook edited = run(define);
+        assertTrue(edited.out().contains(": the Dockerfile changed since "), edited.out());
+        assertEquals(3, builder.calls.get());
+
         // The family works on it as on rendered environments.
         RecordingNotebook verify = run("verify svc");
         assertTrue(verify.out().contains("All 1 pinned packages of svc match"), verify.out());
@@ -145,6 +151,8 @@ class EnvDockerfileIT {
         assertEquals("serving", environments.capture(serve.tag(), "test -e /serving && echo serving",
                 new RecordingNotebook()).strip());
         assertFalse(serve.labels().containsKey(Environments.LABEL_TARGET));
+        RecordingNotebook diff = run("diff svc serve");
+        assertTrue(diff.out().startsWith("No package differences between drydock/svc:"), diff.out());
     }
 
     @Test

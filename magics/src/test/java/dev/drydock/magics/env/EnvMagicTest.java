@@ -11,6 +11,7 @@ import dev.drydock.magics.RecordingNotebook;
 import dev.drydock.magics.Session;
 import dev.drydock.magics.engine.Docker;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,8 +43,9 @@ class EnvMagicTest {
     @Test
     void aBareFamilyOrSpecOptionsWithoutABaseAreUsageErrors() {
         Magics magics = new Magics(new Session(dir));
-        MagicException bare = assertThrows(MagicException.class, () -> run(magics, ""));
-        assertEquals(MagicException.Kind.UsageError, bare.kind());
+        MagicException typo = assertThrows(MagicException.class, () -> run(magics, "buld train"));
+        assertEquals(MagicException.Kind.UsageError, typo.kind());
+        assertTrue(typo.getMessage().startsWith("Unknown subcommand buld: use build, ls,"), typo.getMessage());
         // No engine is reached: the options are checked first.
         Magics offline = new Magics(new Session(dir), java.util.List.of(EnvMagic.class),
                 java.util.List.of(new Docker(() -> {
@@ -56,5 +58,32 @@ class EnvMagicTest {
                 () -> run(offline, "build train --base python:3.11 --pip nowhere.txt"));
         assertTrue(missing.getMessage().contains(dir.resolve("nowhere.txt") + " (the options of %env build)"),
                 missing.getMessage());
+    }
+
+    @Test
+    void ipythonsEnvSetsEmptiesShowsAndListsVariablesThatShellCommandsSee() throws Exception {
+        Session session = new Session(dir, java.util.Map.of("PATH", System.getenv("PATH"), "HOST_API_TOKEN", "t0k3n-host"));
+        Magics magics = new Magics(session);
+        assertEquals("env: FOO=bar\n", run(magics, "FOO=bar").out());
+        assertEquals("bar\n", run(magics, "FOO").out());
+        RecordingNotebook shell = new RecordingNotebook();
+        magics.shell("echo \"[$FOO]\"", shell);
+        assertEquals("[bar]\n", shell.out());
+        assertEquals("env: FOO=\n", run(magics, "FOO=").out());
+        RecordingNotebook emptied = new RecordingNotebook();
+        magics.shell("echo \"[$FOO]\"", emptied);
+        assertEquals("[]\n", emptied.out());
+        assertEquals("env: GREETING=a=b c\n", run(magics, "'GREETING=a=b c'").out());
+
+        String listed = run(magics, "").out();
+        assertTrue(listed.contains("FOO=\n") && listed.contains("GREETING=a=b c\n"), listed);
+        assertTrue(listed.contains("HOST_API_TOKEN=<hidden>\n") && !listed.contains("t0k3n-host"), listed);
+
+        MagicException unset = assertThrows(MagicException.class, () -> run(magics, "NEVER_SET"));
+        assertTrue(unset.getMessage().startsWith("Environment does not have key: NEVER_SET"), unset.getMessage());
+        assertEquals(MagicException.Kind.UsageError, assertThrows(MagicException.class, () -> run(magics, "1X=2")).kind());
+        assertTrue(run(magics, "ls --help").out().startsWith("Usage: %env ls"), "subcommands keep their names");
+        assertEquals(List.of("build"), magics.complete("%env bu", 7).matches(), "Tab still offers the subcommands");
+        assertTrue(magics.complete("%env build x --dock", 19).matches().contains("--dockerfile"));
     }
 }
