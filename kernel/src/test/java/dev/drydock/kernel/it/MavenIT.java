@@ -14,6 +14,7 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
 import javax.tools.ToolProvider;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -23,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * maven_probe.py). The test compiles a tiny library with a transitive dependency and publishes it to a
  * file:// repository, which a settings.xml makes the mirror of every repository: CI needs no network.
  */
+@Tag("integration")
 class MavenIT {
 
     @TempDir

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,6 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
  * a secret printed in two halves by a Java cell and by a container is masked; the password is nowhere in the
  * executed notebook.
  */
+@Tag("integration")
+@Tag("docker")
 class SecretsNotebookIT {
 
     private static final Path REGISTRY_CREDENTIALS = Path.of("/tmp/drydock-registry/credentials.env");

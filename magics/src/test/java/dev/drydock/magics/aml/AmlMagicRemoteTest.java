@@ -598,7 +598,9 @@ class AmlMagicRemoteTest {
     @Test
     void aRemoteJobTakesAnEnvironmentAtLatest() throws Exception {
         connect();
-        aml("submit job.yaml --name env_first");
+        // An environment no other test made, so creating it makes it the newest whatever ran before.
+        String image = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:" + java.util.UUID.randomUUID();
+        aml("submit job.yaml --name env_first --set environment.image=" + image);
         String anonymous = server.job("env_first").at("/properties/environmentId").asText();
         aml("submit job.yaml --name env_latest --set environment=azureml:CliV2AnonymousEnvironment@latest");
         assertEquals(anonymous, server.job("env_latest").at("/properties/environmentId").asText());
