@@ -538,9 +538,11 @@ class AmlLocalIT {
 
     /** Another kernel: its own session (and so its own watched jobs) over {@code dir}, on the shared engine. */
     private static Magics kernel(Path dir) {
+        // A kernel of its own: its shutdown closes its engine client, as a real kernel's does.
         Session own = new Session(dir, Map.of());
-        return new Magics(own, MagicFamilies.ALL, List.of(docker, new RegistryCredentials(), HostUser.current(),
-                new EnvImageResolver(docker), new ImageBuilder(), new AmlRestClient(own)));
+        Docker engine = new Docker();
+        return new Magics(own, MagicFamilies.ALL, List.of(engine, new RegistryCredentials(), HostUser.current(),
+                new EnvImageResolver(engine), new ImageBuilder(), new AmlRestClient(own)));
     }
 
     private static boolean logSays(Path log, String text) {
