@@ -242,7 +242,7 @@ public final class LocalRun {
                     + " did not start: " + e.getMessage());
         }
         run.record = run.record.to(JobRecord.State.Running, null, null);
-        run.record.write(folder.root());
+        run.record.write(folder.root(), runs.masker());
         boolean watched = runs.add(folder, run);
         Thread monitor = new Thread(run::monitor, "drydock-aml-" + name);
         monitor.setDaemon(true);
@@ -310,7 +310,7 @@ public final class LocalRun {
         Containers.removeQuietly(client, container);
         try {
             record = record.to(state, status, error);
-            record.write(folder.root());
+            record.write(folder.root(), runs.masker());
         } catch (MagicException | RuntimeException e) {
             // Nothing to tell: the cell may be gone; %aml status reconciles from the engine.
         } finally {
@@ -379,7 +379,7 @@ public final class LocalRun {
         Containers.stopQuietly(client, container(record), STOP_SECONDS);
         Containers.removeQuietly(client, container(record));
         JobRecord canceled = record.to(JobRecord.State.Canceled, null, CANCELED);
-        canceled.write(folder.root());
+        canceled.write(folder.root(), runs.masker());
         return canceled;
     }
 
@@ -406,7 +406,7 @@ public final class LocalRun {
             // Killed while it prepared the job (snapshot, environment build): no container was made.
             JobRecord canceled = record.to(JobRecord.State.Canceled, null, "Canceled: the kernel that submitted this"
                     + " job (" + record.kernel() + ") ended before the job started.");
-            canceled.write(folder.root());
+            canceled.write(folder.root(), runs.masker());
             return canceled;
         }
         if (record.status() != JobRecord.State.Running || runs.get(folder) != null) {
@@ -419,7 +419,7 @@ public final class LocalRun {
             JobRecord lost = record.to(JobRecord.State.Failed, null, "The kernel that ran this job stopped before the"
                     + " job ended, and its container is gone; the log may be incomplete.")
                     .withTimes(null, lastWrite(folder.log()));
-            lost.write(folder.root());
+            lost.write(folder.root(), runs.masker());
             return lost;
         }
         var state = inspect.getState();
@@ -432,7 +432,7 @@ public final class LocalRun {
             JobRecord canceled = record.to(JobRecord.State.Canceled, null, "Canceled: the kernel that ran this job ("
                     + record.kernel() + ") ended without stopping it; stopped by this kernel. The log has what the"
                     + " job wrote while that kernel ran.");
-            canceled.write(folder.root());
+            canceled.write(folder.root(), runs.masker());
             return canceled;
         }
         Long code = state.getExitCodeLong();
@@ -441,7 +441,7 @@ public final class LocalRun {
                 status == 0 ? null : "The command exited with status " + status + " (the kernel that ran it stopped"
                         + " first; the log may be incomplete).")
                 .withTimes(engineTime(state.getStartedAt()), engineTime(state.getFinishedAt()));
-        ended.write(folder.root());
+        ended.write(folder.root(), runs.masker());
         Containers.removeQuietly(client, container(record));
         return ended;
     }

@@ -494,7 +494,7 @@ class AmlLocalIT {
         Files.createDirectories(preparing.root());
         new JobRecord("stale_preparing", "stale_preparing", null, "local", JobRecord.State.NotStarted, tenMinutesAgo,
                 null, null, null, null, null, null, null, null, null, Map.of(), Map.of(), Map.of(), dead)
-                .write(preparing.root());
+                .write(preparing.root(), session.masker());
 
         Magics later = kernel(folder);
         RecordingNotebook list = new RecordingNotebook();
@@ -532,7 +532,7 @@ class AmlLocalIT {
                 .withLabels(Map.of(ContainerRequest.SESSION_LABEL, session.id(), LocalRun.LABEL_JOB, name))
                 .exec().getId();
         new JobRecord(name, name, "centroids", "local", JobRecord.State.Running, startedAt, startedAt, null, null, null,
-                BASE, BASE, false, id, command, Map.of(), Map.of(), Map.of(), kernel).write(run.root());
+                BASE, BASE, false, id, command, Map.of(), Map.of(), Map.of(), kernel).write(run.root(), session.masker());
         return id;
     }
 

@@ -197,7 +197,8 @@ class AmlMagicRemoteTest {
 
         // A local job beside it keeps going to its run folder.
         JobSpec local = JobYaml.read(folder.resolve("job.yaml"), List.of("compute=local"), "local_1");
-        JobRecord.created(local, "local_1", Map.of()).write(RunFolder.of(session, "local_1").root());
+        JobRecord.created(local, "local_1", Map.of()).write(RunFolder.of(session, "local_1").root(),
+                session.masker());
         int before = server.requests().size();
         assertTrue(aml("status local_1").out().contains("Status:      NotStarted"));
         assertEquals(before, server.requests().size(), "a local job's status asks no one");
