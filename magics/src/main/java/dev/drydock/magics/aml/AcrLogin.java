@@ -37,7 +37,9 @@ import java.util.stream.Collectors;
  * with the kernel's Azure identity when no login for it exists, as {@code az acr login} does: the Azure
  * Resource Manager access token of {@code DefaultAzureCredential} is exchanged for an ACR refresh token
  * ({@code POST https://REGISTRY/oauth2/exchange}, grant_type access_token), which the engine takes as the
- * password of the fixed user {@value #USER}. Both tokens go into the session's masker.
+ * password of the fixed user {@value #USER}. Both tokens go into the session's masker. The token is for the
+ * session's cloud (as {@code az acr login} uses the cloud {@code az cloud set} chose): its scope and sign-in
+ * authority follow {@link AmlCloud#resourceManager}, like the REST client's.
  */
 public final class AcrLogin implements RegistryCredentials.TokenLogin {
 
@@ -53,8 +55,9 @@ public final class AcrLogin implements RegistryCredentials.TokenLogin {
     private HttpPipeline pipeline;
 
     public AcrLogin(Session session) {
-        this(session, () -> AmlCredentials.forSession(session), HttpClient::createDefault,
-                registry -> "https://" + registry);
+        this(session, () -> AmlCredentials.forSession(session,
+                AmlCloud.at(AmlCloud.resourceManager(session)).map(c -> c.authority), AmlCloud.httpClient(session)),
+                () -> AmlCloud.httpClient(session), registry -> "https://" + registry);
     }
 
     /** With the credential, the transport and the registry's address given, as the tests make it. */
@@ -77,7 +80,8 @@ public final class AcrLogin implements RegistryCredentials.TokenLogin {
         }
         String accessToken;
         try {
-            accessToken = credentials.get().getTokenSync(new TokenRequestContext().addScopes(AmlCredentials.ARM_SCOPE))
+            accessToken = credentials.get().getTokenSync(new TokenRequestContext()
+                    .addScopes(AmlCloud.scope(AmlCloud.resourceManager(session))))
                     .getToken();
         } catch (RuntimeException e) {
             throw new MagicException(MagicException.Kind.MagicError, "No login for " + registry + " (%docker login"

@@ -59,7 +59,6 @@ final class AmlHttp {
     private final Supplier<HttpClient> transport;
     private final Duration pollInterval;
     private HttpPipeline arm;
-    private volatile AmlCloud cloud;
     private HttpClient client;
     private HttpPipeline plain;
     private HttpPipeline scoring;
@@ -115,15 +114,12 @@ final class AmlHttp {
      * chose, else {@value #ENDPOINT_VARIABLE}, else the public cloud's.
      */
     String baseUrl() {
-        AmlCloud chosen = cloud;
-        return trimSlash(endpoint.or(() -> Optional.ofNullable(chosen).map(c -> c.resourceManager))
-                .or(() -> session.variable(ENDPOINT_VARIABLE).filter(v -> !v.isBlank()))
-                .orElse(PUBLIC_ENDPOINT));
+        return trimSlash(endpoint.orElseGet(() -> AmlCloud.resourceManager(session)));
     }
 
     /** Talks to {@code cloud} from now on: a new token, for that cloud's Resource Manager. */
     synchronized void use(AmlCloud chosen) {
-        cloud = chosen;
+        AmlCloud.Chosen.of(session).cloud = chosen;
         arm = null;
     }
 
