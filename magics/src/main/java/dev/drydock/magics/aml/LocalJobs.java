@@ -128,7 +128,7 @@ public final class LocalJobs {
         record.write(folder.root(), session.masker());
         LocalRun run;
         try {
-            run = LocalRun.start(engine.client(), session, user, spec, folder, record, environment.image(), plan);
+            run = LocalRun.start(engine, session, user, spec, folder, record, environment.image(), plan);
         } catch (MagicException e) {
             // The record must end too, or the job would read NotStarted for ever.
             boolean interrupted = e.kind() == MagicException.Kind.KeyboardInterrupt || notebook.cancellation().isCancelled()
@@ -154,7 +154,9 @@ public final class LocalJobs {
         switch (ended.status()) {
             case Completed -> notebook.out("\n" + summary + " %aml status " + ended.name() + " shows its outputs and"
                     + " metrics.\n");
-            case Canceled -> throw new MagicException(MagicException.Kind.KeyboardInterrupt, summary);
+            // A cancel that could not reach the engine says so: its container may still run.
+            case Canceled -> throw new MagicException(MagicException.Kind.KeyboardInterrupt, summary
+                    + (ended.error() == null || ended.error().equals(LocalRun.CANCELED) ? "" : " " + ended.error()));
             default -> throw MagicException.failed(summary + " " + (ended.error() == null ? "" : ended.error()));
         }
         return ended;
@@ -304,7 +306,7 @@ public final class LocalJobs {
             notebook.out("Job " + name + " is " + before.status() + " already; nothing to cancel.\n");
             return;
         }
-        JobRecord after = LocalRun.cancel(folder, LocalRuns.of(session), docker.engine().client());
+        JobRecord after = LocalRun.cancel(folder, LocalRuns.of(session), docker.engine());
         notebook.out("Job " + name + " is " + after.status() + ".\n");
     }
 

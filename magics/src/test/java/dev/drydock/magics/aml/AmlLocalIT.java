@@ -338,6 +338,42 @@ class AmlLocalIT {
                 .withLabelFilter(Map.of(LocalRun.LABEL_JOB, "interrupted_1")).exec().isEmpty(), "its container is gone");
     }
 
+    /**
+     * An engine that freezes while a job streams (a SIGSTOPped dockerd): the interrupt ends the cell, through the
+     * engine's bounded clean-up client, with a Canceled record saying the container may still run. Its
+     * container is removed afterwards through the real engine.
+     */
+    @Test
+    @Order(8)
+    void anInterruptOnAFrozenEngineEndsTheCellAndSaysTheContainerMayStillRun() throws Exception {
+        try (dev.drydock.magics.engine.FreezableEngine engine = new dev.drydock.magics.engine.FreezableEngine(folder);
+                Docker frozenDocker = new Docker(() -> new dev.drydock.magics.engine.DockerEngine(
+                        dev.drydock.magics.engine.DockerConfig.resolve(Map.of("DOCKER_HOST", engine.endpoint().toString()),
+                                folder)))) {
+            Magics frozenMagics = new Magics(session, MagicFamilies.ALL, List.of(frozenDocker, new RegistryCredentials(),
+                    HostUser.current(), new EnvImageResolver(frozenDocker), new ImageBuilder(),
+                    new AmlRestClient(session)));
+            RecordingNotebook notebook = new RecordingNotebook();
+            Path log = RunFolder.of(session, "frozen_1").log();
+            InterruptedMagic submit = InterruptedMagic.start(frozenMagics, new MagicCall("aml",
+                    "submit job.yaml --name frozen_1 --stream --set environment=" + BASE
+                            + " --set \"command=echo started; sleep 60\"", null), notebook,
+                    () -> logSays(log, "started"), java.time.Duration.ofSeconds(60));
+            engine.freeze();
+            MagicException e = submit.interrupt();
+            assertEquals(MagicException.Kind.KeyboardInterrupt, e.kind(), e.getMessage());
+            assertTrue(e.getMessage().contains("The Docker engine does not answer, so container "), e.getMessage());
+            JobRecord record = RunFolder.of(session, "frozen_1").record();
+            assertEquals(JobRecord.State.Canceled, record.status());
+            assertTrue(record.error().contains("may still be running"), record.error());
+        } finally {
+            for (Container left : client.listContainersCmd().withShowAll(true)
+                    .withLabelFilter(Map.of(LocalRun.LABEL_JOB, "frozen_1")).exec()) {
+                Containers.removeQuietly(client, left.getId());
+            }
+        }
+    }
+
     /** What a job script sees, as on Azure ML: a writable working folder, the run's variables, MLflow's store. */
     private static final String RUNTIME = """
             import os, time
