@@ -83,7 +83,7 @@ final class AmlHttp {
     /** The signed-in identity, for a datastore reached without secrets. */
     TokenCredential credential() throws MagicException {
         try {
-            return credentials.get();
+            return masking(credentials.get());
         } catch (RuntimeException e) {
             throw AmlCredentials.explain(e).orElseGet(() -> new MagicException(MagicException.Kind.MagicError,
                     AmlCredentials.message(e), e));
@@ -243,6 +243,30 @@ final class AmlHttp {
                 + " (%aml workspace --cloud, or " + ENDPOINT_VARIABLE + ") if this is not the public Azure cloud.", e);
     }
 
+    /**
+     * A SAS the client received (a blob URL with its query, or a datastore's token) goes into the session's
+     * masker before any message or record could carry it: the whole query, and the signature on its own, as sent
+     * and decoded, since a URL shown elsewhere may have its parameters in another order or decoded.
+     */
+    void maskSas(String urlOrToken) {
+        if (urlOrToken == null) {
+            return;
+        }
+        int question = urlOrToken.indexOf('?');
+        String query = question >= 0 ? urlOrToken.substring(question + 1) : urlOrToken;
+        if (query.isBlank()) {
+            return;
+        }
+        session.masker().add(query);
+        for (String parameter : query.split("&")) {
+            if (parameter.startsWith("sig=")) {
+                String signature = parameter.substring("sig=".length());
+                session.masker().add(signature);
+                session.masker().add(java.net.URLDecoder.decode(signature, StandardCharsets.UTF_8));
+            }
+        }
+    }
+
     /** {@code text} as a sentence: one final period, never two. */
     static String sentence(String text) {
         String trimmed = text.strip();
@@ -253,7 +277,7 @@ final class AmlHttp {
         if (arm == null) {
             TokenCredential credential;
             try {
-                credential = credentials.get();
+                credential = masking(credentials.get());
             } catch (RuntimeException e) {
                 throw AmlCredentials.explain(e).orElseGet(() -> new MagicException(MagicException.Kind.MagicError,
                         AmlCredentials.message(e), e));
@@ -265,6 +289,25 @@ final class AmlHttp {
                     .build();
         }
         return arm;
+    }
+
+    /** {@code credential} with every token it hands out added to the session's masker as it is received. */
+    private TokenCredential masking(TokenCredential credential) {
+        return new TokenCredential() {
+            @Override
+            public reactor.core.publisher.Mono<com.azure.core.credential.AccessToken> getToken(
+                    com.azure.core.credential.TokenRequestContext request) {
+                return credential.getToken(request).doOnNext(token -> session.masker().add(token.getToken()));
+            }
+
+            @Override
+            public com.azure.core.credential.AccessToken getTokenSync(
+                    com.azure.core.credential.TokenRequestContext request) {
+                com.azure.core.credential.AccessToken token = credential.getTokenSync(request);
+                session.masker().add(token.getToken());
+                return token;
+            }
+        };
     }
 
     /**

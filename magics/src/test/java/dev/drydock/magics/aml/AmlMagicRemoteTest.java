@@ -15,6 +15,7 @@ import dev.drydock.magics.container.HostUser;
 import dev.drydock.magics.engine.Docker;
 import dev.drydock.magics.env.ImageBuilder;
 import dev.drydock.magics.registry.RegistryCredentials;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -381,6 +382,68 @@ class AmlMagicRemoteTest {
         write("model/weights.json", "{\"scale\": 2}");
         aml("deploy ep-" + endpoint + ".yml dep-" + endpoint + ".yml");
         return WS_PATH + "/onlineEndpoints/" + endpoint;
+    }
+
+    /**
+     * Every key and SAS the client receives — the datastore's account key from listSecrets, the SAS of each job
+     * log URL from the run history, both keys of listKeys — is in the session's masker as it arrives, and none
+     * reaches the notebook or a file under runs/.
+     */
+    @Test
+    void keysAndSasTheClientReceivesNeverReachTheNotebookOrRunFiles() throws Exception {
+        // A server of its own: the assets made here must not become another test's "latest".
+        withOwnServer(this::receivedSecretsAreMasked);
+    }
+
+    private interface ServerTest {
+        void run(AmlRestTestServer server) throws Exception;
+    }
+
+    /** Runs {@code test} with this test's magics talking to a fresh server, for tests that read "the newest" asset. */
+    private void withOwnServer(ServerTest test) throws Exception {
+        AmlRestTestServer own = new AmlRestTestServer(Files.createDirectories(folder.resolve("server")));
+        try {
+            magics = new Magics(session, List.of(AmlMagic.class), List.of(new Docker(), new RegistryCredentials(),
+                    HostUser.current(), new ImageBuilder(), new AmlRestClient(session, Optional.of(own.endpoint()),
+                            AmlRestTestServer::credential, own::httpClient, Duration.ofMillis(5))));
+            test.run(own);
+            own.assertNoViolations();
+        } finally {
+            own.close();
+        }
+    }
+
+    private void receivedSecretsAreMasked(AmlRestTestServer server) throws Exception {
+        connect();
+        StringBuilder shown = new StringBuilder();
+        for (String args : List.of("submit job.yaml --name sas_1 --stream", "status sas_1")) {
+            RecordingNotebook notebook = new RecordingNotebook(session.masker());
+            magics.run(new MagicCall("aml", args, null), notebook);
+            shown.append(shown(notebook)).append(notebook.err());
+        }
+        deployed("secret-endpoint");
+        write("request.json", "{\"data\": [1]}");
+        RecordingNotebook invoked = new RecordingNotebook(session.masker());
+        magics.run(new MagicCall("aml", "invoke secret-endpoint --request-file request.json", null), invoked);
+        shown.append(shown(invoked)).append(invoked.err());
+
+        String signature = AmlRestTestServer.logSignature("sas_1");
+        String key = server.key("secret-endpoint");
+        List<String> secrets = List.of(signature, java.net.URLDecoder.decode(signature, StandardCharsets.UTF_8),
+                java.util.Base64.getEncoder().encodeToString("drydock-test-storage-key".getBytes(StandardCharsets.UTF_8)),
+                key, new StringBuilder(key).reverse().toString(), AmlRestTestServer.TOKEN);
+        StringBuilder recorded = new StringBuilder();
+        try (var files = Files.walk(RunFolder.runs(session))) {
+            for (Path file : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+                recorded.append(file).append(":\n").append(Files.readString(file)).append('\n');
+            }
+        }
+        assertTrue(recorded.toString().contains("sas_1"), "the remote job left its records: " + recorded);
+        for (String secret : secrets) {
+            assertFalse(session.masker().mask("x " + secret + " x").contains(secret), secret + " is in the masker");
+            assertFalse(shown.toString().contains(secret), secret + " was shown: " + shown);
+            assertFalse(recorded.toString().contains(secret), secret + " was recorded: " + recorded);
+        }
     }
 
     @Test

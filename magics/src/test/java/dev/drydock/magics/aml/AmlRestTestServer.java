@@ -628,6 +628,11 @@ final class AmlRestTestServer implements AutoCloseable {
         return Answer.json(created ? 201 : 200, job.resource);
     }
 
+    /** The signature of the SAS a job's log URL carries, as the run history hands it out (URL-encoded). */
+    static String logSignature(String job) {
+        return "log-sig%2B" + job;
+    }
+
     private Answer details(String name) {
         Job job = jobs.get(name);
         if (job == null) {
@@ -637,7 +642,7 @@ final class AmlRestTestServer implements AutoCloseable {
         details.put("runId", name);
         details.put("status", job.status());
         details.putObject("logFiles").put("user_logs/std_log.txt",
-                endpoint() + "/blob/azureml/ExperimentRun/dcid." + name + "/user_logs/std_log.txt?sv=2021-08-06&sig=log");
+                endpoint() + "/blob/azureml/ExperimentRun/dcid." + name + "/user_logs/std_log.txt?sv=2021-08-06&sig=" + logSignature(name));
         StringBuilder log = new StringBuilder();
         int lines = Math.max(0, Math.min(job.step, WALK.size()) - 1);
         for (int i = 1; i <= lines; i++) {
