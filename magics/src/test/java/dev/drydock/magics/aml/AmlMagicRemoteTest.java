@@ -661,11 +661,14 @@ class AmlMagicRemoteTest {
 
     @Test
     void aRemoteJobTakesAnEnvironmentAtLatest() throws Exception {
-        connect();
-        aml("submit job.yaml --name env_first");
-        String anonymous = server.job("env_first").at("/properties/environmentId").asText();
-        aml("submit job.yaml --name env_latest --set environment=azureml:CliV2AnonymousEnvironment@latest");
-        assertEquals(anonymous, server.job("env_latest").at("/properties/environmentId").asText());
+        // Its own server: on the shared one, another test's deployment may have made a newer anonymous environment.
+        withOwnServer(server -> {
+            connect();
+            aml("submit job.yaml --name env_first");
+            String anonymous = server.job("env_first").at("/properties/environmentId").asText();
+            aml("submit job.yaml --name env_latest --set environment=azureml:CliV2AnonymousEnvironment@latest");
+            assertEquals(anonymous, server.job("env_latest").at("/properties/environmentId").asText());
+        });
     }
 
     @Test
