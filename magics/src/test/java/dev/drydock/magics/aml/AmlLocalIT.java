@@ -294,6 +294,33 @@ class AmlLocalIT {
         assertTrue(record.error().startsWith("The environment did not build"), record.error());
     }
 
+    /**
+     * An environment's build folder is a Docker build context: what its .dockerignore excludes and a planted .env
+     * are not in the image built (docker save shows every layer's files), what it lets through is.
+     */
+    @Test
+    @Order(5)
+    void aBuildContextGoesThroughTheDockerRules() throws Exception {
+        String nonce = Long.toHexString(System.nanoTime());
+        write("ctxenv/Dockerfile", "FROM " + BASE + "\nCOPY . /ctx\n");
+        write("ctxenv/.dockerignore", "notes.txt\n");
+        write("ctxenv/app.txt", "let-through-" + nonce);
+        write("ctxenv/notes.txt", "docker-ignored-" + nonce);
+        write("ctxenv/.env", "TOKEN=planted-secret-" + nonce);
+        aml("submit job.yaml --name ctxenv_1 --stream --set \"command=ls -a /ctx\""
+                + " --set \"environment={name: aml-it-ctx, build: {path: ./ctxenv}}\"");
+        JobRecord record = RunFolder.of(session, "ctxenv_1").record();
+        assertEquals(JobRecord.State.Completed, record.status(), record::toString);
+        java.io.ByteArrayOutputStream saved = new java.io.ByteArrayOutputStream();
+        try (java.io.InputStream in = client.saveImageCmd(record.image()).exec()) {
+            in.transferTo(saved);
+        }
+        String image = saved.toString(java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertTrue(image.contains("let-through-" + nonce), "the context's files are in the image");
+        assertFalse(image.contains("docker-ignored-" + nonce), "a .dockerignored file went into the image");
+        assertFalse(image.contains("planted-secret-" + nonce), "a .env went into the image");
+    }
+
     @Test
     @Order(6)
     void aMisspeltKeyNamesTheNearestOne() throws Exception {

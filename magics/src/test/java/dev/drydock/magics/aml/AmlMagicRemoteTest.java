@@ -652,6 +652,25 @@ class AmlMagicRemoteTest {
         assertTrue(server.largestBlobRequest() <= AmlUploads.BLOCK_SIZE, "largest " + server.largestBlobRequest());
     }
 
+    /**
+     * An environment's build folder goes up as a Docker build context: under its .dockerignore, never with a
+     * planted .env, as the blobs the server received show.
+     */
+    @Test
+    void aBuildContextGoesUpUnderTheDockerRules() throws Exception {
+        connect();
+        write("ctx/Dockerfile", "FROM mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest\nCOPY . /ctx\n");
+        write("ctx/.dockerignore", "notes.txt\n");
+        write("ctx/app.txt", "app");
+        write("ctx/notes.txt", "docker-ignored");
+        write("ctx/.env", "TOKEN=planted");
+        aml("submit job.yaml --name ctx_1 --set \"environment={build: {path: ./ctx}}\"");
+        JsonNode environment = server.asset(server.job("ctx_1").at("/properties/environmentId").asText());
+        String context = environment.at("/properties/build/contextUri").asText();
+        assertEquals(java.util.Set.of(".dockerignore", "Dockerfile", "app.txt"), server.filesUnder(context).keySet(),
+                environment::toString);
+    }
+
     @Test
     void submitHelpShowsThePlaceholdersLiterally() throws Exception {
         String help = aml("submit --help").out();
