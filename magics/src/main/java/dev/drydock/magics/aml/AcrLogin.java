@@ -12,7 +12,6 @@ import com.azure.core.http.HttpResponse;
 import com.azure.core.http.policy.HttpLogDetailLevel;
 import com.azure.core.http.policy.HttpLogOptions;
 import com.azure.core.http.policy.HttpLoggingPolicy;
-import com.azure.core.http.policy.RetryPolicy;
 import com.azure.core.http.policy.UserAgentPolicy;
 import com.azure.core.util.Context;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -102,7 +101,8 @@ public final class AcrLogin implements RegistryCredentials.TokenLogin {
                 .collect(Collectors.joining("&")));
         String text;
         int status;
-        try (HttpResponse response = pipeline().sendSync(request, Context.NONE)) {
+        try (HttpResponse response = pipeline().sendSync(request,
+                new Context("azure-response-timeout", AmlHttp.DEFAULT_TIMEOUT))) {
             status = response.getStatusCode();
             text = response.getBodyAsBinaryData() == null ? "" : response.getBodyAsBinaryData().toString();
         } catch (RuntimeException e) {
@@ -132,7 +132,7 @@ public final class AcrLogin implements RegistryCredentials.TokenLogin {
     private synchronized HttpPipeline pipeline() {
         if (pipeline == null) {
             pipeline = new HttpPipelineBuilder().httpClient(transport.get())
-                    .policies(new UserAgentPolicy("drydock-acr"), new RetryPolicy(),
+                    .policies(new UserAgentPolicy("drydock-acr"), AmlHttp.retries(),
                             new HttpLoggingPolicy(new HttpLogOptions().setLogLevel(HttpLogDetailLevel.BASIC)))
                     .build();
         }

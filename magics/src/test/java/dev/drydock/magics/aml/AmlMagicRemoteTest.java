@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.drydock.magics.InterruptedMagic;
 import dev.drydock.magics.MagicCall;
 import dev.drydock.magics.MagicException;
 import dev.drydock.magics.api.Magics;
@@ -669,6 +670,43 @@ class AmlMagicRemoteTest {
         String context = environment.at("/properties/build/contextUri").asText();
         assertEquals(java.util.Set.of(".dockerignore", "Dockerfile", "app.txt"), server.filesUnder(context).keySet(),
                 environment::toString);
+    }
+
+    /**
+     * A Resource Manager that reads a request and never answers: each try gives up after the request timeout, the
+     * retries are bounded, the cell shows which request it waits for while it waits, and the cell ends with an error
+     * naming the request and the timeout.
+     */
+    @Test
+    void anUnansweredRequestEndsWithAnErrorNamingItAndShowsThatItWaits() throws Exception {
+        withOwnServer(server -> {
+            connect();
+            server.stall("GET", WS_PATH);
+            session.setVariable(AmlHttp.TIMEOUT_VARIABLE, "1");
+            RecordingNotebook notebook = new RecordingNotebook();
+            MagicException e = assertThrows(MagicException.class,
+                    () -> magics.run(new MagicCall("aml", "workspace --check", null), notebook));
+            assertTrue(e.getMessage().startsWith("127.0.0.1 did not answer GET " + WS_PATH + " within 1 s (3 tries)."),
+                    e.getMessage());
+            assertTrue(e.getMessage().contains(AmlHttp.TIMEOUT_VARIABLE), e.getMessage());
+            assertEquals(3, server.requests().stream().filter(r -> r.equals("GET " + WS_PATH)).count(),
+                    server.requests()::toString);
+            assertTrue(shown(notebook).contains("Waiting for 127.0.0.1 to answer GET " + WS_PATH), shown(notebook));
+        });
+    }
+
+    /** The same, interrupted: the wait ends at once, long before the request's own timeout. */
+    @Test
+    void anInterruptEndsTheWaitForAnUnansweredRequest() throws Exception {
+        withOwnServer(server -> {
+            connect();
+            server.stall("GET", WS_PATH);
+            session.setVariable(AmlHttp.TIMEOUT_VARIABLE, "600");
+            InterruptedMagic cell = InterruptedMagic.start(magics, new MagicCall("aml", "workspace --check", null),
+                    new RecordingNotebook(), () -> server.requests().contains("GET " + WS_PATH), Duration.ofSeconds(60));
+            MagicException e = cell.interrupt();
+            assertEquals(MagicException.Kind.KeyboardInterrupt, e.kind(), e.getMessage());
+        });
     }
 
     @Test
