@@ -308,7 +308,7 @@ class AmlLocalIT {
         write("ctxenv/notes.txt", "docker-ignored-" + nonce);
         write("ctxenv/.env", "TOKEN=planted-secret-" + nonce);
         aml("submit job.yaml --name ctxenv_1 --stream --set \"command=ls -a /ctx\""
-                + " --set \"environment={name: aml-it-ctx, build: {path: ./ctxenv}}\"");
+                + " --set \"environment={name: it-ctx, build: {path: ./ctxenv}}\"");
         JobRecord record = RunFolder.of(session, "ctxenv_1").record();
         assertEquals(JobRecord.State.Completed, record.status(), record::toString);
         java.io.ByteArrayOutputStream saved = new java.io.ByteArrayOutputStream();
@@ -600,10 +600,12 @@ class AmlLocalIT {
     }
 
     /** Another kernel: its own session (and so its own watched jobs) over {@code dir}, on the shared engine. */
+    /** Another kernel: its own session and engine client, which its close() closes (the shared one stays open). */
     private static Magics kernel(Path dir) {
         Session own = new Session(dir, Map.of());
-        return new Magics(own, MagicFamilies.ALL, List.of(docker, new RegistryCredentials(), HostUser.current(),
-                new EnvImageResolver(docker), new ImageBuilder(), new AmlRestClient(own)));
+        Docker engine = new Docker();
+        return new Magics(own, MagicFamilies.ALL, List.of(engine, new RegistryCredentials(), HostUser.current(),
+                new EnvImageResolver(engine), new ImageBuilder(), new AmlRestClient(own)));
     }
 
     private static boolean logSays(Path log, String text) {
