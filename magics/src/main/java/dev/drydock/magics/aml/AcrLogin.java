@@ -12,7 +12,6 @@ import com.azure.core.http.HttpResponse;
 import com.azure.core.http.policy.HttpLogDetailLevel;
 import com.azure.core.http.policy.HttpLogOptions;
 import com.azure.core.http.policy.HttpLoggingPolicy;
-import com.azure.core.http.policy.RetryPolicy;
 import com.azure.core.http.policy.UserAgentPolicy;
 import com.azure.core.util.Context;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -37,7 +36,9 @@ import java.util.stream.Collectors;
  * with the kernel's Azure identity when no login for it exists, as {@code az acr login} does: the Azure
  * Resource Manager access token of {@code DefaultAzureCredential} is exchanged for an ACR refresh token
  * ({@code POST https://REGISTRY/oauth2/exchange}, grant_type access_token), which the engine takes as the
- * password of the fixed user {@value #USER}. Both tokens go into the session's masker.
+ * password of the fixed user {@value #USER}. Both tokens go into the session's masker. The token is for the
+ * session's cloud (as {@code az acr login} uses the cloud {@code az cloud set} chose): its scope and sign-in
+ * authority follow {@link AmlCloud#resourceManager}, like the REST client's.
  */
 public final class AcrLogin implements RegistryCredentials.TokenLogin {
 
@@ -53,8 +54,9 @@ public final class AcrLogin implements RegistryCredentials.TokenLogin {
     private HttpPipeline pipeline;
 
     public AcrLogin(Session session) {
-        this(session, () -> AmlCredentials.forSession(session), HttpClient::createDefault,
-                registry -> "https://" + registry);
+        this(session, () -> AmlCredentials.forSession(session,
+                AmlCloud.at(AmlCloud.resourceManager(session)).map(c -> c.authority), AmlCloud.httpClient(session)),
+                () -> AmlCloud.httpClient(session), registry -> "https://" + registry);
     }
 
     /** With the credential, the transport and the registry's address given, as the tests make it. */
@@ -77,7 +79,8 @@ public final class AcrLogin implements RegistryCredentials.TokenLogin {
         }
         String accessToken;
         try {
-            accessToken = credentials.get().getTokenSync(new TokenRequestContext().addScopes(AmlCredentials.ARM_SCOPE))
+            accessToken = credentials.get().getTokenSync(new TokenRequestContext()
+                    .addScopes(AmlCloud.scope(AmlCloud.resourceManager(session))))
                     .getToken();
         } catch (RuntimeException e) {
             throw new MagicException(MagicException.Kind.MagicError, "No login for " + registry + " (%docker login"
@@ -98,7 +101,8 @@ public final class AcrLogin implements RegistryCredentials.TokenLogin {
                 .collect(Collectors.joining("&")));
         String text;
         int status;
-        try (HttpResponse response = pipeline().sendSync(request, Context.NONE)) {
+        try (HttpResponse response = pipeline().sendSync(request,
+                new Context("azure-response-timeout", AmlHttp.DEFAULT_TIMEOUT))) {
             status = response.getStatusCode();
             text = response.getBodyAsBinaryData() == null ? "" : response.getBodyAsBinaryData().toString();
         } catch (RuntimeException e) {
@@ -128,7 +132,7 @@ public final class AcrLogin implements RegistryCredentials.TokenLogin {
     private synchronized HttpPipeline pipeline() {
         if (pipeline == null) {
             pipeline = new HttpPipelineBuilder().httpClient(transport.get())
-                    .policies(new UserAgentPolicy("drydock-acr"), new RetryPolicy(),
+                    .policies(new UserAgentPolicy("drydock-acr"), AmlHttp.retries(),
                             new HttpLoggingPolicy(new HttpLogOptions().setLogLevel(HttpLogDetailLevel.BASIC)))
                     .build();
         }

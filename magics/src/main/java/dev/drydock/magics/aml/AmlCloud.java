@@ -39,6 +39,31 @@ enum AmlCloud {
         this.authority = authority;
     }
 
+    /**
+     * The cloud {@code %aml workspace --cloud} chose for a session: one per session, so every client of Azure
+     * (the REST client, the ACR token exchange) asks for tokens of the same cloud.
+     */
+    static final class Chosen implements AutoCloseable {
+        volatile AmlCloud cloud;
+
+        static Chosen of(Session session) {
+            return session.shared(Chosen.class, Chosen::new);
+        }
+
+        @Override
+        public void close() {}
+    }
+
+    /**
+     * The session's Azure Resource Manager: the cloud {@code %aml workspace --cloud} chose, else
+     * {@value AmlHttp#ENDPOINT_VARIABLE}, else the public cloud's.
+     */
+    static String resourceManager(Session session) {
+        AmlCloud chosen = Chosen.of(session).cloud;
+        return chosen != null ? chosen.resourceManager : session.variable(AmlHttp.ENDPOINT_VARIABLE)
+                .filter(v -> !v.isBlank()).orElse(AmlHttp.PUBLIC_ENDPOINT);
+    }
+
     /** The cloud by its {@code az cloud} name, case-insensitively. */
     static AmlCloud named(String name) throws MagicException {
         for (AmlCloud cloud : values()) {

@@ -21,9 +21,6 @@ import java.util.Optional;
  */
 final class AmlCredentials {
 
-    /** The public cloud's Azure Resource Manager audience; the REST client derives its scope from its endpoint. */
-    static final String ARM_SCOPE = "https://management.azure.com/.default";
-
     private AmlCredentials() {}
 
     static TokenCredential forSession(Session session) {

@@ -137,20 +137,21 @@ final class AmlEndpoints {
                     + properties.path("provisioningState").asText("not provisioned") + ").");
         }
         String authMode = properties.path("authMode").asText("Key");
-        String secret = switch (authMode) {
-            case "AMLToken" -> http.call(HttpMethod.POST, http.armUrl(path + "/token", Map.of()), null).body()
-                    .path("accessToken").asText("");
-            case "Key" -> http.call(HttpMethod.POST, http.armUrl(path + "/listKeys", Map.of()), null).body()
-                    .path("primaryKey").asText("");
+        JsonNode credentials = switch (authMode) {
+            case "AMLToken" -> http.call(HttpMethod.POST, http.armUrl(path + "/token", Map.of()), null).body();
+            case "Key" -> http.call(HttpMethod.POST, http.armUrl(path + "/listKeys", Map.of()), null).body();
             default -> throw MagicException.usage("Endpoint " + endpointName + " takes " + authMode + " auth;"
                     + " %aml invoke sends keys and AML tokens (auth_mode: key or aml_token).");
         };
+        // Every key received is masked, the one not used too: an error body or a log line may echo either.
+        for (String field : List.of("primaryKey", "secondaryKey", "accessToken")) {
+            http.session().masker().add(credentials.path(field).asText(""));
+        }
+        String secret = credentials.path(authMode.equals("Key") ? "primaryKey" : "accessToken").asText("");
         if (secret.isEmpty()) {
             throw MagicException.failed("Azure ML gave no " + (authMode.equals("Key") ? "key" : "token")
                     + " for endpoint " + endpointName + ".");
         }
-        // Masked before it can reach any output: an error message or a log line may echo it.
-        http.session().masker().add(secret);
         HttpRequest post = new HttpRequest(HttpMethod.POST, scoringUri);
         post.setHeader(HttpHeaderName.CONTENT_TYPE, "application/json");
         post.setHeader(HttpHeaderName.ACCEPT, "application/json");

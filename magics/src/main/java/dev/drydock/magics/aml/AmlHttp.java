@@ -16,6 +16,8 @@ import com.azure.core.http.policy.BearerTokenAuthenticationPolicy;
 import com.azure.core.http.policy.HttpLogDetailLevel;
 import com.azure.core.http.policy.HttpLogOptions;
 import com.azure.core.http.policy.HttpLoggingPolicy;
+import com.azure.core.http.policy.ExponentialBackoff;
+import com.azure.core.http.policy.ExponentialBackoffOptions;
 import com.azure.core.http.policy.RetryPolicy;
 import com.azure.core.http.policy.UserAgentPolicy;
 import com.azure.core.util.Context;
@@ -23,7 +25,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.drydock.magics.MagicException;
+import dev.drydock.magics.Notebook;
 import dev.drydock.magics.Session;
+import dev.drydock.magics.render.LiveDisplay;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -35,6 +39,12 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -51,6 +61,20 @@ final class AmlHttp {
     /** Where Azure Resource Manager is, when not the public cloud's (a sovereign cloud, or a test server). */
     static final String ENDPOINT_VARIABLE = "AZURE_RESOURCE_MANAGER_ENDPOINT";
     static final String PUBLIC_ENDPOINT = "https://management.azure.com";
+    /** Seconds one request to Azure may wait for its answer before it is tried again (or given up). */
+    static final String TIMEOUT_VARIABLE = "DRYDOCK_AZURE_REQUEST_TIMEOUT";
+    static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+    /** Retries of a request that failed, timed out or was throttled; each waits as Retry-After says, else backs off. */
+    static final int MAX_RETRIES = 2;
+    /** How many seconds a request runs before the cell shows that it waits. */
+    private static final long QUIET_SECONDS = 2;
+    // azure-core's transports read a per-request response timeout from this context key.
+    private static final String RESPONSE_TIMEOUT_KEY = "azure-response-timeout";
+    private static final ExecutorService REQUESTS = Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "drydock-azure-request");
+        thread.setDaemon(true);
+        return thread;
+    });
     static final ObjectMapper JSON = new ObjectMapper();
 
     private final Session session;
@@ -59,10 +83,10 @@ final class AmlHttp {
     private final Supplier<HttpClient> transport;
     private final Duration pollInterval;
     private HttpPipeline arm;
-    private volatile AmlCloud cloud;
     private HttpClient client;
     private HttpPipeline plain;
     private HttpPipeline scoring;
+    private volatile Notebook cell;
 
     AmlHttp(Session session, Optional<String> endpoint, Supplier<TokenCredential> credentials,
             Supplier<HttpClient> transport, Duration pollInterval) {
@@ -71,6 +95,38 @@ final class AmlHttp {
         this.credentials = credentials;
         this.transport = transport;
         this.pollInterval = pollInterval;
+    }
+
+    /** The cell requests serve from now on; null when none. */
+    void attach(Notebook notebook) {
+        cell = notebook;
+    }
+
+    /**
+     * How long one try of a request may wait for its answer: {@value #TIMEOUT_VARIABLE} seconds, else 30 s. With
+     * {@value #MAX_RETRIES} retries a request that is never answered ends the cell's wait in about
+     * {@code (1 + MAX_RETRIES) × timeout}.
+     */
+    Duration timeout() throws MagicException {
+        Optional<String> value = session.variable(TIMEOUT_VARIABLE).map(String::strip).filter(v -> !v.isEmpty());
+        if (value.isEmpty()) {
+            return DEFAULT_TIMEOUT;
+        }
+        try {
+            double seconds = Double.parseDouble(value.get());
+            if (seconds > 0 && seconds <= 3600) {
+                return Duration.ofMillis((long) (seconds * 1000));
+            }
+        } catch (NumberFormatException e) {
+            // Said below.
+        }
+        throw MagicException.usage(TIMEOUT_VARIABLE + " is " + value.get() + ", not a number of seconds between 0 and"
+                + " 3600.");
+    }
+
+    /** The context of a request to Azure: its response timeout. */
+    Context requestContext() throws MagicException {
+        return new Context(RESPONSE_TIMEOUT_KEY, timeout());
     }
 
     /** The HTTP client every pipeline sends through, storage's included. */
@@ -84,7 +140,7 @@ final class AmlHttp {
     /** The signed-in identity, for a datastore reached without secrets. */
     TokenCredential credential() throws MagicException {
         try {
-            return credentials.get();
+            return masking(credentials.get());
         } catch (RuntimeException e) {
             throw AmlCredentials.explain(e).orElseGet(() -> new MagicException(MagicException.Kind.MagicError,
                     AmlCredentials.message(e), e));
@@ -115,15 +171,12 @@ final class AmlHttp {
      * chose, else {@value #ENDPOINT_VARIABLE}, else the public cloud's.
      */
     String baseUrl() {
-        AmlCloud chosen = cloud;
-        return trimSlash(endpoint.or(() -> Optional.ofNullable(chosen).map(c -> c.resourceManager))
-                .or(() -> session.variable(ENDPOINT_VARIABLE).filter(v -> !v.isBlank()))
-                .orElse(PUBLIC_ENDPOINT));
+        return trimSlash(endpoint.orElseGet(() -> AmlCloud.resourceManager(session)));
     }
 
     /** Talks to {@code cloud} from now on: a new token, for that cloud's Resource Manager. */
     synchronized void use(AmlCloud chosen) {
-        cloud = chosen;
+        AmlCloud.Chosen.of(session).cloud = chosen;
         arm = null;
     }
 
@@ -147,14 +200,16 @@ final class AmlHttp {
     Optional<Reply> find(String url) throws MagicException {
         HttpRequest request = new HttpRequest(HttpMethod.GET, url);
         request.setHeader(HttpHeaderName.ACCEPT, "application/json");
-        try (HttpResponse response = arm().sendSync(request, Context.NONE)) {
-            if (response.getStatusCode() == 404) {
-                return Optional.empty();
+        HttpPipeline pipeline = arm();
+        Context context = requestContext();
+        return waitFor(request, () -> {
+            try (HttpResponse response = pipeline.sendSync(request, context)) {
+                if (response.getStatusCode() == 404) {
+                    return Optional.empty();
+                }
+                return Optional.of(reply(request, response));
             }
-            return Optional.of(reply(request, response));
-        } catch (RuntimeException e) {
-            throw unreachable(url, e);
-        }
+        });
     }
 
     Reply send(HttpPipeline pipeline, HttpMethod method, String url, JsonNode body) throws MagicException {
@@ -168,11 +223,92 @@ final class AmlHttp {
                 throw new UncheckedIOException(e);
             }
         }
-        try (HttpResponse response = pipeline.sendSync(request, Context.NONE)) {
-            return reply(request, response);
-        } catch (RuntimeException e) {
-            throw unreachable(url, e);
+        // A scoring request runs as long as the model takes (the endpoint's own request_timeout_ms bounds it).
+        Context context = pipeline == scoring ? Context.NONE : requestContext();
+        return waitFor(request, () -> {
+            try (HttpResponse response = pipeline.sendSync(request, context)) {
+                return reply(request, response);
+            }
+        });
+    }
+
+    /** One request's work: send, read the answer. */
+    private interface Exchange<T> {
+        T run() throws MagicException;
+    }
+
+    /**
+     * Runs a request on a worker while the cell's thread waits: after {@value #QUIET_SECONDS} s the cell shows
+     * which request waits and for how long, and the cell's interrupt ends the wait at once (the worker's request is
+     * cancelled). The request itself is bounded by {@link #timeout()} per try and {@value #MAX_RETRIES} retries.
+     */
+    private <T> T waitFor(HttpRequest request, Exchange<T> exchange) throws MagicException {
+        Notebook notebook = cell;
+        String what = request.getHttpMethod() + " " + request.getUrl().getPath();
+        Future<T> future = REQUESTS.submit(exchange::run);
+        long start = System.nanoTime();
+        LiveDisplay display = null;
+        try {
+            while (true) {
+                try {
+                    return future.get(200, TimeUnit.MILLISECONDS);
+                } catch (TimeoutException e) {
+                    if (notebook != null && notebook.cancellation().isCancelled()) {
+                        future.cancel(true);
+                        throw MagicException.interrupted();
+                    }
+                    long waited = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start);
+                    if (notebook != null && waited >= QUIET_SECONDS) {
+                        if (display == null) {
+                            display = new LiveDisplay(notebook, "azure-request");
+                        }
+                        display.show("Waiting for " + request.getUrl().getHost() + " to answer " + what + " (" + waited
+                                + " s; each try gives up after " + seconds(timeout()) + ", " + MAX_RETRIES
+                                + " retries)…");
+                    }
+                } catch (InterruptedException e) {
+                    future.cancel(true);
+                    Thread.currentThread().interrupt();
+                    throw MagicException.interrupted();
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause();
+                    if (cause instanceof MagicException m) {
+                        throw m;
+                    }
+                    if (cause instanceof RuntimeException r) {
+                        if (timedOut(r)) {
+                            throw new MagicException(MagicException.Kind.MagicError, request.getUrl().getHost()
+                                    + " did not answer " + what + " within " + seconds(timeout()) + " ("
+                                    + (1 + MAX_RETRIES) + " tries). Azure may be unreachable from here (a proxy or"
+                                    + " firewall) or overloaded; " + TIMEOUT_VARIABLE + " sets the seconds one try"
+                                    + " waits.", r);
+                        }
+                        throw unreachable(request.getUrl().toString(), r);
+                    }
+                    throw new IllegalStateException(cause);
+                }
+            }
+        } finally {
+            if (display != null) {
+                display.show(what + " ended after " + TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start)
+                        + " s.");
+                display.close();
+            }
         }
+    }
+
+    private static boolean timedOut(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.http.HttpTimeoutException || t instanceof TimeoutException
+                    || t instanceof java.net.SocketTimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String seconds(Duration duration) {
+        return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + " s" : duration.toMillis() / 1000.0 + " s";
     }
 
     Reply reply(HttpRequest request, HttpResponse response) throws MagicException {
@@ -227,6 +363,17 @@ final class AmlHttp {
 
     MagicException unreachable(String url, RuntimeException e) {
         String host = URI.create(url).getHost();
+        // The cell's interrupt, surfacing through the transport: not a network problem.
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof InterruptedException || t instanceof java.io.InterruptedIOException
+                    && !(t instanceof java.net.SocketTimeoutException)) {
+                Thread.currentThread().interrupt();
+                return MagicException.interrupted();
+            }
+        }
+        if (Thread.currentThread().isInterrupted()) {
+            return MagicException.interrupted();
+        }
         // Before the credential: a token request that fails TLS is a trust problem, not a sign-in one.
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof javax.net.ssl.SSLHandshakeException || t instanceof java.security.cert.CertPathValidatorException
@@ -247,6 +394,30 @@ final class AmlHttp {
                 + " (%aml workspace --cloud, or " + ENDPOINT_VARIABLE + ") if this is not the public Azure cloud.", e);
     }
 
+    /**
+     * A SAS the client received (a blob URL with its query, or a datastore's token) goes into the session's
+     * masker before any message or record could carry it: the whole query, and the signature on its own, as sent
+     * and decoded, since a URL shown elsewhere may have its parameters in another order or decoded.
+     */
+    void maskSas(String urlOrToken) {
+        if (urlOrToken == null) {
+            return;
+        }
+        int question = urlOrToken.indexOf('?');
+        String query = question >= 0 ? urlOrToken.substring(question + 1) : urlOrToken;
+        if (query.isBlank()) {
+            return;
+        }
+        session.masker().add(query);
+        for (String parameter : query.split("&")) {
+            if (parameter.startsWith("sig=")) {
+                String signature = parameter.substring("sig=".length());
+                session.masker().add(signature);
+                session.masker().add(java.net.URLDecoder.decode(signature, StandardCharsets.UTF_8));
+            }
+        }
+    }
+
     /** {@code text} as a sentence: one final period, never two. */
     static String sentence(String text) {
         String trimmed = text.strip();
@@ -257,18 +428,37 @@ final class AmlHttp {
         if (arm == null) {
             TokenCredential credential;
             try {
-                credential = credentials.get();
+                credential = masking(credentials.get());
             } catch (RuntimeException e) {
                 throw AmlCredentials.explain(e).orElseGet(() -> new MagicException(MagicException.Kind.MagicError,
                         AmlCredentials.message(e), e));
             }
             arm = new HttpPipelineBuilder().httpClient(transport())
-                    .policies(new UserAgentPolicy("drydock-aml"), new RetryPolicy(),
+                    .policies(new UserAgentPolicy("drydock-aml"), retries(),
                             new BearerTokenAuthenticationPolicy(credential, AmlCloud.scope(baseUrl())),
                             new HttpLoggingPolicy(new HttpLogOptions().setLogLevel(HttpLogDetailLevel.BASIC)))
                     .build();
         }
         return arm;
+    }
+
+    /** {@code credential} with every token it hands out added to the session's masker as it is received. */
+    private TokenCredential masking(TokenCredential credential) {
+        return new TokenCredential() {
+            @Override
+            public reactor.core.publisher.Mono<com.azure.core.credential.AccessToken> getToken(
+                    com.azure.core.credential.TokenRequestContext request) {
+                return credential.getToken(request).doOnNext(token -> session.masker().add(token.getToken()));
+            }
+
+            @Override
+            public com.azure.core.credential.AccessToken getTokenSync(
+                    com.azure.core.credential.TokenRequestContext request) {
+                com.azure.core.credential.AccessToken token = credential.getTokenSync(request);
+                session.masker().add(token.getToken());
+                return token;
+            }
+        };
     }
 
     /**
@@ -285,11 +475,17 @@ final class AmlHttp {
         return scoring;
     }
 
+    /** {@value #MAX_RETRIES} retries, honouring Retry-After, else backing off exponentially from 0.8 s to 8 s. */
+    static RetryPolicy retries() {
+        return new RetryPolicy(new ExponentialBackoff(new ExponentialBackoffOptions().setMaxRetries(MAX_RETRIES)
+                .setBaseDelay(Duration.ofMillis(800)).setMaxDelay(Duration.ofSeconds(8))));
+    }
+
     /** No bearer token: SAS URLs of blobs and the discovery document, which take none. */
     synchronized HttpPipeline plain() {
         if (plain == null) {
             plain = new HttpPipelineBuilder().httpClient(transport())
-                    .policies(new UserAgentPolicy("drydock-aml"), new RetryPolicy(),
+                    .policies(new UserAgentPolicy("drydock-aml"), retries(),
                             new HttpLoggingPolicy(new HttpLogOptions().setLogLevel(HttpLogDetailLevel.BASIC)))
                     .build();
         }

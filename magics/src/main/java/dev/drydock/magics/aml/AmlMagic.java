@@ -122,7 +122,12 @@ public final class AmlMagic extends MagicCommand {
             remote = family.remote;
             jobs = new LocalJobs(session, notebook, family.docker, family.builder, family.credentials, family.user);
             remoteJobs = new RemoteJobs(session, notebook, remote);
-            execute();
+            remote.attach(notebook);
+            try {
+                execute();
+            } finally {
+                remote.attach(null);
+            }
         }
 
         abstract void execute() throws MagicException;

@@ -65,7 +65,8 @@ final class AmlOperations {
     Outcome run(HttpMethod method, String url, JsonNode body, String what, Progress progress,
             Cancellation cancellation, Duration bound) throws MagicException {
         AmlHttp.Reply started = http.call(method, url, body);
-        PollingStrategyOptions options = new PollingStrategyOptions(http.arm());
+        // Each poll bounded as every request to Azure is.
+        PollingStrategyOptions options = new PollingStrategyOptions(http.arm()).setContext(http.requestContext());
         Recorded strategy = new Recorded(new SyncChainedPollingStrategy<>(List.of(
                 new SyncOperationResourcePollingStrategy<>(AZURE_ASYNC_OPERATION, options),
                 new SyncOperationResourcePollingStrategy<>(HttpHeaderName.fromString("Operation-Location"), options),

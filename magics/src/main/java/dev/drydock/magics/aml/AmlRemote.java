@@ -20,6 +20,13 @@ import java.util.Optional;
 public interface AmlRemote {
 
     /**
+     * The cell the next requests serve (null after it): a request Azure is slow to answer shows a waiting line
+     * there, and the cell's interrupt ends the wait.
+     */
+    default void attach(Notebook notebook) {}
+
+
+    /**
      * The workspace jobs go to: the one set by {@link #use}, else Azure ML's {@code config.json} found
      * upward from the notebook's folder (also in {@code .azureml/}), else the variables
      * {@code AZURE_SUBSCRIPTION_ID}, {@code AZURE_RESOURCE_GROUP}, {@code AZUREML_WORKSPACE_NAME} of the

@@ -65,6 +65,11 @@ public final class AmlRestClient implements AmlRemote {
         return http;
     }
 
+    @Override
+    public void attach(Notebook notebook) {
+        http.attach(notebook);
+    }
+
     // --- workspace ------------------------------------------------------------------------------------
 
     @Override

@@ -79,7 +79,9 @@ final class AmlRunHistory {
             if (logsAvailable) {
                 Optional<JsonNode> details = runDetails(workspace, job);
                 logsAvailable = details.isPresent();
-                details.ifPresent(d -> printLogs(d, printed, notebook));
+                if (details.isPresent()) {
+                    printLogs(details.get(), printed, notebook);
+                }
             }
             if (job.terminal()) {
                 break;
@@ -98,9 +100,11 @@ final class AmlRunHistory {
         return job;
     }
 
-    private void printLogs(JsonNode details, Map<String, Integer> printed, Notebook notebook) {
+    private void printLogs(JsonNode details, Map<String, Integer> printed, Notebook notebook) throws MagicException {
         Map<String, String> files = new java.util.TreeMap<>();
         details.path("logFiles").fields().forEachRemaining(e -> files.put(e.getKey(), e.getValue().asText()));
+        // Each log's URL carries a SAS that reads the run's logs: never shown, never recorded.
+        files.values().forEach(http::maskSas);
         List<String> chosen = files.keySet().stream().filter(n -> USER_LOG.matcher(n).matches()).toList();
         if (chosen.isEmpty()) {
             chosen = files.keySet().stream().filter(n -> LEGACY_LOG.matcher(n).matches()).toList();
@@ -108,9 +112,10 @@ final class AmlRunHistory {
         if (chosen.isEmpty()) {
             chosen = List.copyOf(files.keySet());
         }
+        Context context = http.requestContext();
         for (String file : chosen) {
             String text;
-            try (HttpResponse response = http.plain().sendSync(new HttpRequest(HttpMethod.GET, files.get(file)), Context.NONE)) {
+            try (HttpResponse response = http.plain().sendSync(new HttpRequest(HttpMethod.GET, files.get(file)), context)) {
                 if (response.getStatusCode() != 200) {
                     continue;
                 }

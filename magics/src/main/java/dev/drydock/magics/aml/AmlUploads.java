@@ -190,7 +190,7 @@ final class AmlUploads {
                     + "/listSecrets", Map.of()), null).body();
             // A storage key or SAS is a secret: masked before any message could carry it.
             secrets.path("key").asText("").lines().filter(s -> !s.isBlank()).forEach(http.session().masker()::add);
-            secrets.path("sasToken").asText("").lines().filter(s -> !s.isBlank()).forEach(http.session().masker()::add);
+            http.maskSas(secrets.path("sasToken").asText(""));
         }
         Datastore datastore = new Datastore(name, properties.path("accountName").asText(),
                 properties.path("containerName").asText(), properties.path("endpoint").asText("core.windows.net"),

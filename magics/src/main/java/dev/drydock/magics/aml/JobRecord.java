@@ -3,7 +3,11 @@ package dev.drydock.magics.aml;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.drydock.magics.MagicException;
+import dev.drydock.magics.SecretMasker;
 import dev.drydock.magics.files.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -100,12 +104,26 @@ public record JobRecord(String name, String displayName, String experimentName, 
                 error, environment, image, environmentBuilt, container, command, inputs, outputs, tags, kernel);
     }
 
-    public void write(Path runFolder) throws MagicException {
+    /**
+     * Writes {@code runs/<job>/job.json} with every secret the session knows masked, as every record Drydock writes:
+     * a command, an input or an error can carry a value from {@code .env}. Masked field by field, before the JSON
+     * escapes a value (a secret holding a quote or a backslash would no longer match in the escaped text).
+     */
+    public void write(Path runFolder, SecretMasker masker) throws MagicException {
         try {
-            AtomicFiles.write(runFolder.resolve(FILE), JSON.writeValueAsBytes(this), false, null);
+            AtomicFiles.write(runFolder.resolve(FILE), JSON.writeValueAsBytes(masked(JSON.valueToTree(this), masker)),
+                    false, null);
         } catch (IOException e) {
             throw MagicException.failed("Cannot write " + runFolder.resolve(FILE) + ": " + e.getMessage());
         }
+    }
+
+    private static JsonNode masked(JsonNode node, SecretMasker masker) {
+        if (node instanceof ObjectNode object) {
+            object.properties().forEach(field -> field.setValue(masked(field.getValue(), masker)));
+            return object;
+        }
+        return node.isTextual() ? TextNode.valueOf(masker.mask(node.asText())) : node;
     }
 
     public static JobRecord read(Path runFolder) throws MagicException {

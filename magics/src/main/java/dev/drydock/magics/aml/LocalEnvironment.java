@@ -152,7 +152,7 @@ final class LocalEnvironment {
 
     private Resolved context(JobSpec.Inline inline, Path snapshotEnvironment) throws MagicException {
         Path context = snapshotEnvironment.resolve("context");
-        Snapshot.Copied copied = Snapshot.copy(inline.buildPath(), context, null);
+        Snapshot.Copied copied = Snapshot.buildContext(inline.buildPath(), context, null);
         if (!copied.skippedSecrets().isEmpty()) {
             notebook.out("Left " + String.join(", ", copied.skippedSecrets()) + " out of the build context: secrets"
                     + " never go into a snapshot or an image.\n");

@@ -89,7 +89,7 @@ public final class LocalJobs {
         Map<String, String> outputs = new LinkedHashMap<>();
         spec.outputs().keySet().forEach(output -> outputs.put(output, folder.outputs().resolve(output).toString()));
         JobRecord record = JobRecord.created(spec, name, outputs);
-        record.write(folder.root());
+        record.write(folder.root(), session.masker());
         // As az ml job create answers with the job: later cells name it ${AML_JOB_NAME}, whatever name it got.
         session.setVariable(JOB_NAME_VARIABLE, name);
 
@@ -102,7 +102,7 @@ public final class LocalJobs {
         } catch (IOException | MagicException e) {
             String message = e instanceof MagicException ? e.getMessage()
                     : "Cannot create " + folder.code() + ": " + e.getMessage();
-            record.to(JobRecord.State.Failed, null, message).write(folder.root());
+            record.to(JobRecord.State.Failed, null, message).write(folder.root(), session.masker());
             throw MagicException.failed(message);
         }
         notebook.out(snapshotLine(name, code, copied, (System.nanoTime() - started) / 1e9));
@@ -117,7 +117,7 @@ public final class LocalJobs {
             boolean interrupted = e instanceof MagicException m && m.kind() == MagicException.Kind.KeyboardInterrupt
                     || notebook.cancellation().isCancelled();
             record.to(interrupted ? JobRecord.State.Canceled : JobRecord.State.Failed, null,
-                    interrupted ? "Canceled." : "The environment did not build: " + e.getMessage()).write(folder.root());
+                    interrupted ? "Canceled." : "The environment did not build: " + e.getMessage()).write(folder.root(), session.masker());
             if (interrupted) {
                 throw MagicException.interrupted();
             }
@@ -125,16 +125,16 @@ public final class LocalJobs {
                     "Job " + name + " failed before it started: " + e.getMessage(), e);
         }
         record = record.withEnvironment(environment.description(), environment.image(), environment.built());
-        record.write(folder.root());
+        record.write(folder.root(), session.masker());
         LocalRun run;
         try {
-            run = LocalRun.start(engine.client(), session, user, spec, folder, record, environment.image(), plan);
+            run = LocalRun.start(engine, session, user, spec, folder, record, environment.image(), plan);
         } catch (MagicException e) {
             // The record must end too, or the job would read NotStarted for ever.
             boolean interrupted = e.kind() == MagicException.Kind.KeyboardInterrupt || notebook.cancellation().isCancelled()
                     || LocalRuns.of(session).closed();
             record.to(interrupted ? JobRecord.State.Canceled : JobRecord.State.Failed, null,
-                    interrupted ? "Canceled." : e.getMessage()).write(folder.root());
+                    interrupted ? "Canceled." : e.getMessage()).write(folder.root(), session.masker());
             throw e;
         }
         notebook.out("Job " + name + " is Running in " + environment.image() + "; outputs go to "
@@ -154,7 +154,9 @@ public final class LocalJobs {
         switch (ended.status()) {
             case Completed -> notebook.out("\n" + summary + " %aml status " + ended.name() + " shows its outputs and"
                     + " metrics.\n");
-            case Canceled -> throw new MagicException(MagicException.Kind.KeyboardInterrupt, summary);
+            // A cancel that could not reach the engine says so: its container may still run.
+            case Canceled -> throw new MagicException(MagicException.Kind.KeyboardInterrupt, summary
+                    + (ended.error() == null || ended.error().equals(LocalRun.CANCELED) ? "" : " " + ended.error()));
             default -> throw MagicException.failed(summary + " " + (ended.error() == null ? "" : ended.error()));
         }
         return ended;
@@ -304,7 +306,7 @@ public final class LocalJobs {
             notebook.out("Job " + name + " is " + before.status() + " already; nothing to cancel.\n");
             return;
         }
-        JobRecord after = LocalRun.cancel(folder, LocalRuns.of(session), docker.engine().client());
+        JobRecord after = LocalRun.cancel(folder, LocalRuns.of(session), docker.engine());
         notebook.out("Job " + name + " is " + after.status() + ".\n");
     }
 

@@ -21,6 +21,7 @@ import dev.drydock.magics.Utf8;
 import dev.drydock.magics.container.ContainerRequest;
 import dev.drydock.magics.container.Containers;
 import dev.drydock.magics.container.HostUser;
+import dev.drydock.magics.engine.DockerEngine;
 import dev.drydock.magics.engine.EngineErrors;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -55,7 +56,7 @@ public final class LocalRun {
     private static final int STOP_SECONDS = 2;
     private static final int ERROR_TAIL_LINES = 10;
 
-    private static final String CANCELED = "Canceled.";
+    static final String CANCELED = "Canceled.";
     private static final String SHUT_DOWN = "Canceled: the kernel shut down while the job ran; the log has what it"
             + " wrote until then.";
 
@@ -69,6 +70,7 @@ public final class LocalRun {
             Map<String, String> environment) {}
 
     private final DockerClient client;
+    private final DockerEngine engine;
     private final LocalRuns runs;
     private final RunFolder folder;
     private final String container;
@@ -78,9 +80,10 @@ public final class LocalRun {
     private volatile String canceled;
     private volatile JobRecord record;
 
-    private LocalRun(DockerClient client, LocalRuns runs, RunFolder folder, String container, Duration timeout,
+    private LocalRun(DockerEngine engine, LocalRuns runs, RunFolder folder, String container, Duration timeout,
             LogFile log, JobRecord record) {
-        this.client = client;
+        this.engine = engine;
+        this.client = engine.client();
         this.runs = runs;
         this.folder = folder;
         this.container = container;
@@ -171,8 +174,9 @@ public final class LocalRun {
      * name is the job's plus a random suffix: the same job name in another folder, or a container a crashed kernel
      * left, never conflicts.
      */
-    static LocalRun start(DockerClient client, Session session, HostUser user, JobSpec spec, RunFolder folder,
+    static LocalRun start(DockerEngine engine, Session session, HostUser user, JobSpec spec, RunFolder folder,
             JobRecord record, String image, Plan plan) throws MagicException {
+        DockerClient client = engine.client();
         String name = record.name();
         LocalRuns runs = LocalRuns.of(session);
         if (runs.closed()) {
@@ -220,7 +224,7 @@ public final class LocalRun {
             Containers.removeQuietly(client, id);
             throw MagicException.failed("Cannot write " + folder.log() + ": " + e.getMessage());
         }
-        LocalRun run = new LocalRun(client, runs, folder, id, spec.timeout(), log,
+        LocalRun run = new LocalRun(engine, runs, folder, id, spec.timeout(), log,
                 record.withContainer(id, plan.command(), plan.inputs(), JobRecord.THIS_KERNEL));
         try {
             // Attached before the start, as the docker CLI does, so not a byte of early output is lost.
@@ -232,17 +236,18 @@ public final class LocalRun {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             log.closeQuietly();
-            Containers.removeQuietly(client, id);
+            Containers.cleanUp(engine, id, true, 0);
             throw MagicException.interrupted();
         } catch (RuntimeException | MagicException e) {
-            // Any failure, including docker-java's on a thread the kernel interrupted: no container outlives it.
+            // Any failure, including docker-java's on a thread the kernel interrupted: no container outlives it
+            // (unless the engine froze, and then the clean-up gives up rather than hold the cell).
             log.closeQuietly();
-            Containers.removeQuietly(client, id);
+            Containers.cleanUp(engine, id, true, 0);
             throw e instanceof MagicException m ? m : MagicException.failed("The container of job " + name
                     + " did not start: " + e.getMessage());
         }
         run.record = run.record.to(JobRecord.State.Running, null, null);
-        run.record.write(folder.root());
+        run.record.write(folder.root(), runs.masker());
         boolean watched = runs.add(folder, run);
         Thread monitor = new Thread(run::monitor, "drydock-aml-" + name);
         monitor.setDaemon(true);
@@ -308,9 +313,16 @@ public final class LocalRun {
         // Before the final record: whoever sees the job ended (%aml submit --stream follows the record) must
         // find nothing of it left on the engine.
         Containers.removeQuietly(client, container);
+        end(state, status, error);
+    }
+
+    /** Writes the final record once (whoever comes second finds it final), and lets waiters go. */
+    private synchronized void end(JobRecord.State state, Integer status, String error) {
         try {
-            record = record.to(state, status, error);
-            record.write(folder.root());
+            if (!record.status().terminal()) {
+                record = record.to(state, status, error);
+                record.write(folder.root(), runs.masker());
+            }
         } catch (MagicException | RuntimeException e) {
             // Nothing to tell: the cell may be gone; %aml status reconciles from the engine.
         } finally {
@@ -346,7 +358,11 @@ public final class LocalRun {
         if (canceled == null) {
             canceled = reason;
         }
-        Containers.stopQuietly(client, container, STOP_SECONDS);
+        // Through the engine's bounded client: a frozen engine must not hold the interrupt (or the shutdown).
+        if (!Containers.cleanUp(engine, container, false, STOP_SECONDS)) {
+            end(JobRecord.State.Canceled, null, reason + " " + frozen(container));
+            return;
+        }
         try {
             done.await(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -366,7 +382,7 @@ public final class LocalRun {
      * Cancels a job: through its watcher when this kernel runs it, else by stopping its container and
      * recording Canceled here. Returns the record after.
      */
-    static JobRecord cancel(RunFolder folder, LocalRuns runs, DockerClient client) throws MagicException {
+    static JobRecord cancel(RunFolder folder, LocalRuns runs, DockerEngine engine) throws MagicException {
         LocalRun run = runs.get(folder);
         if (run != null) {
             run.cancel();
@@ -376,11 +392,17 @@ public final class LocalRun {
         if (record.status().terminal()) {
             return record;
         }
-        Containers.stopQuietly(client, container(record), STOP_SECONDS);
-        Containers.removeQuietly(client, container(record));
-        JobRecord canceled = record.to(JobRecord.State.Canceled, null, CANCELED);
-        canceled.write(folder.root());
+        boolean answered = Containers.cleanUp(engine, container(record), true, STOP_SECONDS);
+        JobRecord canceled = record.to(JobRecord.State.Canceled, null, answered ? CANCELED
+                : CANCELED + " " + frozen(container(record)));
+        canceled.write(folder.root(), runs.masker());
         return canceled;
+    }
+
+    /** What a cancel says when the engine did not answer its stop. */
+    static String frozen(String container) {
+        return "The Docker engine does not answer, so container " + container + " may still be running; once the"
+                + " engine answers, %container rm -f " + container + " removes it.";
     }
 
     /** The job's container: its id once it was created; records written before ids were kept name it. */
@@ -406,7 +428,7 @@ public final class LocalRun {
             // Killed while it prepared the job (snapshot, environment build): no container was made.
             JobRecord canceled = record.to(JobRecord.State.Canceled, null, "Canceled: the kernel that submitted this"
                     + " job (" + record.kernel() + ") ended before the job started.");
-            canceled.write(folder.root());
+            canceled.write(folder.root(), runs.masker());
             return canceled;
         }
         if (record.status() != JobRecord.State.Running || runs.get(folder) != null) {
@@ -419,7 +441,7 @@ public final class LocalRun {
             JobRecord lost = record.to(JobRecord.State.Failed, null, "The kernel that ran this job stopped before the"
                     + " job ended, and its container is gone; the log may be incomplete.")
                     .withTimes(null, lastWrite(folder.log()));
-            lost.write(folder.root());
+            lost.write(folder.root(), runs.masker());
             return lost;
         }
         var state = inspect.getState();
@@ -432,7 +454,7 @@ public final class LocalRun {
             JobRecord canceled = record.to(JobRecord.State.Canceled, null, "Canceled: the kernel that ran this job ("
                     + record.kernel() + ") ended without stopping it; stopped by this kernel. The log has what the"
                     + " job wrote while that kernel ran.");
-            canceled.write(folder.root());
+            canceled.write(folder.root(), runs.masker());
             return canceled;
         }
         Long code = state.getExitCodeLong();
@@ -441,7 +463,7 @@ public final class LocalRun {
                 status == 0 ? null : "The command exited with status " + status + " (the kernel that ran it stopped"
                         + " first; the log may be incomplete).")
                 .withTimes(engineTime(state.getStartedAt()), engineTime(state.getFinishedAt()));
-        ended.write(folder.root());
+        ended.write(folder.root(), runs.masker());
         Containers.removeQuietly(client, container(record));
         return ended;
     }
@@ -604,6 +626,8 @@ public final class LocalRun {
                 awaitCompletion(timeout, unit);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                // The stream broke (the engine went away): the log has what came before, and the record must still end.
             }
         }
 

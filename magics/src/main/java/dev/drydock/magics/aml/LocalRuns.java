@@ -1,5 +1,6 @@
 package dev.drydock.magics.aml;
 
+import dev.drydock.magics.SecretMasker;
 import dev.drydock.magics.Session;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,10 +20,20 @@ final class LocalRuns implements AutoCloseable {
     private static final long CLOSE_SECONDS = 20;
 
     private final Map<Path, LocalRun> running = new ConcurrentHashMap<>();
+    private final SecretMasker masker;
     private volatile boolean closed;
 
+    private LocalRuns(SecretMasker masker) {
+        this.masker = masker;
+    }
+
     static LocalRuns of(Session session) {
-        return session.shared(LocalRuns.class, LocalRuns::new);
+        return session.shared(LocalRuns.class, () -> new LocalRuns(session.masker()));
+    }
+
+    /** The session's masker, which every {@code job.json} of its jobs is written through. */
+    SecretMasker masker() {
+        return masker;
     }
 
     LocalRun get(RunFolder folder) {

@@ -61,7 +61,7 @@ final class RemoteJobs {
             }
         }
         if (spec.environment() instanceof JobSpec.Inline inline && inline.buildPath() != null) {
-            Snapshot.copy(inline.buildPath(), folder.environment().resolve("context"), RunFolder.runs(session));
+            Snapshot.buildContext(inline.buildPath(), folder.environment().resolve("context"), RunFolder.runs(session));
         }
         write(folder.jobYaml(), JobYaml.write(LocalJobs.resolvedTree(spec, name)));
         AmlRemoteJob job;

@@ -32,12 +32,26 @@ public final class Snapshot {
      * @param exclude a folder never to copy (the runs folder), or null
      */
     public static Copied copy(Path source, Path target, Path exclude) throws MagicException {
+        return copy(source, target, exclude, OutboundFiles.Rules.AML);
+    }
+
+    /**
+     * Copies an environment's {@code build: {path: ...}} folder: a Docker build context, so under Docker's rules
+     * (the context root's {@code .dockerignore}), as {@code docker build} and Azure ML's image build read it; secret
+     * files and {@code .git} stay out as everywhere.
+     */
+    public static Copied buildContext(Path source, Path target, Path exclude) throws MagicException {
+        return copy(source, target, exclude, OutboundFiles.Rules.DOCKER);
+    }
+
+    private static Copied copy(Path source, Path target, Path exclude, OutboundFiles.Rules rules)
+            throws MagicException {
         List<Path> excluded = new ArrayList<>();
         if (exclude != null) {
             excluded.add(exclude);
         }
         Path project = exclude == null ? null : exclude.toAbsolutePath().normalize().getParent();
-        OutboundFiles.Copied copied = OutboundFiles.copy(source, target, OutboundFiles.Rules.AML, excluded, project);
+        OutboundFiles.Copied copied = OutboundFiles.copy(source, target, rules, excluded, project);
         return new Copied(copied.files(), copied.bytes(), copied.ignoreFile(), copied.secretFiles());
     }
 }

@@ -62,15 +62,38 @@ class AcrLoginTest {
     void aPushToAnAzureRegistryWithoutALoginUsesTheExchangedToken() throws Exception {
         Session session = new Session(folder, Map.of("AZURE_TENANT_ID", "72f988bf-86f1-41af-91ab-2d7cd011db47"));
         RegistryCredentials credentials = new RegistryCredentials(acr(session, AmlRestTestServer.credential()));
+        int before = server.acrExchanges().size();
 
         AuthConfig auth = credentials.resolve(IMAGE, NOTHING_CONFIGURED).orElseThrow();
         assertEquals("myregistry.azurecr.io", auth.getRegistryAddress());
         assertEquals(AcrLogin.USER, auth.getUsername());
         assertTrue(auth.getPassword().startsWith("acr-refresh-myregistry.azurecr.io-"), auth.getPassword());
-        assertEquals(List.of("myregistry.azurecr.io"), server.acrExchanges());
+        assertEquals(List.of("myregistry.azurecr.io"), server.acrExchanges().subList(before, server.acrExchanges().size()));
         // Neither token can reach the notebook.
         assertFalse(session.masker().mask(auth.getPassword()).contains(auth.getPassword()));
         assertFalse(session.masker().mask(AmlRestTestServer.TOKEN).contains(AmlRestTestServer.TOKEN));
+    }
+
+    /**
+     * The Azure AD token exchanged is for the session's cloud, as the REST client's: the Resource Manager of
+     * {@code %aml workspace --cloud}, else of AZURE_RESOURCE_MANAGER_ENDPOINT; never the public cloud's when
+     * another is chosen (a sovereign cloud's registry refuses a public-cloud token).
+     */
+    @Test
+    void theTokenIsForTheSessionsCloud() throws Exception {
+        List<String> scopes = new java.util.concurrent.CopyOnWriteArrayList<>();
+        com.azure.core.credential.TokenCredential recording = request -> {
+            scopes.addAll(request.getScopes());
+            return Mono.just(new AccessToken(AmlRestTestServer.TOKEN, OffsetDateTime.now().plusHours(1)));
+        };
+        Session session = new Session(folder, Map.of(AmlHttp.ENDPOINT_VARIABLE, "https://management.azure.microsoft.scloud/"));
+        acr(session, recording).login("myregistry.azurecr.io").orElseThrow();
+        assertEquals(List.of("https://management.azure.microsoft.scloud/.default"), scopes);
+
+        scopes.clear();
+        new AmlRestClient(session).cloud("AzureUSGovernment");
+        acr(session, recording).login("myregistry.azurecr.us").orElseThrow();
+        assertEquals(List.of("https://management.usgovcloudapi.net/.default"), scopes);
     }
 
     @Test

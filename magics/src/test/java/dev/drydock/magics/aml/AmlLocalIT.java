@@ -294,6 +294,33 @@ class AmlLocalIT {
         assertTrue(record.error().startsWith("The environment did not build"), record.error());
     }
 
+    /**
+     * An environment's build folder is a Docker build context: what its .dockerignore excludes and a planted .env
+     * are not in the image built (docker save shows every layer's files), what it lets through is.
+     */
+    @Test
+    @Order(5)
+    void aBuildContextGoesThroughTheDockerRules() throws Exception {
+        String nonce = Long.toHexString(System.nanoTime());
+        write("ctxenv/Dockerfile", "FROM " + BASE + "\nCOPY . /ctx\n");
+        write("ctxenv/.dockerignore", "notes.txt\n");
+        write("ctxenv/app.txt", "let-through-" + nonce);
+        write("ctxenv/notes.txt", "docker-ignored-" + nonce);
+        write("ctxenv/.env", "TOKEN=planted-secret-" + nonce);
+        aml("submit job.yaml --name ctxenv_1 --stream --set \"command=ls -a /ctx\""
+                + " --set \"environment={name: it-ctx, build: {path: ./ctxenv}}\"");
+        JobRecord record = RunFolder.of(session, "ctxenv_1").record();
+        assertEquals(JobRecord.State.Completed, record.status(), record::toString);
+        java.io.ByteArrayOutputStream saved = new java.io.ByteArrayOutputStream();
+        try (java.io.InputStream in = client.saveImageCmd(record.image()).exec()) {
+            in.transferTo(saved);
+        }
+        String image = saved.toString(java.nio.charset.StandardCharsets.ISO_8859_1);
+        assertTrue(image.contains("let-through-" + nonce), "the context's files are in the image");
+        assertFalse(image.contains("docker-ignored-" + nonce), "a .dockerignored file went into the image");
+        assertFalse(image.contains("planted-secret-" + nonce), "a .env went into the image");
+    }
+
     @Test
     @Order(6)
     void aMisspeltKeyNamesTheNearestOne() throws Exception {
@@ -336,6 +363,42 @@ class AmlLocalIT {
         assertEquals(JobRecord.State.Canceled, RunFolder.of(session, "interrupted_1").record().status());
         assertTrue(client.listContainersCmd().withShowAll(true)
                 .withLabelFilter(Map.of(LocalRun.LABEL_JOB, "interrupted_1")).exec().isEmpty(), "its container is gone");
+    }
+
+    /**
+     * An engine that freezes while a job streams (a SIGSTOPped dockerd): the interrupt ends the cell, through the
+     * engine's bounded clean-up client, with a Canceled record saying the container may still run. Its
+     * container is removed afterwards through the real engine.
+     */
+    @Test
+    @Order(8)
+    void anInterruptOnAFrozenEngineEndsTheCellAndSaysTheContainerMayStillRun() throws Exception {
+        try (dev.drydock.magics.engine.FreezableEngine engine = new dev.drydock.magics.engine.FreezableEngine(folder);
+                Docker frozenDocker = new Docker(() -> new dev.drydock.magics.engine.DockerEngine(
+                        dev.drydock.magics.engine.DockerConfig.resolve(Map.of("DOCKER_HOST", engine.endpoint().toString()),
+                                folder)))) {
+            Magics frozenMagics = new Magics(session, MagicFamilies.ALL, List.of(frozenDocker, new RegistryCredentials(),
+                    HostUser.current(), new EnvImageResolver(frozenDocker), new ImageBuilder(),
+                    new AmlRestClient(session)));
+            RecordingNotebook notebook = new RecordingNotebook();
+            Path log = RunFolder.of(session, "frozen_1").log();
+            InterruptedMagic submit = InterruptedMagic.start(frozenMagics, new MagicCall("aml",
+                    "submit job.yaml --name frozen_1 --stream --set environment=" + BASE
+                            + " --set \"command=echo started; sleep 60\"", null), notebook,
+                    () -> logSays(log, "started"), java.time.Duration.ofSeconds(60));
+            engine.freeze();
+            MagicException e = submit.interrupt();
+            assertEquals(MagicException.Kind.KeyboardInterrupt, e.kind(), e.getMessage());
+            assertTrue(e.getMessage().contains("The Docker engine does not answer, so container "), e.getMessage());
+            JobRecord record = RunFolder.of(session, "frozen_1").record();
+            assertEquals(JobRecord.State.Canceled, record.status());
+            assertTrue(record.error().contains("may still be running"), record.error());
+        } finally {
+            for (Container left : client.listContainersCmd().withShowAll(true)
+                    .withLabelFilter(Map.of(LocalRun.LABEL_JOB, "frozen_1")).exec()) {
+                Containers.removeQuietly(client, left.getId());
+            }
+        }
     }
 
     /** What a job script sees, as on Azure ML: a writable working folder, the run's variables, MLflow's store. */
@@ -494,7 +557,7 @@ class AmlLocalIT {
         Files.createDirectories(preparing.root());
         new JobRecord("stale_preparing", "stale_preparing", null, "local", JobRecord.State.NotStarted, tenMinutesAgo,
                 null, null, null, null, null, null, null, null, null, Map.of(), Map.of(), Map.of(), dead)
-                .write(preparing.root());
+                .write(preparing.root(), session.masker());
 
         Magics later = kernel(folder);
         RecordingNotebook list = new RecordingNotebook();
@@ -532,11 +595,12 @@ class AmlLocalIT {
                 .withLabels(Map.of(ContainerRequest.SESSION_LABEL, session.id(), LocalRun.LABEL_JOB, name))
                 .exec().getId();
         new JobRecord(name, name, "centroids", "local", JobRecord.State.Running, startedAt, startedAt, null, null, null,
-                BASE, BASE, false, id, command, Map.of(), Map.of(), Map.of(), kernel).write(run.root());
+                BASE, BASE, false, id, command, Map.of(), Map.of(), Map.of(), kernel).write(run.root(), session.masker());
         return id;
     }
 
     /** Another kernel: its own session (and so its own watched jobs) over {@code dir}, on the shared engine. */
+    /** Another kernel: its own session and engine client, which its close() closes (the shared one stays open). */
     private static Magics kernel(Path dir) {
         // A kernel of its own: its shutdown closes its engine client, as a real kernel's does.
         Session own = new Session(dir, Map.of());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.drydock.magics.InterruptedMagic;
 import dev.drydock.magics.MagicCall;
 import dev.drydock.magics.MagicException;
 import dev.drydock.magics.api.Magics;
@@ -15,6 +16,7 @@ import dev.drydock.magics.container.HostUser;
 import dev.drydock.magics.engine.Docker;
 import dev.drydock.magics.env.ImageBuilder;
 import dev.drydock.magics.registry.RegistryCredentials;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -197,7 +199,8 @@ class AmlMagicRemoteTest {
 
         // A local job beside it keeps going to its run folder.
         JobSpec local = JobYaml.read(folder.resolve("job.yaml"), List.of("compute=local"), "local_1");
-        JobRecord.created(local, "local_1", Map.of()).write(RunFolder.of(session, "local_1").root());
+        JobRecord.created(local, "local_1", Map.of()).write(RunFolder.of(session, "local_1").root(),
+                session.masker());
         int before = server.requests().size();
         assertTrue(aml("status local_1").out().contains("Status:      NotStarted"));
         assertEquals(before, server.requests().size(), "a local job's status asks no one");
@@ -380,6 +383,68 @@ class AmlMagicRemoteTest {
         write("model/weights.json", "{\"scale\": 2}");
         aml("deploy ep-" + endpoint + ".yml dep-" + endpoint + ".yml");
         return WS_PATH + "/onlineEndpoints/" + endpoint;
+    }
+
+    /**
+     * Every key and SAS the client receives — the datastore's account key from listSecrets, the SAS of each job
+     * log URL from the run history, both keys of listKeys — is in the session's masker as it arrives, and none
+     * reaches the notebook or a file under runs/.
+     */
+    @Test
+    void keysAndSasTheClientReceivesNeverReachTheNotebookOrRunFiles() throws Exception {
+        // A server of its own: the assets made here must not become another test's "latest".
+        withOwnServer(this::receivedSecretsAreMasked);
+    }
+
+    private interface ServerTest {
+        void run(AmlRestTestServer server) throws Exception;
+    }
+
+    /** Runs {@code test} with this test's magics talking to a fresh server, for tests that read "the newest" asset. */
+    private void withOwnServer(ServerTest test) throws Exception {
+        AmlRestTestServer own = new AmlRestTestServer(Files.createDirectories(folder.resolve("server")));
+        try {
+            magics = new Magics(session, List.of(AmlMagic.class), List.of(new Docker(), new RegistryCredentials(),
+                    HostUser.current(), new ImageBuilder(), new AmlRestClient(session, Optional.of(own.endpoint()),
+                            AmlRestTestServer::credential, own::httpClient, Duration.ofMillis(5))));
+            test.run(own);
+            own.assertNoViolations();
+        } finally {
+            own.close();
+        }
+    }
+
+    private void receivedSecretsAreMasked(AmlRestTestServer server) throws Exception {
+        connect();
+        StringBuilder shown = new StringBuilder();
+        for (String args : List.of("submit job.yaml --name sas_1 --stream", "status sas_1")) {
+            RecordingNotebook notebook = new RecordingNotebook(session.masker());
+            magics.run(new MagicCall("aml", args, null), notebook);
+            shown.append(shown(notebook)).append(notebook.err());
+        }
+        deployed("secret-endpoint");
+        write("request.json", "{\"data\": [1]}");
+        RecordingNotebook invoked = new RecordingNotebook(session.masker());
+        magics.run(new MagicCall("aml", "invoke secret-endpoint --request-file request.json", null), invoked);
+        shown.append(shown(invoked)).append(invoked.err());
+
+        String signature = AmlRestTestServer.logSignature("sas_1");
+        String key = server.key("secret-endpoint");
+        List<String> secrets = List.of(signature, java.net.URLDecoder.decode(signature, StandardCharsets.UTF_8),
+                java.util.Base64.getEncoder().encodeToString("drydock-test-storage-key".getBytes(StandardCharsets.UTF_8)),
+                key, new StringBuilder(key).reverse().toString(), AmlRestTestServer.TOKEN);
+        StringBuilder recorded = new StringBuilder();
+        try (var files = Files.walk(RunFolder.runs(session))) {
+            for (Path file : (Iterable<Path>) files.filter(Files::isRegularFile)::iterator) {
+                recorded.append(file).append(":\n").append(Files.readString(file)).append('\n');
+            }
+        }
+        assertTrue(recorded.toString().contains("sas_1"), "the remote job left its records: " + recorded);
+        for (String secret : secrets) {
+            assertFalse(session.masker().mask("x " + secret + " x").contains(secret), secret + " is in the masker");
+            assertFalse(shown.toString().contains(secret), secret + " was shown: " + shown);
+            assertFalse(recorded.toString().contains(secret), secret + " was recorded: " + recorded);
+        }
     }
 
     @Test
@@ -588,6 +653,62 @@ class AmlMagicRemoteTest {
         assertTrue(server.largestBlobRequest() <= AmlUploads.BLOCK_SIZE, "largest " + server.largestBlobRequest());
     }
 
+    /**
+     * An environment's build folder goes up as a Docker build context: under its .dockerignore, never with a
+     * planted .env, as the blobs the server received show.
+     */
+    @Test
+    void aBuildContextGoesUpUnderTheDockerRules() throws Exception {
+        connect();
+        write("ctx/Dockerfile", "FROM mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest\nCOPY . /ctx\n");
+        write("ctx/.dockerignore", "notes.txt\n");
+        write("ctx/app.txt", "app");
+        write("ctx/notes.txt", "docker-ignored");
+        write("ctx/.env", "TOKEN=planted");
+        aml("submit job.yaml --name ctx_1 --set \"environment={build: {path: ./ctx}}\"");
+        JsonNode environment = server.asset(server.job("ctx_1").at("/properties/environmentId").asText());
+        String context = environment.at("/properties/build/contextUri").asText();
+        assertEquals(java.util.Set.of(".dockerignore", "Dockerfile", "app.txt"), server.filesUnder(context).keySet(),
+                environment::toString);
+    }
+
+    /**
+     * A Resource Manager that reads a request and never answers: each try gives up after the request timeout, the
+     * retries are bounded, the cell shows which request it waits for while it waits, and the cell ends with an error
+     * naming the request and the timeout.
+     */
+    @Test
+    void anUnansweredRequestEndsWithAnErrorNamingItAndShowsThatItWaits() throws Exception {
+        withOwnServer(server -> {
+            connect();
+            server.stall("GET", WS_PATH);
+            session.setVariable(AmlHttp.TIMEOUT_VARIABLE, "1");
+            RecordingNotebook notebook = new RecordingNotebook();
+            MagicException e = assertThrows(MagicException.class,
+                    () -> magics.run(new MagicCall("aml", "workspace --check", null), notebook));
+            assertTrue(e.getMessage().startsWith("127.0.0.1 did not answer GET " + WS_PATH + " within 1 s (3 tries)."),
+                    e.getMessage());
+            assertTrue(e.getMessage().contains(AmlHttp.TIMEOUT_VARIABLE), e.getMessage());
+            assertEquals(3, server.requests().stream().filter(r -> r.equals("GET " + WS_PATH)).count(),
+                    server.requests()::toString);
+            assertTrue(shown(notebook).contains("Waiting for 127.0.0.1 to answer GET " + WS_PATH), shown(notebook));
+        });
+    }
+
+    /** The same, interrupted: the wait ends at once, long before the request's own timeout. */
+    @Test
+    void anInterruptEndsTheWaitForAnUnansweredRequest() throws Exception {
+        withOwnServer(server -> {
+            connect();
+            server.stall("GET", WS_PATH);
+            session.setVariable(AmlHttp.TIMEOUT_VARIABLE, "600");
+            InterruptedMagic cell = InterruptedMagic.start(magics, new MagicCall("aml", "workspace --check", null),
+                    new RecordingNotebook(), () -> server.requests().contains("GET " + WS_PATH), Duration.ofSeconds(60));
+            MagicException e = cell.interrupt();
+            assertEquals(MagicException.Kind.KeyboardInterrupt, e.kind(), e.getMessage());
+        });
+    }
+
     @Test
     void submitHelpShowsThePlaceholdersLiterally() throws Exception {
         String help = aml("submit --help").out();
@@ -597,13 +718,14 @@ class AmlMagicRemoteTest {
 
     @Test
     void aRemoteJobTakesAnEnvironmentAtLatest() throws Exception {
-        connect();
-        // An environment no other test made, so creating it makes it the newest whatever ran before.
-        String image = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:" + java.util.UUID.randomUUID();
-        aml("submit job.yaml --name env_first --set environment.image=" + image);
-        String anonymous = server.job("env_first").at("/properties/environmentId").asText();
-        aml("submit job.yaml --name env_latest --set environment=azureml:CliV2AnonymousEnvironment@latest");
-        assertEquals(anonymous, server.job("env_latest").at("/properties/environmentId").asText());
+        // Its own server: on the shared one, another test's deployment may have made a newer anonymous environment.
+        withOwnServer(server -> {
+            connect();
+            aml("submit job.yaml --name env_first");
+            String anonymous = server.job("env_first").at("/properties/environmentId").asText();
+            aml("submit job.yaml --name env_latest --set environment=azureml:CliV2AnonymousEnvironment@latest");
+            assertEquals(anonymous, server.job("env_latest").at("/properties/environmentId").asText());
+        });
     }
 
     @Test

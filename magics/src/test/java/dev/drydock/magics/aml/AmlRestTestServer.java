@@ -153,12 +153,15 @@ final class AmlRestTestServer implements AutoCloseable {
         }
     }
 
+    private final List<String> stalled = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
+
     AmlRestTestServer(Path scratch) throws Exception {
         store = scratch.resolve("test-server.p12");
         ssl = selfSigned(scratch);
         server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.setHttpsConfigurator(new HttpsConfigurator(ssl));
-        server.setExecutor(Executors.newFixedThreadPool(4));
+        server.setExecutor(Executors.newFixedThreadPool(8));
         server.createContext("/", this::handle);
         server.start();
     }
@@ -307,8 +310,17 @@ final class AmlRestTestServer implements AutoCloseable {
         return keys.get(endpoint);
     }
 
+    /**
+     * From now on, requests {@code method path} (the path as sent, decoded) are read and never answered, as by a
+     * Resource Manager that hangs, until {@link #close}.
+     */
+    void stall(String method, String path) {
+        stalled.add(method + " " + path);
+    }
+
     @Override
     public void close() {
+        released.countDown();
         server.stop(0);
         ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
     }
@@ -333,6 +345,14 @@ final class AmlRestTestServer implements AutoCloseable {
             }
             String body = new String(raw, StandardCharsets.UTF_8);
             requests.add(method + " " + decoded);
+            if (stalled.contains(method + " " + decoded)) {
+                try {
+                    released.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return;
+            }
             Answer answer;
             boolean specified = decoded.startsWith("/subscriptions/") || decoded.startsWith("/history/")
                     || decoded.startsWith("/oauth2/");
@@ -628,6 +648,11 @@ final class AmlRestTestServer implements AutoCloseable {
         return Answer.json(created ? 201 : 200, job.resource);
     }
 
+    /** The signature of the SAS a job's log URL carries, as the run history hands it out (URL-encoded). */
+    static String logSignature(String job) {
+        return "log-sig%2B" + job;
+    }
+
     private Answer details(String name) {
         Job job = jobs.get(name);
         if (job == null) {
@@ -637,7 +662,7 @@ final class AmlRestTestServer implements AutoCloseable {
         details.put("runId", name);
         details.put("status", job.status());
         details.putObject("logFiles").put("user_logs/std_log.txt",
-                endpoint() + "/blob/azureml/ExperimentRun/dcid." + name + "/user_logs/std_log.txt?sv=2021-08-06&sig=log");
+                endpoint() + "/blob/azureml/ExperimentRun/dcid." + name + "/user_logs/std_log.txt?sv=2021-08-06&sig=" + logSignature(name));
         StringBuilder log = new StringBuilder();
         int lines = Math.max(0, Math.min(job.step, WALK.size()) - 1);
         for (int i = 1; i <= lines; i++) {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.drydock.magics.MagicException;
+import dev.drydock.magics.SecretMasker;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -60,11 +61,34 @@ class JobRecordTest {
                 .withEnvironment("image a:1", "a:1", false)
                 .withContainer("abc", "echo", Map.of("lr", "0.1"), "1@host")
                 .to(JobRecord.State.Failed, 2, "exit 2");
-        record.write(dir);
+        record.write(dir, new SecretMasker());
         assertTrue(Files.isRegularFile(dir.resolve("job.json")));
         assertEquals(record, JobRecord.read(dir));
         assertTrue(assertThrows(MagicException.class, () -> JobRecord.read(dir.resolve("none"))).getMessage()
                 .contains("job.json is missing"));
+    }
+
+    /**
+     * A value from .env can reach a record through the command, a literal input, an error or a tag: job.json is
+     * written through the session's masker like every record Drydock writes, also for a secret that JSON escapes.
+     */
+    @Test
+    void jobJsonIsMaskedLikeEveryRecord() throws Exception {
+        SecretMasker masker = new SecretMasker();
+        masker.add("s3cr\"et-value");
+        masker.add("tok-9f8e7d6c");
+        JobRecord record = created().to(JobRecord.State.Running, null, null)
+                .withContainer("abc", "train --key s3cr\"et-value", Map.of("token", "tok-9f8e7d6c"), "1@host")
+                .to(JobRecord.State.Failed, 1, "login failed for tok-9f8e7d6c");
+        record.write(dir, masker);
+        String written = Files.readString(dir.resolve("job.json"));
+        assertFalse(written.contains("s3cr"), written);
+        assertFalse(written.contains("tok-9f8e7d6c"), written);
+        JobRecord read = JobRecord.read(dir);
+        assertEquals("train --key ****", read.command());
+        assertEquals(Map.of("token", "****"), read.inputs());
+        assertEquals("login failed for ****", read.error());
+        assertEquals(record.createdAt(), read.createdAt(), "what holds no secret is kept as it was");
     }
 
     @Test
