@@ -17,6 +17,7 @@ kernel sat idle for 15 s (a kernel should give freed memory back):
 import argparse
 import os
 import statistics
+import sys
 import time
 
 import psutil
@@ -117,6 +118,7 @@ def growth(name, cells):
                 spent += run_cell(kc, code_of(i))[0]
                 if i % STEP == 0:
                     rows.append((phase, i, tree_rss_mib(pid), spent * 1000 / STEP))
+                    print("%s: %s %d cells, %.0f MiB, %.1f ms/cell" % ((name,) + rows[-1]), file=sys.stderr, flush=True)
                     spent = 0.0
         time.sleep(15)
         rows.append(("idle 15 s", cells, tree_rss_mib(pid), float("nan")))
