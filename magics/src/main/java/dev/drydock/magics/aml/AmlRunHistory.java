@@ -100,7 +100,7 @@ final class AmlRunHistory {
 
     private void printLogs(JsonNode details, Map<String, Integer> printed, Notebook notebook) {
         Map<String, String> files = new java.util.TreeMap<>();
-        details.path("logFiles").fields().forEachRemaining(e -> files.put(e.getKey(), e.getValue().asText()));
+        details.path("logFiles").properties().forEach(e -> files.put(e.getKey(), e.getValue().asText()));
         List<String> chosen = files.keySet().stream().filter(n -> USER_LOG.matcher(n).matches()).toList();
         if (chosen.isEmpty()) {
             chosen = files.keySet().stream().filter(n -> LEGACY_LOG.matcher(n).matches()).toList();
