@@ -95,12 +95,12 @@ class SessionTest {
     void sharedStateIsMadeOnceAndClosedNewestFirst() {
         java.util.List<String> closed = new java.util.ArrayList<>();
         final class First implements AutoCloseable {
-            @Override public void close() throws Exception {
+            @Override public void close() {
                 closed.add("first");
             }
         }
         final class Second implements AutoCloseable {
-            @Override public void close() throws Exception {
+            @Override public void close() {
                 closed.add("second");
                 throw new IllegalStateException("fails on close");
             }

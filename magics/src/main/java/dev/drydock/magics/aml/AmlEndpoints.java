@@ -121,7 +121,7 @@ final class AmlEndpoints {
             current = http.call(HttpMethod.GET, http.armUrl(endpointPath, Map.of()), null).body();
         }
         Map<String, Integer> split = new java.util.TreeMap<>();
-        current.path("properties").path("traffic").fields().forEachRemaining(e -> split.put(e.getKey(), e.getValue().asInt()));
+        current.path("properties").path("traffic").properties().forEach(e -> split.put(e.getKey(), e.getValue().asInt()));
         Optional<String> scoring = Optional.ofNullable(current.path("properties").path("scoringUri").asText(null));
         progress.show("Deployment " + request.deployment() + " of " + request.endpoint() + " is " + state
                 + scoring.map(uri -> "; scoring URI " + uri).orElse("") + "; traffic " + split + ".");

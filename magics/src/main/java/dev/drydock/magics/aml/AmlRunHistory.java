@@ -102,7 +102,7 @@ final class AmlRunHistory {
 
     private void printLogs(JsonNode details, Map<String, Integer> printed, Notebook notebook) throws MagicException {
         Map<String, String> files = new java.util.TreeMap<>();
-        details.path("logFiles").fields().forEachRemaining(e -> files.put(e.getKey(), e.getValue().asText()));
+        details.path("logFiles").properties().forEach(e -> files.put(e.getKey(), e.getValue().asText()));
         // Each log's URL carries a SAS that reads the run's logs: never shown, never recorded.
         files.values().forEach(http::maskSas);
         List<String> chosen = files.keySet().stream().filter(n -> USER_LOG.matcher(n).matches()).toList();

@@ -31,7 +31,7 @@ final class OnlineRest {
         ObjectNode body = JSON.createObjectNode();
         ObjectNode properties = body.putObject("properties");
         body.set("identity", identity(yaml.get("identity")));
-        for (var entry : (Iterable<Map.Entry<String, JsonNode>>) yaml::fields) {
+        for (var entry : yaml.properties()) {
             String key = entry.getKey();
             JsonNode value = entry.getValue();
             if (ENDPOINT_ELSEWHERE.contains(key) || key.equals("identity") || value.isNull()) {
@@ -52,14 +52,14 @@ final class OnlineRest {
     /** The endpoint YAML's {@code traffic}: percentages by deployment. */
     static Map<String, Integer> traffic(JsonNode yaml) {
         Map<String, Integer> traffic = new LinkedHashMap<>();
-        yaml.path("traffic").fields().forEachRemaining(e -> traffic.put(e.getKey(), e.getValue().asInt()));
+        yaml.path("traffic").properties().forEach(e -> traffic.put(e.getKey(), e.getValue().asInt()));
         return traffic;
     }
 
     static ObjectNode deployment(JsonNode yaml) throws MagicException {
         ObjectNode body = JSON.createObjectNode();
         ObjectNode properties = body.putObject("properties");
-        for (var entry : (Iterable<Map.Entry<String, JsonNode>>) yaml::fields) {
+        for (var entry : yaml.properties()) {
             String key = entry.getKey();
             JsonNode value = entry.getValue();
             if (DEPLOYMENT_ELSEWHERE.contains(key) || value.isNull()) {
@@ -170,7 +170,7 @@ final class OnlineRest {
             JsonNode values = yaml.path(side[0]);
             if (values.isObject()) {
                 ObjectNode out = node.putObject(side[1]);
-                values.fields().forEachRemaining(e -> out.put(e.getKey().equals("nvidia.com/gpu") ? "gpu"
+                values.properties().forEach(e -> out.put(e.getKey().equals("nvidia.com/gpu") ? "gpu"
                         : e.getKey(), e.getValue().asText()));
             }
         }
@@ -187,7 +187,7 @@ final class OnlineRest {
 
     private static ObjectNode strings(JsonNode map) {
         ObjectNode node = JSON.createObjectNode();
-        map.fields().forEachRemaining(e -> node.put(e.getKey(), e.getValue().asText()));
+        map.properties().forEach(e -> node.put(e.getKey(), e.getValue().asText()));
         return node;
     }
 

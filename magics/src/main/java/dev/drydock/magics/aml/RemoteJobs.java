@@ -1,5 +1,6 @@
 package dev.drydock.magics.aml;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -173,7 +174,7 @@ final class RemoteJobs {
                         Optional.ofNullable(spec.resources().shmSize()),
                         Optional.ofNullable(spec.resources().dockerArgs()),
                         yamlResources.path("properties").isObject()
-                                ? JSON.convertValue(yamlResources.get("properties"), Map.class) : Map.of()))
+                                ? JSON.convertValue(yamlResources.get("properties"), new TypeReference<Map<String, Object>>() { }) : Map.of()))
                 : Optional.empty();
         Optional<AmlRemoteRequest.Distribution> distribution = Optional.ofNullable(spec.distribution())
                 .map(d -> new AmlRemoteRequest.Distribution(d.type(), Optional.ofNullable(d.processCountPerInstance()),
@@ -208,7 +209,7 @@ final class RemoteJobs {
                 default -> throw MagicException.usage("identity.type " + type + " is not one of user_identity, managed,"
                         + " aml_token.");
             });
-            identity.fields().forEachRemaining(e -> {
+            identity.properties().forEach(e -> {
                 switch (e.getKey()) {
                     case "client_id" -> node.put("clientId", e.getValue().asText());
                     case "object_id" -> node.put("objectId", e.getValue().asText());
@@ -240,7 +241,7 @@ final class RemoteJobs {
         JsonNode services = tree.path("services");
         if (services.isObject() && services.size() > 0) {
             ObjectNode node = JSON.createObjectNode();
-            for (var entry : (Iterable<Map.Entry<String, JsonNode>>) services::fields) {
+            for (var entry : services.properties()) {
                 node.set(entry.getKey(), service(entry.getKey(), entry.getValue()));
             }
             more.put("services", node);
@@ -248,7 +249,7 @@ final class RemoteJobs {
         JsonNode properties = tree.path("properties");
         if (properties.isObject() && properties.size() > 0) {
             ObjectNode node = JSON.createObjectNode();
-            properties.fields().forEachRemaining(e -> node.put(e.getKey(), e.getValue().asText()));
+            properties.properties().forEach(e -> node.put(e.getKey(), e.getValue().asText()));
             more.put("properties", node);
         }
         return more;
@@ -277,7 +278,7 @@ final class RemoteJobs {
             node.putObject("nodes").put("nodesValueType", "All");
         }
         ObjectNode properties = JSON.createObjectNode();
-        yaml.path("properties").fields().forEachRemaining(e -> properties.put(e.getKey(), e.getValue().asText()));
+        yaml.path("properties").properties().forEach(e -> properties.put(e.getKey(), e.getValue().asText()));
         if (yaml.hasNonNull("ssh_public_keys")) {
             properties.put("sshPublicKeys", yaml.get("ssh_public_keys").asText());
         }

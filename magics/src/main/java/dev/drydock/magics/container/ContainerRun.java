@@ -134,6 +134,8 @@ public final class ContainerRun extends MagicCommand {
         }
     }
 
+    // "try": the cancel hook is a registration, held only for the try's scope and never read inside it.
+    @SuppressWarnings("try")
     private void attached(DockerEngine engine, String id, String name, String resolved) throws MagicException {
         DockerClient client = engine.client();
         FrameOutput output = new FrameOutput(notebook);

@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -142,8 +141,7 @@ public record DevcontainerConfig(Path file, Path workspace, JsonNode json) {
         String context = build.hasNonNull("context") ? build.get("context").asText()
                 : Optional.ofNullable(text("context")).orElse(".");
         Map<String, String> args = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = build.path("args").fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> arg = it.next();
+        for (Map.Entry<String, JsonNode> arg : build.path("args").properties()) {
             args.put(arg.getKey(), arg.getValue().asText());
         }
         String target = build.hasNonNull("target") ? build.get("target").asText() : null;
@@ -218,7 +216,7 @@ public record DevcontainerConfig(Path file, Path workspace, JsonNode json) {
 
     private static Map<String, String> strings(JsonNode object) {
         Map<String, String> map = new LinkedHashMap<>();
-        object.fields().forEachRemaining(entry -> map.put(entry.getKey(), entry.getValue().asText()));
+        object.properties().forEach(entry -> map.put(entry.getKey(), entry.getValue().asText()));
         return map;
     }
 
@@ -244,7 +242,7 @@ public record DevcontainerConfig(Path file, Path workspace, JsonNode json) {
         JsonNode value = json.path(key);
         List<List<String>> commands = new ArrayList<>();
         if (value.isObject()) {
-            value.fields().forEachRemaining(entry -> commands.addAll(command(entry.getValue())));
+            value.properties().forEach(entry -> commands.addAll(command(entry.getValue())));
         } else {
             commands.addAll(command(value));
         }

@@ -43,8 +43,7 @@ public final class LayerProgress<T extends ResponseItem> extends ResultCallback.
     /** Folds one stream item into the state; visible for tests, which feed recorded items. */
     synchronized void accept(ResponseItem item) {
         if (item.isErrorIndicated()) {
-            String message = item.getErrorDetail() != null && item.getErrorDetail().getMessage() != null
-                    ? item.getErrorDetail().getMessage() : item.getError();
+            String message = errorMessage(item);
             errors.add(message);
             summary = "Error: " + message;
             return;
@@ -63,6 +62,14 @@ public final class LayerProgress<T extends ResponseItem> extends ResultCallback.
         } else {
             summary = status.strip();
         }
+    }
+
+    // "deprecation": the engine deprecated "error" for "errorDetail" and still sends both; an engine or proxy
+    // that sends only the old field would otherwise leave the failure without its message.
+    @SuppressWarnings("deprecation")
+    private static String errorMessage(ResponseItem item) {
+        return item.getErrorDetail() != null && item.getErrorDetail().getMessage() != null
+                ? item.getErrorDetail().getMessage() : item.getError();
     }
 
     /** Per-layer statuses have an id that is a layer; "latest: digest ..." and "Status: ..." do not. */

@@ -223,7 +223,8 @@ final class AmlRestSpec {
         if (api == null) {
             throw new AssertionError("swagger-parser could not read " + file + ": " + result.getMessages());
         }
-        Map<String, Schema> schemas = api.getComponents().getSchemas();
+        // swagger-models gives the schemas as a raw Map<String, Schema>.
+        var schemas = api.getComponents().getSchemas();
         java.util.Set<Schema<?>> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         schemas.values().forEach(schema -> anyValues(schema, seen));
         discriminatorValues.forEach((sub, value) -> {
@@ -274,7 +275,7 @@ final class AmlRestSpec {
                 object.put("$ref", "#" + pointer);
             }
             List<JsonNode> children = new ArrayList<>();
-            object.fields().forEachRemaining(field -> children.add(field.getValue()));
+            object.properties().forEach(field -> children.add(field.getValue()));
             children.forEach(child -> inlineExternalRefs(root, rootFile, child, file, copied));
         } else if (node.isArray()) {
             List<JsonNode> children = new ArrayList<>();

@@ -83,17 +83,17 @@ class ContainerMagicTest {
         sessionField.set(jupyter, session);
         var create = jupyter.prepare(new ContainerRequest(session, new HostUser(1000, 1000)),
                 new com.github.dockerjava.core.command.CreateContainerCmdImpl(cmd -> null, null, "img"), token);
-        var body = new ObjectMapper()
+        com.fasterxml.jackson.databind.JsonNode body = new ObjectMapper()
                 .disable(com.fasterxml.jackson.databind.SerializationFeature.FAIL_ON_EMPTY_BEANS).valueToTree(create);
         assertEquals("[{\"HostIp\":\"127.0.0.1\",\"HostPort\":\"9000\"}]",
-                ((com.fasterxml.jackson.databind.JsonNode) body).path("HostConfig").path("PortBindings").path("8888/tcp").toString());
+                body.path("HostConfig").path("PortBindings").path("8888/tcp").toString());
         assertEquals(List.of("jupyter", "notebook", "--ip=0.0.0.0", "--port=8888", "--no-browser", "--allow-root"),
-                new ObjectMapper().convertValue(((com.fasterxml.jackson.databind.JsonNode) body).path("Cmd"), List.class));
-        List<?> env = new ObjectMapper().convertValue(((com.fasterxml.jackson.databind.JsonNode) body).path("Env"), List.class);
+                new ObjectMapper().convertValue(body.path("Cmd"), List.class));
+        List<?> env = new ObjectMapper().convertValue(body.path("Env"), List.class);
         assertTrue(env.contains("JUPYTER_TOKEN=" + token), env.toString());
         assertTrue(env.contains("HOME=/tmp"), env.toString());
         assertEquals(List.of(folder + ":/work:rw"), new ObjectMapper().convertValue(
-                ((com.fasterxml.jackson.databind.JsonNode) body).path("HostConfig").path("Binds"), List.class));
+                body.path("HostConfig").path("Binds"), List.class));
         assertEquals(List.of("8888"), ContainerJupyter.publish(List.of()));
         assertEquals(List.of("0.0.0.0:7000:7000", "9000:8888"), ContainerJupyter.publish(List.of("0.0.0.0:7000:7000", "9000")));
         // A full spec for Jupyter's own port is the one binding: no second, random one.

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.dockerjava.api.command.CreateContainerCmd;
@@ -107,7 +108,7 @@ class ContainerRequestTest {
         ContainerOptions options = options();
         options.volumes = List.of("./data:/data", "models:/models", "/etc/hosts:/h:ro", "../up:/up", "/scratch");
         JsonNode body = body(options, new HostUser(0, 0));
-        List<String> binds = JSON.convertValue(body.path("HostConfig").path("Binds"), List.class);
+        List<String> binds = JSON.convertValue(body.path("HostConfig").path("Binds"), new TypeReference<List<String>>() { });
         assertEquals(List.of(folder.resolve("data") + ":/data:rw", "models:/models:rw", "/etc/hosts:/h:ro",
                 folder.getParent().resolve("up") + ":/up:rw"), binds);
         assertTrue(body.path("Volumes").has("/scratch"), body.toString());

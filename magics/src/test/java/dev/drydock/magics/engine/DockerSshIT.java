@@ -120,7 +120,8 @@ class DockerSshIT {
 
     private static void awaitListening() throws Exception {
         for (int i = 0; i < 100; i++) {
-            try (Socket socket = new Socket("127.0.0.1", port)) {
+            try {
+                new Socket("127.0.0.1", port).close();
                 return;
             } catch (IOException notYet) {
                 if (!sshd.isAlive()) {
