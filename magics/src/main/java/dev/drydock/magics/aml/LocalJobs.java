@@ -186,7 +186,7 @@ public final class LocalJobs {
             return "Run folder " + folder + "/ (the job has no code folder).\n";
         }
         StringBuilder line = new StringBuilder(String.format("Snapshot of %s into %s/snapshot: %d files, %s in %.2f s",
-                code, folder, copied.files(), size(copied.bytes()), seconds));
+                code, folder, copied.files(), Table.size(copied.bytes()), seconds));
         line.append(copied.ignoreFile() == null ? "" : ", honouring " + copied.ignoreFile()).append(".\n");
         if (!copied.skippedSecrets().isEmpty()) {
             line.append("Left out ").append(String.join(", ", copied.skippedSecrets()))
@@ -339,11 +339,6 @@ public final class LocalJobs {
         double seconds = duration.toMillis() / 1000.0;
         return seconds < 60 ? String.format("%.1f s", seconds)
                 : String.format("%d min %d s", duration.toMinutes(), duration.toSecondsPart());
-    }
-
-    private static String size(long bytes) {
-        return bytes < 1024 ? bytes + " B" : bytes < 1 << 20 ? String.format("%.1f KB", bytes / 1024.0)
-                : String.format("%.1f MB", bytes / (double) (1 << 20));
     }
 
     private static String files(Path folder) {
