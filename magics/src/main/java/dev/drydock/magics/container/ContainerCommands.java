@@ -9,6 +9,7 @@ import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.ContainerPort;
 import dev.drydock.magics.MagicException;
+import dev.drydock.magics.Notebook;
 import dev.drydock.magics.Session;
 import dev.drydock.magics.engine.DockerEngine;
 import dev.drydock.magics.engine.EngineErrors;
@@ -34,6 +35,24 @@ public final class ContainerCommands {
         return Map.of(ContainerRequest.SESSION_LABEL, session.id());
     }
 
+    /**
+     * Does {@code change} to each container in turn and prints its name, as docker stop and start do; one that
+     * is in that state already (the engine's 304) is fine, the first that fails ends the loop with the reason.
+     */
+    static void each(List<String> containers, String what, java.util.function.Consumer<String> change,
+            Notebook notebook) throws MagicException {
+        for (String container : containers) {
+            try {
+                change.accept(container);
+            } catch (NotModifiedException e) {
+                // Stopped or running already: the docker CLI says nothing either.
+            } catch (DockerException e) {
+                throw Containers.failed(what, container, e);
+            }
+            notebook.out(container + "\n");
+        }
+    }
+
     @Command(name = "ls", description = {"List containers: running ones, all with -a, this notebook's with --notebook."})
     public static final class Ls extends ContainerMagic.Verb {
 
@@ -42,7 +61,6 @@ public final class ContainerCommands {
 
         @Option(names = "--notebook", description = "Only the containers this kernel session started (any state).")
         boolean notebookOnly;
-
 
         @Override
         protected void run() throws MagicException {
@@ -92,7 +110,6 @@ public final class ContainerCommands {
         @Parameters(index = "0", paramLabel = "CONTAINER")
         String container;
 
-
         @Override
         protected void run() throws MagicException {
             DockerClient client = family.docker.engine().client();
@@ -137,7 +154,6 @@ public final class ContainerCommands {
         @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD", description = "The command and its arguments.")
         List<String> command = new ArrayList<>();
 
-
         @Override
         protected void run() throws MagicException {
             interactive.refuse("%container exec", Interactive.EXEC_INSTEAD);
@@ -165,20 +181,10 @@ public final class ContainerCommands {
         @Parameters(arity = "1..*", paramLabel = "CONTAINER")
         List<String> containers;
 
-
         @Override
         protected void run() throws MagicException {
             DockerClient client = family.docker.engine().client();
-            for (String container : containers) {
-                try {
-                    client.stopContainerCmd(container).withTimeout(seconds).exec();
-                } catch (NotModifiedException e) {
-                    // Already stopped: docker stop says nothing either.
-                } catch (DockerException e) {
-                    throw Containers.failed("Stopping", container, e);
-                }
-                family.notebook.out(container + "\n");
-            }
+            each(containers, "Stopping", c -> client.stopContainerCmd(c).withTimeout(seconds).exec(), family.notebook);
         }
     }
 
@@ -191,21 +197,11 @@ public final class ContainerCommands {
         @Parameters(arity = "1..*", paramLabel = "CONTAINER")
         List<String> containers;
 
-
         @Override
         protected void run() throws MagicException {
             interactive.refuse("%container start", Interactive.START_INSTEAD);
             DockerClient client = family.docker.engine().client();
-            for (String container : containers) {
-                try {
-                    client.startContainerCmd(container).exec();
-                } catch (NotModifiedException e) {
-                    // Running already.
-                } catch (DockerException e) {
-                    throw Containers.failed("Starting", container, e);
-                }
-                family.notebook.out(container + "\n");
-            }
+            each(containers, "Starting", c -> client.startContainerCmd(c).exec(), family.notebook);
         }
     }
 
@@ -220,7 +216,6 @@ public final class ContainerCommands {
 
         @Parameters(arity = "0..*", paramLabel = "CONTAINER")
         List<String> containers = new ArrayList<>();
-
 
         @Override
         protected void run() throws MagicException {
@@ -269,7 +264,6 @@ public final class ContainerCommands {
 
         @Parameters(index = "1", paramLabel = "REPO[:TAG]")
         String target;
-
 
         @Override
         protected void run() throws MagicException {
