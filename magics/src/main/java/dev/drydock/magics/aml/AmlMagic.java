@@ -96,8 +96,12 @@ public final class AmlMagic extends MagicCommand {
         return false;
     }
 
+    LocalServices local() {
+        return new LocalServices(session, notebook, docker, builder, credentials, user);
+    }
+
     LocalEndpoints localEndpoints() {
-        return new LocalEndpoints(session, notebook, docker, builder, credentials, user);
+        return new LocalEndpoints(local());
     }
 
     /**
@@ -120,7 +124,7 @@ public final class AmlMagic extends MagicCommand {
             session = family.session;
             notebook = family.notebook;
             remote = family.remote;
-            jobs = new LocalJobs(session, notebook, family.docker, family.builder, family.credentials, family.user);
+            jobs = new LocalJobs(family.local());
             remoteJobs = new RemoteJobs(session, notebook, remote);
             execute();
         }
