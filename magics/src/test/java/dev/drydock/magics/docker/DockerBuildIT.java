@@ -25,10 +25,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code %docker build} against the real engine: targets, .dockerignore, labels, secrets and a failing step. */
+@Tag("integration")
+@Tag("docker")
 class DockerBuildIT {
 
     @TempDir

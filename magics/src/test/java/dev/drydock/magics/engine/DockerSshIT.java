@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -41,6 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
  * from a context the docker CLI itself created. The ssh client finds the test's key and known_hosts through
  * an {@code ssh} on PATH that adds {@code -F} (ssh reads ~/.ssh from the passwd entry, not from HOME).
  */
+@Tag("integration")
+@Tag("docker")
 class DockerSshIT {
 
     private static final String IMAGE = "drydock/busybox:1";

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,6 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code %env build NAME --dockerfile FILE}: a user's two-stage Dockerfile as an environment, against the real
  * engine, with the builder counted so "unchanged" provably made no build.
  */
+@Tag("integration")
+@Tag("docker")
 class EnvDockerfileIT {
 
     private static final Path CREDENTIALS = Path.of("/tmp/drydock-registry/credentials.env");

@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,6 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
  * packages served by {@code python3 -m http.server} over a PEP 503 simple/ tree of wheels this test makes,
  * since PyPI is out of reach; installed with and without a dependency group, then verified.
  */
+@Tag("integration")
+@Tag("docker")
 class EnvPoetryIT {
 
     @TempDir

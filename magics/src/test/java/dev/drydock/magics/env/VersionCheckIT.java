@@ -10,6 +10,7 @@ import dev.drydock.magics.registry.RegistryCredentials;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,6 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
  * PEP 440 as pip decides it, inside a real image ({@code drydock/python:bookworm}, whose Python has pip's
  * vendored {@code packaging}): the cases the hand-written checker got wrong, and the rest of the rules.
  */
+@Tag("integration")
+@Tag("docker")
 class VersionCheckIT {
 
     @TempDir
