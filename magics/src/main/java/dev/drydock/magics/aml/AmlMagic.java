@@ -274,11 +274,7 @@ public final class AmlMagic extends MagicCommand {
             if (local(name)) {
                 jobs.stream(name);
             } else {
-                AmlRemoteJob job = remote.stream(name, notebook);
-                if (job.terminal()) {
-                    notebook.out("\nJob " + job.name() + " " + job.status() + "."
-                            + job.error().map(e -> " " + e).orElse("") + "\n");
-                }
+                remoteJobs.stream(name);
             }
         }
     }
@@ -295,8 +291,7 @@ public final class AmlMagic extends MagicCommand {
             if (local(name)) {
                 jobs.cancel(name);
             } else {
-                AmlRemoteJob job = remote.cancel(name, notebook);
-                notebook.out("Job " + name + " is " + job.status() + ".\n");
+                remoteJobs.cancel(name);
             }
         }
     }
