@@ -598,9 +598,12 @@ class AmlMagicRemoteTest {
     @Test
     void aRemoteJobTakesAnEnvironmentAtLatest() throws Exception {
         connect();
-        aml("submit job.yaml --name env_first");
+        // An image no other test uses: its anonymous environment is created here, so it is the newest version
+        // whichever tests ran before on the class's one server (job.yaml's may have been created long before).
+        write("latest.yaml", JOB.replace("openmpi4.1.0-ubuntu22.04:latest", "openmpi4.1.0-ubuntu22.04:at-latest"));
+        aml("submit latest.yaml --name env_first");
         String anonymous = server.job("env_first").at("/properties/environmentId").asText();
-        aml("submit job.yaml --name env_latest --set environment=azureml:CliV2AnonymousEnvironment@latest");
+        aml("submit latest.yaml --name env_latest --set environment=azureml:CliV2AnonymousEnvironment@latest");
         assertEquals(anonymous, server.job("env_latest").at("/properties/environmentId").asText());
     }
 
