@@ -4,9 +4,11 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Option;
 
 /**
- * The base of every magic family: a picocli command with {@code --help}. Subclasses take what they need
- * ({@code Session}, {@code Notebook}, services) as constructor parameters; {@code Magics} builds a fresh
- * object for every invocation, so no option value survives into the next cell (picocli#1531, #1733).
+ * The base of every magic family: a picocli command with {@code --help}. A family takes what it needs
+ * ({@code Session}, {@code Notebook}, services) as constructor parameters, once; its verbs reach them through
+ * picocli's {@code @ParentCommand} (as {@code EnvMagic.EnvCommand}, {@code DockerMagic.Verb} and
+ * {@code ContainerMagic.Verb} do) and have no constructor of their own. {@code Magics} builds fresh objects
+ * for every invocation, so no option value survives into the next cell (picocli#1531, #1733).
  *
  * <p>Failures are thrown as {@code MagicException}; anything else thrown becomes a {@code MagicError}
  * with its message.

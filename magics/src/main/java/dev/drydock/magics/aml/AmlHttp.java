@@ -18,6 +18,7 @@ import com.azure.core.http.policy.HttpLogOptions;
 import com.azure.core.http.policy.HttpLoggingPolicy;
 import com.azure.core.http.policy.ExponentialBackoff;
 import com.azure.core.http.policy.ExponentialBackoffOptions;
+import com.azure.core.http.policy.HttpPipelinePolicy;
 import com.azure.core.http.policy.RetryPolicy;
 import com.azure.core.http.policy.UserAgentPolicy;
 import com.azure.core.util.Context;
@@ -35,8 +36,10 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -433,11 +436,7 @@ final class AmlHttp {
                 throw AmlCredentials.explain(e).orElseGet(() -> new MagicException(MagicException.Kind.MagicError,
                         AmlCredentials.message(e), e));
             }
-            arm = new HttpPipelineBuilder().httpClient(transport())
-                    .policies(new UserAgentPolicy("drydock-aml"), retries(),
-                            new BearerTokenAuthenticationPolicy(credential, AmlCloud.scope(baseUrl())),
-                            new HttpLoggingPolicy(new HttpLogOptions().setLogLevel(HttpLogDetailLevel.BASIC)))
-                    .build();
+            arm = pipeline(retries(), new BearerTokenAuthenticationPolicy(credential, AmlCloud.scope(baseUrl())));
         }
         return arm;
     }
@@ -467,10 +466,7 @@ final class AmlHttp {
      */
     synchronized HttpPipeline scoring() {
         if (scoring == null) {
-            scoring = new HttpPipelineBuilder().httpClient(transport())
-                    .policies(new UserAgentPolicy("drydock-aml"),
-                            new HttpLoggingPolicy(new HttpLogOptions().setLogLevel(HttpLogDetailLevel.BASIC)))
-                    .build();
+            scoring = pipeline();
         }
         return scoring;
     }
@@ -484,12 +480,18 @@ final class AmlHttp {
     /** No bearer token: SAS URLs of blobs and the discovery document, which take none. */
     synchronized HttpPipeline plain() {
         if (plain == null) {
-            plain = new HttpPipelineBuilder().httpClient(transport())
-                    .policies(new UserAgentPolicy("drydock-aml"), retries(),
-                            new HttpLoggingPolicy(new HttpLogOptions().setLogLevel(HttpLogDetailLevel.BASIC)))
-                    .build();
+            plain = pipeline(retries());
         }
         return plain;
+    }
+
+    /** A pipeline over the one transport: the user agent first, {@code policies} next, basic logging last. */
+    private HttpPipeline pipeline(HttpPipelinePolicy... policies) {
+        List<HttpPipelinePolicy> all = new ArrayList<>();
+        all.add(new UserAgentPolicy("drydock-aml"));
+        all.addAll(List.of(policies));
+        all.add(new HttpLoggingPolicy(new HttpLogOptions().setLogLevel(HttpLogDetailLevel.BASIC)));
+        return new HttpPipelineBuilder().httpClient(transport()).policies(all.toArray(HttpPipelinePolicy[]::new)).build();
     }
 
     static void sleep(Duration duration) throws MagicException {

@@ -96,8 +96,12 @@ public final class AmlMagic extends MagicCommand {
         return false;
     }
 
+    LocalServices local() {
+        return new LocalServices(session, notebook, docker, builder, credentials, user);
+    }
+
     LocalEndpoints localEndpoints() {
-        return new LocalEndpoints(session, notebook, docker, builder, credentials, user);
+        return new LocalEndpoints(local());
     }
 
     /**
@@ -120,7 +124,7 @@ public final class AmlMagic extends MagicCommand {
             session = family.session;
             notebook = family.notebook;
             remote = family.remote;
-            jobs = new LocalJobs(session, notebook, family.docker, family.builder, family.credentials, family.user);
+            jobs = new LocalJobs(family.local());
             remoteJobs = new RemoteJobs(session, notebook, remote);
             remote.attach(notebook);
             try {
@@ -275,11 +279,7 @@ public final class AmlMagic extends MagicCommand {
             if (local(name)) {
                 jobs.stream(name);
             } else {
-                AmlRemoteJob job = remote.stream(name, notebook);
-                if (job.terminal()) {
-                    notebook.out("\nJob " + job.name() + " " + job.status() + "."
-                            + job.error().map(e -> " " + e).orElse("") + "\n");
-                }
+                remoteJobs.stream(name);
             }
         }
     }
@@ -296,8 +296,7 @@ public final class AmlMagic extends MagicCommand {
             if (local(name)) {
                 jobs.cancel(name);
             } else {
-                AmlRemoteJob job = remote.cancel(name, notebook);
-                notebook.out("Job " + name + " is " + job.status() + ".\n");
+                remoteJobs.cancel(name);
             }
         }
     }

@@ -14,6 +14,7 @@ import com.azure.storage.common.StorageSharedKeyCredential;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.drydock.magics.MagicException;
+import dev.drydock.magics.render.Table;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -137,8 +138,8 @@ final class AmlUploads {
         // The indicator goes last, so a cut-short upload never reads as completed.
         for (int i = files.size() - 1; i >= 0; i--) {
             Path file = files.get(i);
-            progress.show("Uploading " + sourceName + " to datastore " + datastore.name() + ": " + mib(sent) + " of "
-                    + mib(total) + " MiB…");
+            progress.show("Uploading " + sourceName + " to datastore " + datastore.name() + ": " + Table.size(sent)
+                    + " of " + Table.size(total) + "…");
             Map<String, String> meta = i == 0 ? Map.of("upload_status", "completed", "upload_version", "2",
                     "name", name, "version", ANONYMOUS_VERSION) : null;
             BlobUploadFromFileOptions options = new BlobUploadFromFileOptions(file.toString())
@@ -155,7 +156,7 @@ final class AmlUploads {
             }
             sent += size(file);
         }
-        progress.show("Uploaded " + sourceName + " to datastore " + datastore.name() + " (" + mib(total) + " MiB).");
+        progress.show("Uploaded " + sourceName + " to datastore " + datastore.name() + " (" + Table.size(total) + ").");
         return new Uploaded(datastoreUri, httpsUri, name, ANONYMOUS_VERSION, true);
     }
 
@@ -276,9 +277,5 @@ final class AmlUploads {
         } catch (IOException e) {
             throw MagicException.failed("Could not read " + file + ": " + e.getMessage());
         }
-    }
-
-    private static String mib(long bytes) {
-        return String.format(java.util.Locale.ROOT, "%.1f", bytes / (1024.0 * 1024.0));
     }
 }

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
@@ -23,13 +22,9 @@ import dev.drydock.magics.Notebook;
 import dev.drydock.magics.Session;
 import dev.drydock.magics.container.ContainerRequest;
 import dev.drydock.magics.container.Containers;
-import dev.drydock.magics.container.HostUser;
-import dev.drydock.magics.engine.Docker;
 import dev.drydock.magics.engine.DockerEngine;
 import dev.drydock.magics.engine.EngineErrors;
-import dev.drydock.magics.env.ImageBuilder;
 import dev.drydock.magics.files.AtomicFiles;
-import dev.drydock.magics.registry.RegistryCredentials;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
@@ -65,27 +60,15 @@ final class LocalEndpoints {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private final Session session;
-    private final Notebook notebook;
-    private final Docker docker;
-    private final ImageBuilder builder;
-    private final RegistryCredentials credentials;
-    private final HostUser user;
+    private final LocalServices local;
     private final Duration healthTimeout;
 
-    LocalEndpoints(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
-            RegistryCredentials credentials, HostUser user) {
-        this(session, notebook, docker, builder, credentials, user, Duration.ofMinutes(3));
+    LocalEndpoints(LocalServices local) {
+        this(local, Duration.ofMinutes(3));
     }
 
-    LocalEndpoints(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
-            RegistryCredentials credentials, HostUser user, Duration healthTimeout) {
-        this.session = session;
-        this.notebook = notebook;
-        this.docker = docker;
-        this.builder = builder;
-        this.credentials = credentials;
-        this.user = user;
+    LocalEndpoints(LocalServices local, Duration healthTimeout) {
+        this.local = local;
         this.healthTimeout = healthTimeout;
     }
 
@@ -106,10 +89,10 @@ final class LocalEndpoints {
     /** Starts (or replaces) the endpoint's local deployment and waits until its /health answers 200. */
     JsonNode deploy(DeploymentYaml.Endpoint endpoint, DeploymentYaml.Deployment deployment) throws MagicException {
         check(deployment);
-        Path work = folder(session).resolve(endpoint.name());
-        DockerEngine engine = docker.engine();
+        Path work = folder(local.session()).resolve(endpoint.name());
+        DockerEngine engine = local.docker().engine();
         DockerClient client = engine.client();
-        LocalEnvironment.Resolved environment = new LocalEnvironment(session, engine, builder, credentials, notebook)
+        LocalEnvironment.Resolved environment = new LocalEnvironment(local, engine)
                 .resolve(deployment.environment(), work.resolve("environment"));
         Path server = work.resolve("score_server.py");
         try (InputStream in = LocalEndpoints.class.getResourceAsStream(SERVER_RESOURCE)) {
@@ -153,8 +136,9 @@ final class LocalEndpoints {
                     .withWorkingDir(codeDir)
                     .withEnv(env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList())
                     .withExposedPorts(port)
-                    .withUser(user.uid() + ":" + user.gid())
-                    .withLabels(Map.of(ContainerRequest.SESSION_LABEL, session.id(), LABEL_ENDPOINT, endpoint.name()))
+                    .withUser(local.user().uid() + ":" + local.user().gid())
+                    .withLabels(Map.of(ContainerRequest.SESSION_LABEL, local.session().id(),
+                            LABEL_ENDPOINT, endpoint.name()))
                     .withHostConfig(host)
                     .exec().getId();
             client.startContainerCmd(id).exec();
@@ -180,11 +164,11 @@ final class LocalEndpoints {
             record.put("model", model.path().toString());
         }
         record.put("createdAt", Instant.now().toString());
-        write(record(session, endpoint.name()), record);
-        notebook.out("Deployment " + deployment.name() + " of " + endpoint.name() + " runs in " + environment.image()
-                + " at " + url + "/score; waiting for init()…\n");
+        write(record(local.session(), endpoint.name()), record);
+        local.notebook().out("Deployment " + deployment.name() + " of " + endpoint.name() + " runs in "
+                + environment.image() + " at " + url + "/score; waiting for init()…\n");
         awaitHealthy(client, id, endpoint.name(), URI.create(url + "/health"));
-        notebook.out("Endpoint " + endpoint.name() + " is healthy. %aml invoke " + endpoint.name()
+        local.notebook().out("Endpoint " + endpoint.name() + " is healthy. %aml invoke " + endpoint.name()
                 + " --request-file FILE scores a request; %aml endpoint delete " + endpoint.name() + " stops it.\n");
         return record;
     }
@@ -218,7 +202,8 @@ final class LocalEndpoints {
             ignored.add("instance_count " + deployment.instanceCount());
         }
         if (!ignored.isEmpty()) {
-            notebook.out("Running locally as one container: " + String.join(", ", ignored) + " apply on Azure only.\n");
+            local.notebook().out("Running locally as one container: " + String.join(", ", ignored)
+                    + " apply on Azure only.\n");
         }
     }
 
@@ -244,14 +229,14 @@ final class LocalEndpoints {
             settled = e.kind() != MagicException.Kind.KeyboardInterrupt;
             throw e;
         } finally {
-            if (!settled && (notebook.cancellation().isCancelled() || Thread.currentThread().isInterrupted())) {
+            if (!settled && (local.notebook().cancellation().isCancelled() || Thread.currentThread().isInterrupted())) {
                 // Nothing of the interrupted deployment stays: no container, no record that %aml invoke would follow.
                 remove(client, endpoint);
                 try {
-                    Files.deleteIfExists(record(session, endpoint));
+                    Files.deleteIfExists(record(local.session(), endpoint));
                 } catch (IOException e) {
-                    notebook.err("The record " + record(session, endpoint) + " of the interrupted deployment could"
-                            + " not be deleted: " + e.getMessage() + "\n");
+                    local.notebook().err("The record " + record(local.session(), endpoint)
+                            + " of the interrupted deployment could not be deleted: " + e.getMessage() + "\n");
                 }
             }
         }
@@ -262,7 +247,7 @@ final class LocalEndpoints {
         long deadline = System.nanoTime() + healthTimeout.toNanos();
         String last = "no answer yet";
         while (System.nanoTime() < deadline) {
-            notebook.cancellation().throwIfCancelled();
+            local.notebook().cancellation().throwIfCancelled();
             InspectContainerResponse.ContainerState state = client.inspectContainerCmd(id).exec().getState();
             if (!Boolean.TRUE.equals(state.getRunning())) {
                 throw MagicException.failed("The scoring container of " + endpoint + " exited (code "
@@ -319,7 +304,7 @@ final class LocalEndpoints {
             Thread.currentThread().interrupt();
             throw MagicException.interrupted();
         }
-        show(notebook, endpoint, answer.statusCode(), answer.body());
+        show(local.notebook(), endpoint, answer.statusCode(), answer.body());
     }
 
     /** An endpoint's answer, JSON pretty-printed (and as application/json); an HTTP error is the cell's error. */
@@ -349,9 +334,9 @@ final class LocalEndpoints {
     // ---------------------------------------------------------------- delete, list
 
     void delete(String endpoint) throws MagicException {
-        Path file = record(session, endpoint);
+        Path file = record(local.session(), endpoint);
         boolean known = Files.isRegularFile(file);
-        boolean removed = remove(docker.engine().client(), endpoint);
+        boolean removed = remove(local.docker().engine().client(), endpoint);
         try {
             Files.deleteIfExists(file);
         } catch (IOException e) {
@@ -360,11 +345,11 @@ final class LocalEndpoints {
         if (!known && !removed) {
             throw MagicException.failed("No local endpoint named " + endpoint + " (no " + file + ").");
         }
-        notebook.out("Deleted the local endpoint " + endpoint + ".\n");
+        local.notebook().out("Deleted the local endpoint " + endpoint + ".\n");
     }
 
     JsonNode read(String endpoint) throws MagicException {
-        Path file = record(session, endpoint);
+        Path file = record(local.session(), endpoint);
         try {
             return JSON.readTree(file.toFile());
         } catch (IOException e) {

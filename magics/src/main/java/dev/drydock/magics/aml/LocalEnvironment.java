@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.dockerjava.api.command.InspectImageResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
 import dev.drydock.magics.MagicException;
-import dev.drydock.magics.Notebook;
-import dev.drydock.magics.Session;
 import dev.drydock.magics.engine.DockerEngine;
 import dev.drydock.magics.env.BuildLog;
 import dev.drydock.magics.env.EnvSpec;
@@ -16,7 +14,6 @@ import dev.drydock.magics.env.ImageBuilder;
 import dev.drydock.magics.env.Stage;
 import dev.drydock.magics.files.AtomicFiles;
 import dev.drydock.magics.registry.ImageTransfer;
-import dev.drydock.magics.registry.RegistryCredentials;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -54,19 +51,13 @@ final class LocalEnvironment {
     /** The image to run, and whether this submission built it. */
     record Resolved(String description, String image, boolean built) {}
 
-    private final Session session;
+    private final LocalServices local;
+    /** The kernel's engine, opened by the caller (which reports a failure to open it its own way). */
     private final DockerEngine engine;
-    private final ImageBuilder builder;
-    private final RegistryCredentials credentials;
-    private final Notebook notebook;
 
-    LocalEnvironment(Session session, DockerEngine engine, ImageBuilder builder, RegistryCredentials credentials,
-            Notebook notebook) {
-        this.session = session;
+    LocalEnvironment(LocalServices local, DockerEngine engine) {
+        this.local = local;
         this.engine = engine;
-        this.builder = builder;
-        this.credentials = credentials;
-        this.notebook = notebook;
     }
 
     /** Checks what can be checked before anything runs: a workspace asset cannot run locally. */
@@ -115,13 +106,13 @@ final class LocalEnvironment {
     }
 
     private Environments environments() {
-        return new Environments(session, engine, builder, credentials);
+        return new Environments(local.session(), engine, local.builder(), local.credentials());
     }
 
     private Resolved image(String image, Path snapshotEnvironment) throws MagicException {
         Optional<InspectImageResponse> found = inspect(image);
         if (found.isEmpty()) {
-            ImageTransfer.pull(engine, credentials, image, notebook);
+            ImageTransfer.pull(engine, local.credentials(), image, local.notebook());
             found = inspect(image);
         }
         ObjectNode record = JSON.createObjectNode().put("kind", "image").put("image", image)
@@ -131,7 +122,7 @@ final class LocalEnvironment {
     }
 
     private Resolved drydock(Environments environments, EnvSpec spec, Path snapshotEnvironment) throws MagicException {
-        Environments.Built built = environments.build(spec, notebook);
+        Environments.Built built = environments.build(spec, local.notebook());
         for (var file : new TreeMap<>(Map.of("requirements.txt", Optional.ofNullable(spec.pip()),
                 "conda.yml", Optional.ofNullable(spec.conda()), "apt.txt", Optional.ofNullable(spec.apt()),
                 "requirements.lock.txt", Optional.of(spec.pipLock()).filter(Files::isRegularFile))).entrySet()) {
@@ -154,8 +145,8 @@ final class LocalEnvironment {
         Path context = snapshotEnvironment.resolve("context");
         Snapshot.Copied copied = Snapshot.buildContext(inline.buildPath(), context, null);
         if (!copied.skippedSecrets().isEmpty()) {
-            notebook.out("Left " + String.join(", ", copied.skippedSecrets()) + " out of the build context: secrets"
-                    + " never go into a snapshot or an image.\n");
+            local.notebook().out("Left " + String.join(", ", copied.skippedSecrets())
+                    + " out of the build context: secrets never go into a snapshot or an image.\n");
         }
         Path dockerfile = context.resolve(inline.dockerfilePath()).normalize();
         if (!dockerfile.startsWith(context) || !Files.isRegularFile(dockerfile)) {
@@ -173,7 +164,7 @@ final class LocalEnvironment {
                 .put("dockerfile", inline.dockerfilePath()).put("image", tag).put("hash", hash);
         write(snapshotEnvironment.resolve("environment.json"), record.toPrettyString());
         if (inspect(tag).isPresent()) {
-            notebook.out("Build context unchanged: image " + tag + ".\n");
+            local.notebook().out("Build context unchanged: image " + tag + ".\n");
             return new Resolved("build context " + inline.buildPath() + " (" + tag + ")", tag, false);
         }
         Map<String, String> labels = new TreeMap<>();
@@ -182,11 +173,11 @@ final class LocalEnvironment {
         labels.put("org.opencontainers.image.description", "Drydock build of the Azure ML job environment context "
                 + inline.buildPath());
         labels.put(LABEL_CONTEXT_HASH, hash);
-        labels.put(Environments.LABEL_SESSION, session.id());
+        labels.put(Environments.LABEL_SESSION, local.session().id());
         labels.put(Environments.LABEL_SOURCE, inline.buildPath().toString());
-        try (BuildLog log = new BuildLog("environment of the job (" + tag + ")", notebook)) {
-            builder.build(engine, new ImageBuilder.Request(context, tag, labels, Map.of(), Map.of()), log,
-                    notebook.cancellation());
+        try (BuildLog log = new BuildLog("environment of the job (" + tag + ")", local.notebook())) {
+            local.builder().build(engine, new ImageBuilder.Request(context, tag, labels, Map.of(), Map.of()), log,
+                    local.notebook().cancellation());
             log.finish("Built");
         }
         return new Resolved("build context " + inline.buildPath() + " (" + tag + ")", tag, true);

@@ -2,15 +2,9 @@ package dev.drydock.magics.aml;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.drydock.magics.MagicException;
-import dev.drydock.magics.Notebook;
-import dev.drydock.magics.Session;
-import dev.drydock.magics.container.HostUser;
 import dev.drydock.magics.render.Table;
-import dev.drydock.magics.engine.Docker;
 import dev.drydock.magics.engine.DockerEngine;
-import dev.drydock.magics.env.ImageBuilder;
 import dev.drydock.magics.files.AtomicFiles;
-import dev.drydock.magics.registry.RegistryCredentials;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,21 +27,10 @@ import java.util.stream.Stream;
  */
 public final class LocalJobs {
 
-    private final Session session;
-    private final Notebook notebook;
-    private final Docker docker;
-    private final ImageBuilder builder;
-    private final RegistryCredentials credentials;
-    private final HostUser user;
+    private final LocalServices local;
 
-    public LocalJobs(Session session, Notebook notebook, Docker docker, ImageBuilder builder,
-            RegistryCredentials credentials, HostUser user) {
-        this.session = session;
-        this.notebook = notebook;
-        this.docker = docker;
-        this.builder = builder;
-        this.credentials = credentials;
-        this.user = user;
+    LocalJobs(LocalServices local) {
+        this.local = local;
     }
 
     // ---------------------------------------------------------------- submit
@@ -63,7 +46,7 @@ public final class LocalJobs {
     /** Submits {@code spec} locally; with {@code stream}, follows its log until it ends (an interrupt cancels it). */
     public JobRecord submit(JobSpec spec, boolean stream) throws MagicException {
         String name = spec.name() != null ? spec.name() : JobNames.generate();
-        RunFolder folder = RunFolder.of(session, name);
+        RunFolder folder = RunFolder.of(local.session(), name);
         if (Files.exists(folder.root())) {
             // Said before anything is checked; the claim below is what settles a race.
             throw exists(folder, name);
@@ -82,42 +65,42 @@ public final class LocalJobs {
         LocalRun.Plan plan = LocalRun.plan(spec, folder, name);
         notes(spec);
 
-        if (LocalRuns.of(session).closed()) {
+        if (LocalRuns.of(local.session()).closed()) {
             throw MagicException.failed("The kernel is shutting down: job " + name + " was not submitted.");
         }
         folder.claim(exists(folder, name));
         Map<String, String> outputs = new LinkedHashMap<>();
         spec.outputs().keySet().forEach(output -> outputs.put(output, folder.outputs().resolve(output).toString()));
         JobRecord record = JobRecord.created(spec, name, outputs);
-        record.write(folder.root(), session.masker());
+        record.write(folder.root(), local.session().masker());
         // As az ml job create answers with the job: later cells name it ${AML_JOB_NAME}, whatever name it got.
-        session.setVariable(JOB_NAME_VARIABLE, name);
+        local.session().setVariable(JOB_NAME_VARIABLE, name);
 
         long started = System.nanoTime();
         Snapshot.Copied copied;
         try {
-            copied = code == null ? null : Snapshot.copy(code, folder.code(), RunFolder.runs(session));
+            copied = code == null ? null : Snapshot.copy(code, folder.code(), RunFolder.runs(local.session()));
             Files.createDirectories(folder.code());
             write(folder.jobYaml(), JobYaml.write(resolvedTree(spec, name)));
         } catch (IOException | MagicException e) {
             String message = e instanceof MagicException ? e.getMessage()
                     : "Cannot create " + folder.code() + ": " + e.getMessage();
-            record.to(JobRecord.State.Failed, null, message).write(folder.root(), session.masker());
+            record.to(JobRecord.State.Failed, null, message).write(folder.root(), local.session().masker());
             throw MagicException.failed(message);
         }
-        notebook.out(snapshotLine(name, code, copied, (System.nanoTime() - started) / 1e9));
+        local.notebook().out(snapshotLine(name, code, copied, (System.nanoTime() - started) / 1e9));
 
         LocalEnvironment.Resolved environment;
         DockerEngine engine;
         try {
-            engine = docker.engine();
-            environment = new LocalEnvironment(session, engine, builder, credentials, notebook)
+            engine = local.docker().engine();
+            environment = new LocalEnvironment(local, engine)
                     .resolve(spec.environment(), folder.environment());
         } catch (MagicException | RuntimeException e) {
             boolean interrupted = e instanceof MagicException m && m.kind() == MagicException.Kind.KeyboardInterrupt
-                    || notebook.cancellation().isCancelled();
+                    || local.notebook().cancellation().isCancelled();
             record.to(interrupted ? JobRecord.State.Canceled : JobRecord.State.Failed, null,
-                    interrupted ? "Canceled." : "The environment did not build: " + e.getMessage()).write(folder.root(), session.masker());
+                    interrupted ? "Canceled." : "The environment did not build: " + e.getMessage()).write(folder.root(), local.session().masker());
             if (interrupted) {
                 throw MagicException.interrupted();
             }
@@ -125,25 +108,27 @@ public final class LocalJobs {
                     "Job " + name + " failed before it started: " + e.getMessage(), e);
         }
         record = record.withEnvironment(environment.description(), environment.image(), environment.built());
-        record.write(folder.root(), session.masker());
+        record.write(folder.root(), local.session().masker());
         LocalRun run;
         try {
-            run = LocalRun.start(engine, session, user, spec, folder, record, environment.image(), plan);
+            run = LocalRun.start(engine, local.session(), local.user(), spec, folder, record, environment.image(), plan);
         } catch (MagicException e) {
             // The record must end too, or the job would read NotStarted for ever.
-            boolean interrupted = e.kind() == MagicException.Kind.KeyboardInterrupt || notebook.cancellation().isCancelled()
-                    || LocalRuns.of(session).closed();
+            boolean interrupted = e.kind() == MagicException.Kind.KeyboardInterrupt
+                    || local.notebook().cancellation().isCancelled() || LocalRuns.of(local.session()).closed();
             record.to(interrupted ? JobRecord.State.Canceled : JobRecord.State.Failed, null,
-                    interrupted ? "Canceled." : e.getMessage()).write(folder.root(), session.masker());
+                    interrupted ? "Canceled." : e.getMessage()).write(folder.root(), local.session().masker());
             throw e;
         }
-        notebook.out("Job " + name + " is Running in " + environment.image() + "; outputs go to "
-                + session.workingDirectory().relativize(folder.outputs()) + "/.\n");
+        local.notebook().out("Job " + name + " is Running in " + environment.image() + "; outputs go to "
+                + local.session().workingDirectory().relativize(folder.outputs()) + "/.\n");
         if (!stream) {
-            notebook.out("%aml stream " + name + " follows its log; %aml status " + name + " shows its state.\n");
+            local.notebook().out("%aml stream " + name + " follows its log; %aml status " + name
+                    + " shows its state.\n");
             return folder.record();
         }
-        JobRecord ended = LocalRun.follow(folder, LocalRuns.of(session), notebook, LocalRun.OnInterrupt.CANCEL_JOB);
+        JobRecord ended = LocalRun.follow(folder, LocalRuns.of(local.session()), local.notebook(),
+                LocalRun.OnInterrupt.CANCEL_JOB);
         return finish(ended);
     }
 
@@ -152,7 +137,7 @@ public final class LocalJobs {
         String summary = "Job " + ended.name() + " " + ended.status() + (ended.exitCode() == null ? ""
                 : " (exit code " + ended.exitCode() + ")") + " in " + duration(ended) + ".";
         switch (ended.status()) {
-            case Completed -> notebook.out("\n" + summary + " %aml status " + ended.name() + " shows its outputs and"
+            case Completed -> local.notebook().out("\n" + summary + " %aml status " + ended.name() + " shows its outputs and"
                     + " metrics.\n");
             // A cancel that could not reach the engine says so: its container may still run.
             case Canceled -> throw new MagicException(MagicException.Kind.KeyboardInterrupt, summary
@@ -177,18 +162,19 @@ public final class LocalJobs {
             ignored.add("docker_args");
         }
         if (!ignored.isEmpty()) {
-            notebook.out("Running locally as one process in one container: " + String.join(", ", ignored)
+            local.notebook().out("Running locally as one process in one container: " + String.join(", ", ignored)
                     + " apply on Azure ML compute only.\n");
         }
     }
 
     private String snapshotLine(String name, Path code, Snapshot.Copied copied, double seconds) {
-        String folder = session.workingDirectory().relativize(RunFolder.of(session, name).root()).toString();
+        String folder = local.session().workingDirectory().relativize(RunFolder.of(local.session(), name).root())
+                .toString();
         if (copied == null) {
             return "Run folder " + folder + "/ (the job has no code folder).\n";
         }
         StringBuilder line = new StringBuilder(String.format("Snapshot of %s into %s/snapshot: %d files, %s in %.2f s",
-                code, folder, copied.files(), size(copied.bytes()), seconds));
+                code, folder, copied.files(), Table.size(copied.bytes()), seconds));
         line.append(copied.ignoreFile() == null ? "" : ", honouring " + copied.ignoreFile()).append(".\n");
         if (!copied.skippedSecrets().isEmpty()) {
             line.append("Left out ").append(String.join(", ", copied.skippedSecrets()))
@@ -227,7 +213,7 @@ public final class LocalJobs {
     // ---------------------------------------------------------------- status, ls, stream, cancel
 
     public void status(String name) throws MagicException {
-        RunFolder folder = RunFolder.existing(session, name);
+        RunFolder folder = RunFolder.existing(local.session(), name);
         JobRecord record = reconciled(folder, folder.record());
         StringBuilder text = new StringBuilder();
         line(text, "Name", record.name());
@@ -243,14 +229,14 @@ public final class LocalJobs {
         line(text, "Duration", record.startedAt() == null ? null : duration(record));
         line(text, "Exit code", record.exitCode() == null ? null : record.exitCode().toString());
         line(text, "Command", record.command());
-        line(text, "Log", session.workingDirectory().relativize(folder.log()).toString());
+        line(text, "Log", local.session().workingDirectory().relativize(folder.log()).toString());
         line(text, "Error", record.error());
-        notebook.out(text.toString());
+        local.notebook().out(text.toString());
         if (!record.outputs().isEmpty()) {
             List<List<String>> rows = new ArrayList<>();
             record.outputs().forEach((output, path) -> rows.add(List.of(output,
-                    session.workingDirectory().relativize(Path.of(path)).toString(), files(Path.of(path)))));
-            notebook.display(new Table(List.of("output", "folder", "files"), rows).bundle(), null);
+                    local.session().workingDirectory().relativize(Path.of(path)).toString(), files(Path.of(path)))));
+            local.notebook().display(new Table(List.of("output", "folder", "files"), rows).bundle(), null);
         }
         List<Metrics.Metric> metrics;
         try {
@@ -259,17 +245,17 @@ public final class LocalJobs {
             throw MagicException.failed("Cannot read the metrics of " + name + ": " + e.getMessage());
         }
         if (metrics.isEmpty()) {
-            notebook.out("No metrics: log them with MLflow (mlflow.log_metric), write metrics.json into ./outputs or an"
-                    + " output folder, or print lines like \"metric: accuracy=0.93\".\n");
+            local.notebook().out("No metrics: log them with MLflow (mlflow.log_metric), write metrics.json into"
+                    + " ./outputs or an output folder, or print lines like \"metric: accuracy=0.93\".\n");
         } else {
-            notebook.display(Metrics.table(metrics), null);
+            local.notebook().display(Metrics.table(metrics), null);
         }
     }
 
     /** The local jobs, newest first, as rows of {@link #COLUMNS}. */
     public List<List<String>> rows() throws MagicException {
         List<JobRecord> records = new ArrayList<>();
-        for (RunFolder folder : RunFolder.all(session)) {
+        for (RunFolder folder : RunFolder.all(local.session())) {
             records.add(reconciled(folder, folder.record()));
         }
         records.sort(Comparator.comparing(JobRecord::createdAt).reversed());
@@ -290,34 +276,35 @@ public final class LocalJobs {
 
     /** Prints the saved log and follows it while the job runs; an interrupt stops following, not the job. */
     public void stream(String name) throws MagicException {
-        RunFolder folder = RunFolder.existing(session, name);
+        RunFolder folder = RunFolder.existing(local.session(), name);
         reconciled(folder, folder.record());
-        JobRecord ended = LocalRun.follow(folder, LocalRuns.of(session), notebook, LocalRun.OnInterrupt.STOP_FOLLOWING);
-        notebook.out("\nJob " + ended.name() + " " + ended.status() + (ended.exitCode() == null ? ""
+        JobRecord ended = LocalRun.follow(folder, LocalRuns.of(local.session()), local.notebook(),
+                LocalRun.OnInterrupt.STOP_FOLLOWING);
+        local.notebook().out("\nJob " + ended.name() + " " + ended.status() + (ended.exitCode() == null ? ""
                 : " (exit code " + ended.exitCode() + ")") + (ended.startedAt() == null ? "" : " in " + duration(ended))
                 + "." + (ended.error() == null || ended.status() == JobRecord.State.Canceled ? "" : " " + ended.error())
                 + "\n");
     }
 
     public void cancel(String name) throws MagicException {
-        RunFolder folder = RunFolder.existing(session, name);
+        RunFolder folder = RunFolder.existing(local.session(), name);
         JobRecord before = folder.record();
         if (before.status().terminal()) {
-            notebook.out("Job " + name + " is " + before.status() + " already; nothing to cancel.\n");
+            local.notebook().out("Job " + name + " is " + before.status() + " already; nothing to cancel.\n");
             return;
         }
-        JobRecord after = LocalRun.cancel(folder, LocalRuns.of(session), docker.engine());
-        notebook.out("Job " + name + " is " + after.status() + ".\n");
+        JobRecord after = LocalRun.cancel(folder, LocalRuns.of(local.session()), local.docker().engine());
+        local.notebook().out("Job " + name + " is " + after.status() + ".\n");
     }
 
     /** The record brought up to date from the engine when no watcher in this kernel keeps it. */
     private JobRecord reconciled(RunFolder folder, JobRecord record) throws MagicException {
-        LocalRuns runs = LocalRuns.of(session);
+        LocalRuns runs = LocalRuns.of(local.session());
         if (record.status().terminal() || runs.get(folder) != null) {
             return record;
         }
         try {
-            return LocalRun.reconcile(folder, record, runs, docker.engine().client());
+            return LocalRun.reconcile(folder, record, runs, local.docker().engine().client());
         } catch (MagicException e) {
             // No engine: the record as it was written is the best there is.
             return record;
@@ -341,11 +328,6 @@ public final class LocalJobs {
         double seconds = duration.toMillis() / 1000.0;
         return seconds < 60 ? String.format("%.1f s", seconds)
                 : String.format("%d min %d s", duration.toMinutes(), duration.toSecondsPart());
-    }
-
-    private static String size(long bytes) {
-        return bytes < 1024 ? bytes + " B" : bytes < 1 << 20 ? String.format("%.1f KB", bytes / 1024.0)
-                : String.format("%.1f MB", bytes / (double) (1 << 20));
     }
 
     private static String files(Path folder) {

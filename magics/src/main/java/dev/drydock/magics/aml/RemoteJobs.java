@@ -133,6 +133,21 @@ final class RemoteJobs {
         }
     }
 
+    /** Follows a workspace job's log; an interrupt stops following, not the job. */
+    void stream(String name) throws MagicException {
+        AmlRemoteJob job = remote.stream(name, notebook);
+        if (job.terminal()) {
+            notebook.out("\nJob " + job.name() + " " + job.status() + "." + job.error().map(e -> " " + e).orElse("")
+                    + "\n");
+        }
+    }
+
+    /** Asks the workspace to cancel a job and says the state it answers with. */
+    void cancel(String name) throws MagicException {
+        AmlRemoteJob job = remote.cancel(name, notebook);
+        notebook.out("Job " + name + " is " + job.status() + ".\n");
+    }
+
     static void line(StringBuilder text, String label, String value) {
         if (value != null && !value.isEmpty()) {
             text.append(String.format("%-13s", label + ":")).append(value.replace("\n", "\n             ")).append('\n');

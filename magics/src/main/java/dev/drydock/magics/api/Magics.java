@@ -367,8 +367,8 @@ public final class Magics implements MagicCatalog, AutoCloseable {
 
         @Override
         public <K> K create(Class<K> type) throws Exception {
-            // The richest constructor whose services are all there: a command may take an optional seam (a test's
-            // GpuHost) in a longer constructor beside a shorter one that picks the default.
+            // The richest constructor whose services are all there: a family may take an optional seam in a longer
+            // constructor beside a shorter one that picks the default (ContainerMagic's GpuHost, which tests give).
             Constructor<?>[] constructors = type.getDeclaredConstructors();
             java.util.Arrays.sort(constructors, (a, b) -> Integer.compare(b.getParameterCount(), a.getParameterCount()));
             for (Constructor<?> constructor : constructors) {

@@ -11,8 +11,6 @@ import com.github.dockerjava.api.model.ContainerPort;
 import dev.drydock.magics.MagicException;
 import dev.drydock.magics.Notebook;
 import dev.drydock.magics.Session;
-import dev.drydock.magics.MagicCommand;
-import dev.drydock.magics.engine.Docker;
 import dev.drydock.magics.engine.DockerEngine;
 import dev.drydock.magics.engine.EngineErrors;
 import java.time.Instant;
@@ -37,8 +35,26 @@ public final class ContainerCommands {
         return Map.of(ContainerRequest.SESSION_LABEL, session.id());
     }
 
+    /**
+     * Does {@code change} to each container in turn and prints its name, as docker stop and start do; one that
+     * is in that state already (the engine's 304) is fine, the first that fails ends the loop with the reason.
+     */
+    static void each(List<String> containers, String what, java.util.function.Consumer<String> change,
+            Notebook notebook) throws MagicException {
+        for (String container : containers) {
+            try {
+                change.accept(container);
+            } catch (NotModifiedException e) {
+                // Stopped or running already: the docker CLI says nothing either.
+            } catch (DockerException e) {
+                throw Containers.failed(what, container, e);
+            }
+            notebook.out(container + "\n");
+        }
+    }
+
     @Command(name = "ls", description = {"List containers: running ones, all with -a, this notebook's with --notebook."})
-    public static final class Ls extends MagicCommand {
+    public static final class Ls extends ContainerMagic.Verb {
 
         @Option(names = {"-a", "--all"}, description = "Also stopped containers.")
         boolean all;
@@ -46,23 +62,13 @@ public final class ContainerCommands {
         @Option(names = "--notebook", description = "Only the containers this kernel session started (any state).")
         boolean notebookOnly;
 
-        private final Docker docker;
-        private final Session session;
-        private final Notebook notebook;
-
-        public Ls(Docker docker, Session session, Notebook notebook) {
-            this.docker = docker;
-            this.session = session;
-            this.notebook = notebook;
-        }
-
         @Override
         protected void run() throws MagicException {
-            var list = docker.engine().client().listContainersCmd().withShowAll(all || notebookOnly);
+            var list = family.docker.engine().client().listContainersCmd().withShowAll(all || notebookOnly);
             if (notebookOnly) {
-                list.withLabelFilter(sessionLabel(session));
+                list.withLabelFilter(sessionLabel(family.session));
             }
-            notebook.display(table(list.exec(), Instant.now()).bundle(), null);
+            family.notebook.display(table(list.exec(), Instant.now()).bundle(), null);
         }
 
         static Table table(List<Container> containers, Instant now) {
@@ -93,7 +99,7 @@ public final class ContainerCommands {
     }
 
     @Command(name = "logs", description = {"Show a container's output; -f follows it until it stops or you interrupt."})
-    public static final class Logs extends MagicCommand {
+    public static final class Logs extends ContainerMagic.Verb {
 
         @Option(names = {"-f", "--follow"}, description = "Keep streaming new output.")
         boolean follow;
@@ -104,24 +110,16 @@ public final class ContainerCommands {
         @Parameters(index = "0", paramLabel = "CONTAINER")
         String container;
 
-        private final Docker docker;
-        private final Notebook notebook;
-
-        public Logs(Docker docker, Notebook notebook) {
-            this.docker = docker;
-            this.notebook = notebook;
-        }
-
         @Override
         protected void run() throws MagicException {
-            DockerClient client = docker.engine().client();
+            DockerClient client = family.docker.engine().client();
             LogContainerCmd logs = client.logContainerCmd(container).withStdOut(true).withStdErr(true)
                     .withFollowStream(follow);
             if (tail != null) {
                 logs.withTail(tail);
             }
             try {
-                DockerEngine.await(logs.exec(new FrameOutput(notebook)), notebook.cancellation());
+                DockerEngine.await(logs.exec(new FrameOutput(family.notebook)), family.notebook.cancellation());
             } catch (DockerException e) {
                 throw Containers.failed("Reading the logs of", container, e);
             }
@@ -133,7 +131,7 @@ public final class ContainerCommands {
                 "With -d it starts in the background (a server, say) and the cell ends at once.",
                 "Examples: %%container exec web ls -l /srv",
                 "          %%container exec -d web python -m http.server 8000"})
-    public static final class Exec extends MagicCommand {
+    public static final class Exec extends ContainerMagic.Verb {
 
         @Option(names = {"-d", "--detach"}, description = "Start the command in the background and return at once.")
         boolean detach;
@@ -156,25 +154,17 @@ public final class ContainerCommands {
         @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD", description = "The command and its arguments.")
         List<String> command = new ArrayList<>();
 
-        private final Docker docker;
-        private final Notebook notebook;
-
-        public Exec(Docker docker, Notebook notebook) {
-            this.docker = docker;
-            this.notebook = notebook;
-        }
-
         @Override
         protected void run() throws MagicException {
             interactive.refuse("%container exec", Interactive.EXEC_INSTEAD);
-            DockerEngine engine = docker.engine();
+            DockerEngine engine = family.docker.engine();
             if (detach) {
                 Containers.execDetached(engine.client(), container, command, user, workdir, env);
-                notebook.out("Started " + String.join(" ", command) + " in " + container + " in the background. "
+                family.notebook.out("Started " + String.join(" ", command) + " in " + container + " in the background. "
                         + "Its output is not kept: redirect it to a file in the container to read it later.\n");
                 return;
             }
-            long status = Containers.exec(engine, container, command, user, workdir, env, notebook);
+            long status = Containers.exec(engine, container, command, user, workdir, env, family.notebook);
             if (status != 0) {
                 throw MagicException.failed("The command " + String.join(" ", command) + " in " + container
                         + " exited with status " + status + ".");
@@ -183,7 +173,7 @@ public final class ContainerCommands {
     }
 
     @Command(name = "stop", description = {"Stop containers: SIGTERM, then SIGKILL after the grace period."})
-    public static final class Stop extends MagicCommand {
+    public static final class Stop extends ContainerMagic.Verb {
 
         @Option(names = {"-t", "--time"}, paramLabel = "SECONDS", description = "Grace period (default 10).")
         int seconds = 10;
@@ -191,32 +181,15 @@ public final class ContainerCommands {
         @Parameters(arity = "1..*", paramLabel = "CONTAINER")
         List<String> containers;
 
-        private final Docker docker;
-        private final Notebook notebook;
-
-        public Stop(Docker docker, Notebook notebook) {
-            this.docker = docker;
-            this.notebook = notebook;
-        }
-
         @Override
         protected void run() throws MagicException {
-            DockerClient client = docker.engine().client();
-            for (String container : containers) {
-                try {
-                    client.stopContainerCmd(container).withTimeout(seconds).exec();
-                } catch (NotModifiedException e) {
-                    // Already stopped: docker stop says nothing either.
-                } catch (DockerException e) {
-                    throw Containers.failed("Stopping", container, e);
-                }
-                notebook.out(container + "\n");
-            }
+            DockerClient client = family.docker.engine().client();
+            each(containers, "Stopping", c -> client.stopContainerCmd(c).withTimeout(seconds).exec(), family.notebook);
         }
     }
 
     @Command(name = "start", description = {"Start stopped containers in the background."})
-    public static final class Start extends MagicCommand {
+    public static final class Start extends ContainerMagic.Verb {
 
         @Mixin
         Interactive interactive;
@@ -224,33 +197,16 @@ public final class ContainerCommands {
         @Parameters(arity = "1..*", paramLabel = "CONTAINER")
         List<String> containers;
 
-        private final Docker docker;
-        private final Notebook notebook;
-
-        public Start(Docker docker, Notebook notebook) {
-            this.docker = docker;
-            this.notebook = notebook;
-        }
-
         @Override
         protected void run() throws MagicException {
             interactive.refuse("%container start", Interactive.START_INSTEAD);
-            DockerClient client = docker.engine().client();
-            for (String container : containers) {
-                try {
-                    client.startContainerCmd(container).exec();
-                } catch (NotModifiedException e) {
-                    // Running already.
-                } catch (DockerException e) {
-                    throw Containers.failed("Starting", container, e);
-                }
-                notebook.out(container + "\n");
-            }
+            DockerClient client = family.docker.engine().client();
+            each(containers, "Starting", c -> client.startContainerCmd(c).exec(), family.notebook);
         }
     }
 
     @Command(name = "rm", description = {"Remove containers; -f also running ones; --notebook all this session started."})
-    public static final class Rm extends MagicCommand {
+    public static final class Rm extends ContainerMagic.Verb {
 
         @Option(names = {"-f", "--force"}, description = "Kill and remove running containers too.")
         boolean force;
@@ -261,26 +217,16 @@ public final class ContainerCommands {
         @Parameters(arity = "0..*", paramLabel = "CONTAINER")
         List<String> containers = new ArrayList<>();
 
-        private final Docker docker;
-        private final Session session;
-        private final Notebook notebook;
-
-        public Rm(Docker docker, Session session, Notebook notebook) {
-            this.docker = docker;
-            this.session = session;
-            this.notebook = notebook;
-        }
-
         @Override
         protected void run() throws MagicException {
             if (containers.isEmpty() && !notebookOnly) {
                 throw MagicException.usage("Name the containers to remove, or give --notebook for all this session "
                         + "started.");
             }
-            DockerClient client = docker.engine().client();
+            DockerClient client = family.docker.engine().client();
             List<String> targets = new ArrayList<>(containers);
             if (notebookOnly) {
-                client.listContainersCmd().withShowAll(true).withLabelFilter(sessionLabel(session)).exec()
+                client.listContainersCmd().withShowAll(true).withLabelFilter(sessionLabel(family.session)).exec()
                         .forEach(c -> targets.add(c.getNames() != null && c.getNames().length > 0
                                 ? c.getNames()[0].replaceFirst("^/", "") : Containers.shortId(c.getId())));
             }
@@ -288,13 +234,13 @@ public final class ContainerCommands {
             for (String container : targets) {
                 try {
                     client.removeContainerCmd(container).withForce(force).withRemoveVolumes(true).exec();
-                    notebook.out(container + "\n");
+                    family.notebook.out(container + "\n");
                 } catch (DockerException e) {
                     failures.add(container + ": " + EngineErrors.message(e));
                 }
             }
             if (notebookOnly && targets.isEmpty()) {
-                notebook.out("This session has no containers.\n");
+                family.notebook.out("This session has no containers.\n");
             }
             if (!failures.isEmpty()) {
                 throw MagicException.failed("Could not remove " + String.join("; ", failures)
@@ -305,7 +251,7 @@ public final class ContainerCommands {
 
     @Command(name = "commit", description = {"Save a container's file system as an image, such as myrepo/model:v2.",
         "Refused when the container's environment holds a secret loaded with %%dotenv: it would be baked in."})
-    public static final class Commit extends MagicCommand {
+    public static final class Commit extends ContainerMagic.Verb {
 
         @Option(names = {"-m", "--message"}, description = "The commit message.")
         String message;
@@ -319,19 +265,9 @@ public final class ContainerCommands {
         @Parameters(index = "1", paramLabel = "REPO[:TAG]")
         String target;
 
-        private final Docker docker;
-        private final Session session;
-        private final Notebook notebook;
-
-        public Commit(Docker docker, Session session, Notebook notebook) {
-            this.docker = docker;
-            this.session = session;
-            this.notebook = notebook;
-        }
-
         @Override
         protected void run() throws MagicException {
-            DockerClient client = docker.engine().client();
+            DockerClient client = family.docker.engine().client();
             InspectContainerResponse inspect;
             try {
                 inspect = client.inspectContainerCmd(container).exec();
@@ -358,7 +294,7 @@ public final class ContainerCommands {
             CommitCmd commit = client.commitCmd(container)
                     .withRepository(tagged ? target.substring(0, colon) : target)
                     .withTag(tagged ? target.substring(colon + 1) : "latest")
-                    .withLabels(Map.of(ContainerRequest.SESSION_LABEL, session.id(),
+                    .withLabels(Map.of(ContainerRequest.SESSION_LABEL, family.session.id(),
                             "org.opencontainers.image.created", Instant.now().toString(),
                             "dev.drydock.committed-from", inspect.getConfig().getImage()));
             if (message != null) {
@@ -369,7 +305,7 @@ public final class ContainerCommands {
             }
             try {
                 String id = commit.exec();
-                notebook.out("Committed " + container + " as " + (tagged ? target : target + ":latest") + " (" + id + ").\n");
+                family.notebook.out("Committed " + container + " as " + (tagged ? target : target + ":latest") + " (" + id + ").\n");
             } catch (DockerException e) {
                 throw Containers.failed("Committing", container, e);
             }
@@ -413,7 +349,7 @@ public final class ContainerCommands {
             for (String entry : env) {
                 int eq = entry.indexOf('=');
                 String value = eq < 0 ? "" : entry.substring(eq + 1);
-                if (!value.isEmpty() && !session.masker().mask(value).equals(value)) {
+                if (!value.isEmpty() && !family.session.masker().mask(value).equals(value)) {
                     names.add(entry.substring(0, Math.max(eq, 0)));
                 }
             }

@@ -3,15 +3,10 @@ package dev.drydock.magics.container;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.command.InspectContainerResponse;
-import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.Ports;
 import dev.drydock.magics.MagicException;
 import dev.drydock.magics.Notebook;
-import dev.drydock.magics.Session;
-import dev.drydock.magics.MagicCommand;
-import dev.drydock.magics.engine.Docker;
-import dev.drydock.magics.engine.EngineErrors;
 import dev.drydock.magics.engine.DockerEngine;
 import java.io.IOException;
 import java.net.HttpURLConnection;
@@ -23,7 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -42,7 +36,7 @@ import dev.drydock.magics.render.Table;
             "(default: a free one); other -p specs publish more ports as in run. Example:",
             "  %%container jupyter -p 9000 -v .:/work -w /work IMAGE"
         })
-public final class ContainerJupyter extends MagicCommand {
+public final class ContainerJupyter extends ContainerMagic.Verb {
 
     static final int JUPYTER_PORT = 8888;
     private static final int READY_SECONDS = 60;
@@ -55,20 +49,6 @@ public final class ContainerJupyter extends MagicCommand {
 
     @Parameters(index = "0", paramLabel = "IMAGE", description = "An image with Jupyter (or a %%env environment's name).")
     String image;
-
-    private final Docker docker;
-    private final Session session;
-    private final Notebook notebook;
-    private final ImageResolver images;
-    private final HostUser hostUser;
-
-    public ContainerJupyter(Docker docker, Session session, Notebook notebook, ImageResolver images, HostUser hostUser) {
-        this.docker = docker;
-        this.session = session;
-        this.notebook = notebook;
-        this.images = images;
-        this.hostUser = hostUser;
-    }
 
     /** A token as Jupyter makes its own: 24 random bytes in hex. */
     static String newToken() {
@@ -122,28 +102,13 @@ public final class ContainerJupyter extends MagicCommand {
 
     @Override
     protected void run() throws MagicException {
-        String resolved = Containers.image(images, image, session);
-        DockerEngine engine = docker.engine();
+        String resolved = family.image(image);
+        DockerEngine engine = family.docker.engine();
         DockerClient client = engine.client();
         String token = newToken();
-        ContainerRequest request = new ContainerRequest(session, hostUser, engine.config().remoteMachine());
-        if (options.gpus != null) {
-            request.gpus(GpuHost.local(), client, resolved);
-        }
-        CreateContainerCmd create = prepare(request, client.createContainerCmd(resolved), token);
-        request.gpuDecision().ifPresent(decision -> notebook.err(decision + "\n"));
-        request.createMissingBindSources();
-        if (!request.remoteBinds().isEmpty()) {
-            notebook.err("The engine runs on " + engine.config().remoteMachine().orElseThrow() + ": "
-                    + String.join(", ", request.remoteBinds()) + " are folders of that machine, not of this one.\n");
-        }
-        String id;
-        try {
-            id = create.exec().getId();
-        } catch (DockerException e) {
-            throw new MagicException(MagicException.Kind.MagicError, "Creating the Jupyter container from " + resolved
-                    + " failed: " + EngineErrors.message(e), e);
-        }
+        ContainerRequest request = family.request(engine, options, resolved);
+        String id = family.create(engine, request, prepare(request, client.createContainerCmd(resolved), token), resolved);
+        Notebook notebook = family.notebook;
         boolean ready = false;
         try {
             try {
@@ -224,7 +189,7 @@ public final class ContainerJupyter extends MagicCommand {
     private void awaitReady(DockerClient client, String id, String address, String port) throws MagicException {
         long deadline = System.nanoTime() + READY_SECONDS * 1_000_000_000L;
         while (System.nanoTime() < deadline) {
-            notebook.cancellation().throwIfCancelled();
+            family.notebook.cancellation().throwIfCancelled();
             if (answers(address, port)) {
                 return;
             }

@@ -4,15 +4,9 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.command.WaitContainerResultCallback;
-import com.github.dockerjava.api.exception.DockerException;
-import com.github.dockerjava.api.exception.NotFoundException;
 import dev.drydock.magics.MagicException;
 import dev.drydock.magics.Notebook;
-import dev.drydock.magics.Session;
-import dev.drydock.magics.MagicCommand;
-import dev.drydock.magics.engine.Docker;
 import dev.drydock.magics.engine.DockerEngine;
-import dev.drydock.magics.engine.EngineErrors;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +29,7 @@ import picocli.CommandLine.Parameters;
             "  %%container run -d --name web -p 8080:80 IMAGE httpd -f -p 80",
             "  %%container run --rm --gpus all IMAGE nvidia-smi"
         })
-public final class ContainerRun extends MagicCommand {
+public final class ContainerRun extends ContainerMagic.Verb {
 
     @Mixin
     ContainerOptions options;
@@ -58,40 +52,14 @@ public final class ContainerRun extends MagicCommand {
     @Parameters(index = "1..*", paramLabel = "CMD", description = "The command and its arguments.")
     List<String> command = new ArrayList<>();
 
-    private final Docker docker;
-    private final Session session;
-    private final Notebook notebook;
-    private final ImageResolver images;
-    private final HostUser hostUser;
-    private final GpuHost gpuHost;
-
-    public ContainerRun(Docker docker, Session session, Notebook notebook, ImageResolver images, HostUser hostUser) {
-        this(docker, session, notebook, images, hostUser, GpuHost.local());
-    }
-
-    /** {@code gpuHost}: the machine --gpus looks at; tests describe one with files. */
-    public ContainerRun(Docker docker, Session session, Notebook notebook, ImageResolver images, HostUser hostUser,
-            GpuHost gpuHost) {
-        this.docker = docker;
-        this.session = session;
-        this.notebook = notebook;
-        this.images = images;
-        this.hostUser = hostUser;
-        this.gpuHost = gpuHost;
-    }
-
     @Override
     protected void run() throws MagicException {
         interactive.refuse("%container run", Interactive.RUN_INSTEAD);
-        String resolved = Containers.image(images, image, session);
-        DockerEngine engine = docker.engine();
+        String resolved = family.image(image);
+        DockerEngine engine = family.docker.engine();
         DockerClient client = engine.client();
-        ContainerRequest request = new ContainerRequest(session, hostUser, engine.config().remoteMachine());
-        if (options.gpus != null) {
-            request.gpus(gpuHost, client, resolved);
-        }
+        ContainerRequest request = family.request(engine, options, resolved);
         CreateContainerCmd create = request.apply(client.createContainerCmd(resolved), options);
-        request.gpuDecision().ifPresent(decision -> notebook.err(decision + "\n"));
         if (!command.isEmpty()) {
             create.withCmd(command);
         }
@@ -103,41 +71,24 @@ public final class ContainerRun extends MagicCommand {
         } else {
             create.withAttachStdout(true).withAttachStderr(true);
         }
-        request.createMissingBindSources();
-        if (!request.remoteBinds().isEmpty()) {
-            notebook.err("The engine runs on " + engine.config().remoteMachine().orElseThrow() + ": "
-                    + String.join(", ", request.remoteBinds()) + " are folders of that machine, not of this one.\n");
-        }
-        String id = create(create, resolved);
+        String id = family.create(engine, request, create, resolved);
         String name = options.name != null ? options.name : Containers.shortId(id);
         if (detach) {
             Containers.start(client, id, resolved);
             InspectContainerResponse inspect = client.inspectContainerCmd(id).exec();
             String ports = Containers.ports(inspect.getNetworkSettings().getPorts());
-            notebook.out("Started " + inspect.getName().replaceFirst("^/", "") + " (" + Containers.shortId(id) + ")"
+            family.notebook.out("Started " + inspect.getName().replaceFirst("^/", "") + " (" + Containers.shortId(id) + ")"
                     + (ports.isEmpty() ? "" : ", ports " + ports) + ".\n");
             return;
         }
         attached(engine, id, name, resolved);
     }
 
-    private String create(CreateContainerCmd create, String resolved) throws MagicException {
-        try {
-            return create.exec().getId();
-        } catch (NotFoundException e) {
-            throw new MagicException(MagicException.Kind.MagicError, "The image " + resolved + " is not on the Docker "
-                    + "engine: pull it with %docker pull " + resolved + ", or build it (%env build). The engine said: "
-                    + EngineErrors.message(e), e);
-        } catch (DockerException e) {
-            throw new MagicException(MagicException.Kind.MagicError, "Creating a container from " + resolved
-                    + " failed: " + EngineErrors.message(e), e);
-        }
-    }
-
     // "try": the cancel hook is a registration, held only for the try's scope and never read inside it.
     @SuppressWarnings("try")
     private void attached(DockerEngine engine, String id, String name, String resolved) throws MagicException {
         DockerClient client = engine.client();
+        Notebook notebook = family.notebook;
         FrameOutput output = new FrameOutput(notebook);
         boolean finished = false;
         try (AutoCloseable hook = notebook.cancellation().onCancel(() -> closeQuietly(output))) {

@@ -11,9 +11,7 @@ import com.github.dockerjava.api.model.Ports;
 import dev.drydock.magics.Cancellation;
 import dev.drydock.magics.MagicException;
 import dev.drydock.magics.Utf8;
-import java.io.IOException;
 import dev.drydock.magics.Notebook;
-import dev.drydock.magics.Session;
 import dev.drydock.magics.engine.DockerEngine;
 import dev.drydock.magics.engine.EngineErrors;
 import java.util.ArrayList;
@@ -28,18 +26,6 @@ public final class Containers {
     static final int INTERRUPT_STOP_SECONDS = 1;
 
     private Containers() {}
-
-    /**
-     * The image to run for what was typed: an empty name is an error, not "the newest environment of any name",
-     * which is what a lookup by an empty name would find.
-     */
-    static String image(ImageResolver images, String typed, Session session) throws MagicException {
-        if (typed == null || typed.isBlank()) {
-            throw MagicException.usage("The image name is empty. Name an image (such as drydock/python:bookworm) "
-                    + "or an environment that %env build made (%env ls lists them).");
-        }
-        return images.resolve(typed.strip(), session);
-    }
 
     /** Starts a created container; a refused GPU request becomes the NVIDIA Container Toolkit explanation. */
     public static void start(DockerClient client, String id, String image) throws MagicException {

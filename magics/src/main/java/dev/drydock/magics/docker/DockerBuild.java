@@ -1,10 +1,7 @@
 package dev.drydock.magics.docker;
 
 import dev.drydock.magics.MagicException;
-import dev.drydock.magics.Notebook;
 import dev.drydock.magics.Session;
-import dev.drydock.magics.MagicCommand;
-import dev.drydock.magics.engine.Docker;
 import dev.drydock.magics.env.BuildContext;
 import dev.drydock.magics.env.BuildLog;
 import dev.drydock.magics.env.ImageBuilder;
@@ -34,7 +31,7 @@ import picocli.CommandLine.Parameters;
     "  %%docker build -t score:1 -f docker/score/Dockerfile .",
     "  %%docker build -t train:dev --target train --build-arg PYTHON=3.11 .",
     "  %%docker build -t app:1 --secret id=pip_index,env=PIP_INDEX_URL ."})
-public final class DockerBuild extends MagicCommand {
+public final class DockerBuild extends DockerMagic.Verb {
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "PATH", description = "The context folder (default .).")
     String path = ".";
@@ -64,37 +61,25 @@ public final class DockerBuild extends MagicCommand {
     @Option(names = "--pull", description = "Always pull newer versions of the base images.")
     boolean pull;
 
-    private final Docker docker;
-    private final Session session;
-    private final Notebook notebook;
-    private final ImageBuilder builder;
-
-    public DockerBuild(Docker docker, Session session, Notebook notebook, ImageBuilder builder) {
-        this.docker = docker;
-        this.session = session;
-        this.notebook = notebook;
-        this.builder = builder;
-    }
-
     @Override
     protected void run() throws MagicException {
-        Path context = session.resolve(path);
-        Path dockerfile = file == null ? context.resolve("Dockerfile") : session.resolve(file);
+        Path context = family.session.resolve(path);
+        Path dockerfile = file == null ? context.resolve("Dockerfile") : family.session.resolve(file);
         Map<String, String> secretValues = secretValues();
         for (String value : buildArgs.values()) {
-            if (!session.masker().mask(value).equals(value)) {
+            if (!family.session.masker().mask(value).equals(value)) {
                 throw MagicException.usage("A build argument holds a secret; the engine keeps build arguments in the"
                         + " image history. Pass it with --secret id=NAME,env=VAR and RUN --mount=type=secret,id=NAME.");
             }
         }
         String title = tags.isEmpty() ? dockerfile.getFileName().toString() : String.join(", ", tags);
         try (BuildContext snapshot = BuildContext.snapshot(context, dockerfile);
-                BuildLog log = new BuildLog(title, notebook)) {
-            String imageId = builder.build(docker.engine(), new ImageBuilder.Request(snapshot.dir(), tags,
+                BuildLog log = new BuildLog(title, family.notebook)) {
+            String imageId = family.builder.build(family.docker.engine(), new ImageBuilder.Request(snapshot.dir(), tags,
                     snapshot.dockerfile(), target, labels, buildArgs, secretValues, noCache, pull), log,
-                    notebook.cancellation());
+                    family.notebook.cancellation());
             log.finish("Built");
-            notebook.out(String.format("Built %s%s in %.1f s (%d files in the context).%n", imageId,
+            family.notebook.out(String.format("Built %s%s in %.1f s (%d files in the context).%n", imageId,
                     tags.isEmpty() ? "" : " as " + String.join(", ", tags), log.elapsed(), snapshot.files().size()));
         }
     }
@@ -124,19 +109,19 @@ public final class DockerBuild extends MagicCommand {
             }
             String fileName = src != null ? src : source;
             if (fileName != null) {
-                Path secretFile = session.resolve(fileName);
+                Path secretFile = family.session.resolve(fileName);
                 try {
                     String value = Files.readString(secretFile, StandardCharsets.UTF_8);
-                    session.masker().add(value.strip());
+                    family.session.masker().add(value.strip());
                     values.put(id, value);
                 } catch (IOException e) {
                     throw MagicException.failed("Cannot read the secret " + id + " from " + secretFile + ": " + e.getMessage());
                 }
             } else {
                 String variable = env == null ? id : env;
-                String value = session.variable(variable).orElseThrow(() -> MagicException.usage("The secret " + id
+                String value = family.session.variable(variable).orElseThrow(() -> MagicException.usage("The secret " + id
                         + " comes from the variable " + variable + ", which is not set: load it with %dotenv."));
-                session.masker().add(value);
+                family.session.masker().add(value);
                 values.put(id, value);
             }
         }

@@ -15,6 +15,7 @@ import dev.drydock.magics.engine.Docker;
 import dev.drydock.magics.engine.DockerConfig;
 import dev.drydock.magics.engine.DockerEngine;
 import dev.drydock.magics.engine.EngineErrors;
+import dev.drydock.magics.env.ImageBuilder;
 import dev.drydock.magics.files.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -51,17 +52,20 @@ public final class DockerMagic extends MagicCommand {
             List.of("REGISTRY_USERNAME", "REGISTRY_PASSWORD"),
             List.of("DOCKER_USERNAME", "DOCKER_PASSWORD"));
 
-    private final Docker docker;
-    private final Session session;
-    private final Notebook notebook;
-    private final RegistryCredentials credentials;
+    final Docker docker;
+    final Session session;
+    final Notebook notebook;
+    final RegistryCredentials credentials;
+    final ImageBuilder builder;
 
     /** The family's collaborators, once; each verb reads them through {@link Verb#family}. */
-    public DockerMagic(Docker docker, Session session, Notebook notebook, RegistryCredentials credentials) {
+    public DockerMagic(Docker docker, Session session, Notebook notebook, RegistryCredentials credentials,
+            ImageBuilder builder) {
         this.docker = docker;
         this.session = session;
         this.notebook = notebook;
         this.credentials = credentials;
+        this.builder = builder;
     }
 
     @Override

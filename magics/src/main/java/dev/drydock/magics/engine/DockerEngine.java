@@ -60,24 +60,17 @@ public final class DockerEngine implements Closeable {
         // Over ssh the first answer waits for ssh's handshake, which takes longer than a local socket's.
         Duration pingTimeout = tunnel == null ? PING_TIMEOUT : SSH_PING_DEADLINE;
         // No timeouts here: logs followed for hours and long builds are normal. The ping has its own.
-        this.client = DockerClientImpl.getInstance(clientConfig, new ApacheDockerHttpClient.Builder()
-                .dockerHost(clientConfig.getDockerHost())
-                .sslConfig(clientConfig.getSSLConfig())
-                .build());
-        this.pingClient = DockerClientImpl.getInstance(clientConfig, new ApacheDockerHttpClient.Builder()
-                .dockerHost(clientConfig.getDockerHost())
-                .sslConfig(clientConfig.getSSLConfig())
-                .maxConnections(2)
+        this.client = DockerClientImpl.getInstance(clientConfig, http(clientConfig).build());
+        this.pingClient = DockerClientImpl.getInstance(clientConfig, http(clientConfig).maxConnections(2)
+                .connectionTimeout(pingTimeout).responseTimeout(pingTimeout).build());
+        this.cleanupClient = DockerClientImpl.getInstance(clientConfig, http(clientConfig).maxConnections(4)
                 .connectionTimeout(pingTimeout)
-                .responseTimeout(pingTimeout)
-                .build());
-        this.cleanupClient = DockerClientImpl.getInstance(clientConfig, new ApacheDockerHttpClient.Builder()
-                .dockerHost(clientConfig.getDockerHost())
-                .sslConfig(clientConfig.getSSLConfig())
-                .maxConnections(4)
-                .connectionTimeout(pingTimeout)
-                .responseTimeout(tunnel == null ? CLEANUP_TIMEOUT : CLEANUP_TIMEOUT.plus(SSH_PING_DEADLINE))
-                .build());
+                .responseTimeout(tunnel == null ? CLEANUP_TIMEOUT : CLEANUP_TIMEOUT.plus(SSH_PING_DEADLINE)).build());
+    }
+
+    private static ApacheDockerHttpClient.Builder http(DockerClientConfig clientConfig) {
+        return new ApacheDockerHttpClient.Builder().dockerHost(clientConfig.getDockerHost())
+                .sslConfig(clientConfig.getSSLConfig());
     }
 
     /** The engine from this process's environment and the user's docker CLI configuration. */

@@ -1,13 +1,10 @@
 package dev.drydock.magics.env;
 
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.async.ResultCallback;
-import com.github.dockerjava.api.command.BuildImageCmd;
 import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.DockerException;
 import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.model.BuildResponseItem;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.HostConfig;
@@ -33,7 +30,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * What {@code devcontainer up} does for the keys of {@link DevcontainerConfig}: build or pull the image, create
@@ -60,12 +56,15 @@ final class DevcontainerUp {
     private final Notebook notebook;
     private final DockerEngine engine;
     private final RegistryCredentials credentials;
+    private final ImageBuilder builder;
 
-    DevcontainerUp(Session session, Notebook notebook, DockerEngine engine, RegistryCredentials credentials) {
+    DevcontainerUp(Session session, Notebook notebook, DockerEngine engine, RegistryCredentials credentials,
+            ImageBuilder builder) {
         this.session = session;
         this.notebook = notebook;
         this.engine = engine;
         this.credentials = credentials;
+        this.builder = builder;
     }
 
     /** Brings the dev container up; returns its name. */
@@ -159,40 +158,11 @@ final class DevcontainerUp {
         }
         String tag = "vsc-" + config.workspace().getFileName().toString().toLowerCase(Locale.ROOT)
                 .replaceAll("[^a-z0-9._-]", "-") + "-" + hash(config.file().toString()) + ":latest";
-        BuildImageCmd command = engine.client().buildImageCmd()
-                .withBaseDirectory(build.context().toFile())
-                .withDockerfile(build.dockerfile().toFile())
-                .withTags(java.util.Set.of(tag))
-                .withLabels(Map.of(LABEL_LOCAL_FOLDER, config.workspace().toString(),
-                        LABEL_CONFIG_FILE, config.file().toString()))
-                .withRemove(true)
-                .withForcerm(true);
-        if (build.target() != null) {
-            command.withTarget(build.target());
-        }
-        build.args().forEach(command::withBuildArg);
-        List<String> errors = new CopyOnWriteArrayList<>();
+        Map<String, String> labels = Map.of(LABEL_LOCAL_FOLDER, config.workspace().toString(),
+                LABEL_CONFIG_FILE, config.file().toString());
         try (BuildLog log = new BuildLog("Building " + tag + " from " + config.file().getFileName(), notebook)) {
-            ResultCallback.Adapter<BuildResponseItem> callback = command.exec(new ResultCallback.Adapter<>() {
-                @Override
-                public void onNext(BuildResponseItem item) {
-                    if (item.getStream() != null) {
-                        log.append(item.getStream());
-                    }
-                    if (item.isErrorIndicated()) {
-                        errors.add(item.getErrorDetail() != null && item.getErrorDetail().getMessage() != null
-                                ? item.getErrorDetail().getMessage() : "the engine reported an error without a message");
-                    }
-                }
-            });
-            try {
-                DockerEngine.await(callback, notebook.cancellation());
-            } catch (DockerException e) {
-                throw log.failure(EngineErrors.message(e));
-            }
-            if (!errors.isEmpty()) {
-                throw log.failure(errors.get(0));
-            }
+            builder.build(engine, new ImageBuilder.Request(build.context(), List.of(tag), build.dockerfile(),
+                    build.target(), labels, build.args(), Map.of(), false, false), log, notebook.cancellation());
             log.finish("Built");
         }
         return tag;

@@ -69,7 +69,8 @@ public final class EnvDevcontainer extends EnvMagic.EnvCommand {
                         + "or --post-create (those write a new file for an environment).");
             }
             DevcontainerConfig config = DevcontainerConfig.read(session().resolve(from), session()::variable);
-            new DevcontainerUp(session(), notebook(), family.docker.engine(), family.credentials).up(config, recreate);
+            new DevcontainerUp(session(), notebook(), family.docker.engine(), family.credentials,
+                    family.builder).up(config, recreate);
             return;
         }
         if (name == null) {

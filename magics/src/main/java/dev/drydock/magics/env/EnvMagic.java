@@ -253,7 +253,7 @@ public final class EnvMagic extends MagicCommand {
             List<List<String>> rows = new ArrayList<>();
             for (Environments.Build build : environments().builds(null)) {
                 rows.add(List.of(build.name(), build.stage(), build.tag(), Environments.shortId(build.imageId()),
-                        String.format("%.1f MB", build.size() / 1e6), build.created()));
+                        Table.size(build.size()), build.created()));
             }
             if (rows.isEmpty()) {
                 notebook().out("No environment images yet: %env build NAME --base IMAGE ... makes one.\n");

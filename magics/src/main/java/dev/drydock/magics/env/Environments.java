@@ -139,14 +139,9 @@ public final class Environments {
         Map<String, String> secrets = secrets(spec);
         Map<String, String> labels = labels(spec, base.getRepoDigests() != null && !base.getRepoDigests().isEmpty()
                 ? base.getRepoDigests().get(0).replaceFirst("^[^@]*@", "") : base.getId(), hash, inputs, dockerfile);
-        try (BuildContext context = BuildContext.assemble(spec, dockerfile, explicit, kernel);
-                BuildLog log = new BuildLog(spec.name() + " (" + tag + ")", notebook)) {
-            String imageId = builder.build(engine,
-                    new ImageBuilder.Request(context.dir(), tag, labels, spec.buildArgs(), secrets), log,
-                    notebook.cancellation());
-            log.finish("Built");
-            notebook.out(String.format("Built %s (%s) in %.1f s.%n", tag, shortId(imageId), log.elapsed()));
-            return new Built(tag, imageId, false, hash);
+        try (BuildContext context = BuildContext.assemble(spec, dockerfile, explicit, kernel)) {
+            return buildImage(spec, hash, new ImageBuilder.Request(context.dir(), tag, labels, spec.buildArgs(),
+                    secrets), "", notebook);
         }
     }
 
@@ -175,16 +170,21 @@ public final class Environments {
             if (spec.target() != null) {
                 labels.put(LABEL_TARGET, spec.target());
             }
-            try (BuildLog log = new BuildLog(spec.name() + " (" + tag + ")", notebook)) {
-                String imageId = builder.build(engine, new ImageBuilder.Request(context.dir(), List.of(tag),
-                        context.dockerfile(), spec.target(), labels, spec.buildArgs(), secrets, false, false), log,
-                        notebook.cancellation());
-                log.finish("Built");
-                notebook.out(String.format("Built %s (%s) from %s%s in %.1f s.%n", tag, shortId(imageId),
-                        spec.dockerfile().getFileName(), spec.target() == null ? "" : ", stage " + spec.target(),
-                        log.elapsed()));
-                return new Built(tag, imageId, false, hash);
-            }
+            return buildImage(spec, hash, new ImageBuilder.Request(context.dir(), List.of(tag), context.dockerfile(),
+                    spec.target(), labels, spec.buildArgs(), secrets, false, false), " from "
+                    + spec.dockerfile().getFileName() + (spec.target() == null ? "" : ", stage " + spec.target()), notebook);
+        }
+    }
+
+    /** Builds {@code request}'s one tag with a live display and says so; {@code from} tells what from, or is empty. */
+    private Built buildImage(EnvSpec spec, String hash, ImageBuilder.Request request, String from, Notebook notebook)
+            throws MagicException {
+        String tag = request.tags().get(0);
+        try (BuildLog log = new BuildLog(spec.name() + " (" + tag + ")", notebook)) {
+            String imageId = builder.build(engine, request, log, notebook.cancellation());
+            log.finish("Built");
+            notebook.out(String.format("Built %s (%s)%s in %.1f s.%n", tag, shortId(imageId), from, log.elapsed()));
+            return new Built(tag, imageId, false, hash);
         }
     }
 

@@ -6,6 +6,7 @@ import com.github.dockerjava.api.model.BuildResponseItem;
 import dev.drydock.magics.Cancellation;
 import dev.drydock.magics.MagicException;
 import dev.drydock.magics.engine.DockerEngine;
+import dev.drydock.magics.engine.EngineErrors;
 import dev.drydock.magics.process.ProcessRunner;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -91,16 +92,18 @@ public class ImageBuilder {
 
     private String buildWithEngine(DockerEngine engine, Request request, BuildLog log, Cancellation cancellation)
             throws MagicException {
-        BuildImageCmd command = engine.client().buildImageCmd(request.context().toFile())
+        // The folder and the file apart: buildImageCmd(folder) insists on a Dockerfile at the folder's top, which
+        // a devcontainer's .devcontainer/Dockerfile with context ".." has not.
+        Path dockerfile = request.dockerfile() != null ? request.dockerfile() : request.context().resolve("Dockerfile");
+        BuildImageCmd command = engine.client().buildImageCmd()
+                .withBaseDirectory(request.context().toFile())
+                .withDockerfile(dockerfile.toFile())
                 .withTags(Set.copyOf(request.tags()))
                 .withLabels(request.labels())
                 .withPull(request.pull())
                 .withNoCache(request.noCache())
                 .withRemove(true)
                 .withForcerm(true);
-        if (request.dockerfile() != null) {
-            command.withDockerfile(request.dockerfile().toFile());
-        }
         if (request.target() != null) {
             command.withTarget(request.target());
         }
@@ -130,7 +133,7 @@ public class ImageBuilder {
             }
             throw e;
         } catch (RuntimeException e) {
-            throw log.failure(e.getMessage() == null ? e.toString() : e.getMessage());
+            throw log.failure(EngineErrors.message(e));
         }
         if (!errors.isEmpty()) {
             throw log.failure(errors.get(0));

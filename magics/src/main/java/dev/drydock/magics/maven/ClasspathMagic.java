@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 
 /** {@code %classpath} lists what was added to the Java cells' classpath; {@code %classpath add PATH...} adds jars or folders. */
 @Command(name = "classpath",
@@ -27,10 +28,13 @@ import picocli.CommandLine.Parameters;
         subcommands = ClasspathMagic.Add.class)
 public final class ClasspathMagic extends MagicCommand {
 
+    private final Session session;
     private final Notebook notebook;
     private final LoadedJars loaded;
 
-    public ClasspathMagic(Notebook notebook, LoadedJars loaded) {
+    /** The family's collaborators, once; {@code add} reads them through its {@code @ParentCommand}. */
+    public ClasspathMagic(Session session, Notebook notebook, LoadedJars loaded) {
+        this.session = session;
         this.notebook = notebook;
         this.loaded = loaded;
     }
@@ -62,15 +66,8 @@ public final class ClasspathMagic extends MagicCommand {
         @Parameters(paramLabel = "PATH", arity = "1..*", description = "A jar, a folder of classes, or dir/*.jar.")
         List<String> paths;
 
-        private final Session session;
-        private final Notebook notebook;
-        private final LoadedJars loaded;
-
-        Add(Session session, Notebook notebook, LoadedJars loaded) {
-            this.session = session;
-            this.notebook = notebook;
-            this.loaded = loaded;
-        }
+        @ParentCommand
+        ClasspathMagic family;
 
         @Override
         protected void run() throws MagicException {
@@ -78,17 +75,17 @@ public final class ClasspathMagic extends MagicCommand {
             for (String path : paths) {
                 found.addAll(expand(path));
             }
-            List<Path> added = loaded.addPaths(found);
+            List<Path> added = family.loaded.addPaths(found);
             List<LoadedJars.Entry> shown = added.stream().map(p -> new LoadedJars.Entry("", "", p)).toList();
             if (shown.isEmpty()) {
-                notebook.out("Already on the classpath: " + String.join(" ", paths) + "\n");
+                family.notebook.out("Already on the classpath: " + String.join(" ", paths) + "\n");
                 return;
             }
-            notebook.display(table(shown).bundle(), null);
+            family.notebook.display(table(shown).bundle(), null);
         }
 
         private List<Path> expand(String typed) throws MagicException {
-            Path path = session.resolve(typed);
+            Path path = family.session.resolve(typed);
             String name = path.getFileName() == null ? "" : path.getFileName().toString();
             if (!name.contains("*") && !name.contains("?")) {
                 if (!Files.isDirectory(path) && !(Files.isRegularFile(path) && isJar(path))) {

@@ -75,12 +75,6 @@ class ContainerMagicTest {
         String token = ContainerJupyter.newToken();
         assertEquals(48, token.length());
         assertTrue(!token.equals(ContainerJupyter.newToken()));
-        var field = ContainerJupyter.class.getDeclaredField("hostUser");
-        field.setAccessible(true);
-        field.set(jupyter, new HostUser(1000, 1000));
-        var sessionField = ContainerJupyter.class.getDeclaredField("session");
-        sessionField.setAccessible(true);
-        sessionField.set(jupyter, session);
         var create = jupyter.prepare(new ContainerRequest(session, new HostUser(1000, 1000)),
                 new com.github.dockerjava.core.command.CreateContainerCmdImpl(cmd -> null, null, "img"), token);
         com.fasterxml.jackson.databind.JsonNode body = new ObjectMapper()

@@ -205,7 +205,8 @@ class EnvBuildIT {
         RecordingNotebook ls = run("ls");
         String table = (String) ls.displays().get(0).bundle().get("text/plain");
         assertTrue(table.startsWith("name "), table);
-        assertTrue(table.lines().anyMatch(l -> l.startsWith("itpip ") && l.contains(" train ") && l.contains(" MB ")), table);
+        assertTrue(table.lines().anyMatch(l -> l.startsWith("itpip ") && l.contains(" train ")
+                && java.util.regex.Pattern.compile(" [0-9.]+MB ").matcher(l).find()), table);
         assertTrue(((String) ls.displays().get(0).bundle().get("text/html")).contains("<td>itpip</td>"));
     }
 

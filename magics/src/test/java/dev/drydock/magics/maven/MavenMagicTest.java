@@ -237,6 +237,13 @@ class MavenMagicTest {
             // Well inside the resolver's one-minute read timeout: the interrupt ended the wait.
             cell.join(30_000);
             connection.close();
+            // The resolver's own thread ends once its read fails; it records the failure in the local repository,
+            // which must be done before the test's folder is deleted.
+            for (Thread thread : Thread.getAllStackTraces().keySet()) {
+                if (thread.getName().equals("drydock-maven-resolve")) {
+                    thread.join(30_000);
+                }
+            }
 
             assertEquals(false, cell.isAlive());
             assertEquals(MagicException.Kind.KeyboardInterrupt, thrown[0].kind());
