@@ -524,15 +524,17 @@ class AmlLocalIT {
         Files.copy(folder.resolve("data/train.csv"), other.resolve("data/train.csv"));
         Magics here = kernel(folder);
         Magics there = kernel(other);
-        String args = "submit job.yaml --name twin_1 --set environment=" + BASE + " --set \"command=sleep 600\"";
+        // A name of this run's own: containers that an interrupted earlier run left are not counted.
+        String twin = "twin_" + Long.toHexString(System.nanoTime());
+        String args = "submit job.yaml --name " + twin + " --set environment=" + BASE + " --set \"command=sleep 600\"";
         here.run(new MagicCall("aml", args, null), new RecordingNotebook());
         there.run(new MagicCall("aml", args, null), new RecordingNotebook());
-        assertEquals(2, client.listContainersCmd().withLabelFilter(Map.of(LocalRun.LABEL_JOB, "twin_1")).exec().size(),
+        assertEquals(2, client.listContainersCmd().withLabelFilter(Map.of(LocalRun.LABEL_JOB, twin)).exec().size(),
                 "both run: no Docker 409 on a shared container name");
         here.close();
         there.close();
         assertTrue(client.listContainersCmd().withShowAll(true)
-                .withLabelFilter(Map.of(LocalRun.LABEL_JOB, "twin_1")).exec().isEmpty());
+                .withLabelFilter(Map.of(LocalRun.LABEL_JOB, twin)).exec().isEmpty());
     }
 
     /**

@@ -15,6 +15,7 @@ import dev.drydock.magics.api.MagicFamilies;
 import dev.drydock.magics.container.HostUser;
 import dev.drydock.magics.container.ImageResolver;
 import dev.drydock.magics.engine.Docker;
+import dev.drydock.magics.env.ImageBuilder;
 import dev.drydock.magics.engine.DockerConfig;
 import dev.drydock.magics.engine.DockerEngine;
 import java.io.Reader;
@@ -84,7 +85,7 @@ class DockerIT {
         }
         Session session = new Session(folder, Map.of());
         Magics magics = new Magics(session, MagicFamilies.ALL,
-                List.of(docker, new RegistryCredentials(), HostUser.current(), ImageResolver.IMAGE_NAMES));
+                List.of(docker, new RegistryCredentials(), HostUser.current(), ImageResolver.IMAGE_NAMES, new ImageBuilder()));
         String image = registry + "/drydock-it/busybox:it-" + Long.toHexString(System.nanoTime());
         try {
             run(magics, "dotenv", CREDENTIALS.toString());
@@ -158,7 +159,7 @@ class DockerIT {
     @Test
     void pullingAnImageThatIsNotThereIsAClearError() throws Exception {
         Magics magics = new Magics(new Session(folder, Map.of()), MagicFamilies.ALL,
-                List.of(new Docker(), new RegistryCredentials(), HostUser.current(), ImageResolver.IMAGE_NAMES));
+                List.of(new Docker(), new RegistryCredentials(), HostUser.current(), ImageResolver.IMAGE_NAMES, new ImageBuilder()));
         MagicException e = assertThrows(MagicException.class,
                 () -> run(magics, "docker", "pull 127.0.0.1:5000/drydock-it/never-pushed:0"));
         assertTrue(e.getMessage().startsWith("Pulling 127.0.0.1:5000/drydock-it/never-pushed:0 failed: "), e.getMessage());
@@ -177,7 +178,7 @@ class DockerIT {
         DockerConfig config = DockerConfig.resolve(env, folder);
         Magics magics = new Magics(new Session(folder, Map.of()), MagicFamilies.ALL, List.of(
                 new Docker(() -> new DockerEngine(config)), new RegistryCredentials(), HostUser.current(),
-                ImageResolver.IMAGE_NAMES));
+                ImageResolver.IMAGE_NAMES, new ImageBuilder()));
         for (String image : List.of("missing/image:1", "127.0.0.1:5000/drydock-it/never-pushed:0")) {
             String cli = DockerCli.error(emptyConfig, "pull", image);
             MagicException e = assertThrows(MagicException.class, () -> run(magics, "docker", "pull " + image));
