@@ -389,7 +389,8 @@ class AmlLocalIT {
             engine.freeze();
             MagicException e = submit.interrupt();
             assertEquals(MagicException.Kind.KeyboardInterrupt, e.kind(), e.getMessage());
-            assertTrue(e.getMessage().contains("The Docker engine does not answer, so container "), e.getMessage());
+            assertTrue(e.getMessage().contains("The Docker engine does not answer, so container "),
+                    () -> e.getMessage() + (e.getCause() == null ? "" : " (cause: " + e.getCause() + ")"));
             JobRecord record = RunFolder.of(session, "frozen_1").record();
             assertEquals(JobRecord.State.Canceled, record.status());
             assertTrue(record.error().contains("may still be running"), record.error());
