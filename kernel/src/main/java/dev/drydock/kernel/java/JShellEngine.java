@@ -64,7 +64,8 @@ public final class JShellEngine implements JavaEngine {
             "import static dev.drydock.kernel.java.CellApi.clearOutput;",
             "import static dev.drydock.kernel.java.CellApi.magic;",
             "import static dev.drydock.kernel.java.CellApi.env;",
-            "import dev.drydock.kernel.java.MagicFailure;");
+            "import dev.drydock.kernel.java.MagicFailure;",
+            "import dev.drydock.kernel.java.DisplayHandle;");
 
     private static final Set<Snippet.SubKind> VALUE_KINDS = Set.of(
             Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND,
@@ -147,8 +148,10 @@ public final class JShellEngine implements JavaEngine {
                 // As in IPython, a trailing semicolon keeps a value from being shown: `display(x);`.
                 hasValue = !piece.silenced() && event.status() == Status.VALID && VALUE_KINDS.contains(event.snippet().subKind());
                 value = control.takeValue();
-                // `display(x)` without a semicolon shows x once, not also its id as Out[n]; `id` alone still shows it.
-                hasValue = hasValue && !(origin.source().startsWith("display(") && CellApi.isDisplayId(value));
+                // `display(x)` without a semicolon shows x once, not also its handle as Out[n]; a variable
+                // holding one, alone, still shows its id.
+                hasValue = hasValue && !(value instanceof DisplayHandle
+                        && event.snippet().subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND);
                 valueLine = origin.firstLine();
                 retire(event.snippet());
             }

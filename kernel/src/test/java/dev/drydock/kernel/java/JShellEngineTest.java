@@ -453,7 +453,13 @@ class JShellEngineTest {
         CellApi.bind(new TestNotebook());
         try {
             assertNull(engine.eval("display(\"text/plain\", \"shown once\")", 1));
-            assertEquals("2", eval("String id = display(\"text/plain\", \"x\");\nupdateDisplay(id, \"text/plain\", \"y\");\n1 + 1"));
+            assertNull(engine.eval("display(List.of(1))", 1));
+            assertEquals("2", eval("var id = display(\"text/plain\", \"x\");\nupdateDisplay(id, \"text/plain\", \"y\");\n1 + 1"));
+            assertEquals("2", eval("DisplayHandle typed = display(\"text/plain\", \"x\");\ntyped.update(\"z\");\n"
+                    + "updateDisplay(typed.toString(), \"text/plain\", \"w\");\n1 + 1"));
+            String id = eval("typed");
+            assertEquals(id, eval("typed.id()"));
+            assertEquals(36, id.length(), id);
         } finally {
             CellApi.bind(null);
         }
