@@ -300,7 +300,7 @@ class DrydockProbes(unittest.TestCase):
             'display("text/html", "<table><tr><td>a</td><td>1</td></tr></table>");',
             'display("application/json", "{\\"a\\": 1}");',
             'display(new java.awt.image.BufferedImage(64, 48, java.awt.image.BufferedImage.TYPE_INT_RGB));',
-            'String id = display("text/html", "<b>x</b>"); updateDisplay(id, "text/markdown", "*y*");',
+            'var id = display("text/html", "<b>x</b>"); updateDisplay(id, "text/markdown", "*y*");',
         ]
         for code in cells:
             content, outputs = self.run_cell(code)

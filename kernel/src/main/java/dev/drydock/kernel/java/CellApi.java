@@ -9,9 +9,7 @@ import java.util.Collections;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.UUID;
-import java.util.WeakHashMap;
 
 /**
  * What Java cells call to show things: {@code display(chart)}, {@code display("text/html", html)},
@@ -26,8 +24,6 @@ import java.util.WeakHashMap;
 public final class CellApi {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** The display ids handed out, weakly: a cell whose value is one shows nothing, as display() in IPython. */
-    private static final Set<String> ISSUED = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
     private static volatile Notebook notebook;
     private static volatile MagicLines magicLines;
     private static volatile Session session;
@@ -112,39 +108,34 @@ public final class CellApi {
     /**
      * Shows {@code value} rendered by {@link Renderer} (text, images, or its own {@code toMimeBundle()}).
      *
-     * @return the display id, for {@link #updateDisplay(String, Object)}
+     * @return the display's handle, for {@link #updateDisplay(DisplayHandle, Object)}
      */
-    public static String display(Object value) {
-        String id = newId();
+    public static DisplayHandle display(Object value) {
+        String id = UUID.randomUUID().toString();
         notebook().display(Renderer.render(value), id);
-        return id;
+        return new DisplayHandle(id);
     }
 
     /**
      * Shows {@code content} as {@code mimeType}, for example {@code display("text/html", "<b>hi</b>")}.
      * JSON types ({@code application/json}, {@code *+json}) take JSON text.
      *
-     * @return the display id, for {@link #updateDisplay(String, String, String)}
+     * @return the display's handle, for {@link #updateDisplay(DisplayHandle, String, String)}
      */
-    public static String display(String mimeType, String content) {
-        String id = newId();
-        notebook().display(bundle(mimeType, content), id);
-        return id;
-    }
-
-    /**
-     * Whether {@code value} is a display id that {@code display(...)} returned: the kernel does not show it
-     * as the cell's value ({@code display(x)} without a semicolon), while {@code String id = display(...)}
-     * keeps working for {@link #updateDisplay}.
-     */
-    static boolean isDisplayId(Object value) {
-        return value instanceof String && ISSUED.contains(value);
-    }
-
-    private static String newId() {
+    public static DisplayHandle display(String mimeType, String content) {
         String id = UUID.randomUUID().toString();
-        ISSUED.add(id);
-        return id;
+        notebook().display(bundle(mimeType, content), id);
+        return new DisplayHandle(id);
+    }
+
+    /** Replaces what the display {@code handle} shows with {@code value}. */
+    public static void updateDisplay(DisplayHandle handle, Object value) {
+        updateDisplay(Objects.requireNonNull(handle, "handle").id(), value);
+    }
+
+    /** Replaces what the display {@code handle} shows with {@code content} as {@code mimeType}. */
+    public static void updateDisplay(DisplayHandle handle, String mimeType, String content) {
+        updateDisplay(Objects.requireNonNull(handle, "handle").id(), mimeType, content);
     }
 
     /** Replaces what the display {@code displayId} shows with {@code value}. */

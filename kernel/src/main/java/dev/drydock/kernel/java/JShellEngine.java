@@ -64,7 +64,8 @@ public final class JShellEngine implements JavaEngine {
             "import static dev.drydock.kernel.java.CellApi.clearOutput;",
             "import static dev.drydock.kernel.java.CellApi.magic;",
             "import static dev.drydock.kernel.java.CellApi.env;",
-            "import dev.drydock.kernel.java.MagicFailure;");
+            "import dev.drydock.kernel.java.MagicFailure;",
+            "import dev.drydock.kernel.java.DisplayHandle;");
 
     private static final Set<Snippet.SubKind> VALUE_KINDS = Set.of(
             Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND,
@@ -77,6 +78,7 @@ public final class JShellEngine implements JavaEngine {
     private final CellExecutionControl control;
     private final JShell shell;
     private final SourceCodeAnalysis analysis;
+    private final SnippetPurge purge;
     private final ReentrantLock turn = new ReentrantLock();
     private final Map<String, Origin> origins = new ConcurrentHashMap<>();
     private final java.util.Queue<String> pendingClasspath = new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -96,6 +98,7 @@ public final class JShellEngine implements JavaEngine {
         shell = JShell.builder().executionEngine(new Provider(control), Map.of()).build();
         kernelJarsMissingFromClasspath().forEach(shell::addToClasspath);
         analysis = shell.sourceCodeAnalysis();
+        purge = SnippetPurge.of(shell);
         for (String line : STARTUP) {
             for (SnippetEvent event : shell.eval(line)) {
                 if (event.causeSnippet() == null && event.status() != Status.VALID) {
@@ -145,15 +148,12 @@ public final class JShellEngine implements JavaEngine {
                 // As in IPython, a trailing semicolon keeps a value from being shown: `display(x);`.
                 hasValue = !piece.silenced() && event.status() == Status.VALID && VALUE_KINDS.contains(event.snippet().subKind());
                 value = control.takeValue();
-                // `display(x)` without a semicolon shows x once, not also its id as Out[n]; `id` alone still shows it.
-                hasValue = hasValue && !(origin.source().startsWith("display(") && CellApi.isDisplayId(value));
+                // `display(x)` without a semicolon shows x once, not also its handle as Out[n]; a variable
+                // holding one, alone, still shows its id.
+                hasValue = hasValue && !(value instanceof DisplayHandle
+                        && event.snippet().subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND);
                 valueLine = origin.firstLine();
-                if (event.snippet().subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND) {
-                    // JShell keeps every expression as a $N variable that no cell can see (the kernel shows
-                    // values, not $N names), and each one it keeps slows every later snippet: 300 cells
-                    // of `1` went from 13 to 24 ms each. The value is already taken.
-                    shell.drop(event.snippet());
-                }
+                retire(event.snippet());
             }
             return hasValue ? render(value, valueLine) : null;
         } finally {
@@ -268,11 +268,19 @@ public final class JShellEngine implements JavaEngine {
                 .findFirst()
                 .orElseThrow(() -> CellErrors.compilation(List.of(), origin));
         origins.put(event.snippet().id(), origin);
+        if (purge != null) {
+            // This snippet and those JShell recompiled for it (their causeSnippet is this one).
+            events.stream()
+                    .filter(e -> e.snippet() instanceof DeclarationSnippet && e.status().isActive())
+                    .forEach(e -> purge.trim(e.snippet()));
+        }
         if (event.status() == Status.REJECTED) {
             throw CellErrors.compilation(shell.diagnostics(event.snippet()).toList(), origin);
         }
         if (event.exception() != null) {
-            throw CellErrors.runtime(event.exception(), origins, origin.eval(), this::missing);
+            JavaException error = CellErrors.runtime(event.exception(), origins, origin.eval(), this::missing);
+            retire(event.snippet());
+            throw error;
         }
         if (!event.status().isActive() || event.status() == Status.VALID) {
             return event;
@@ -284,6 +292,26 @@ public final class JShellEngine implements JavaEngine {
             }
         }
         return event;
+    }
+
+    /**
+     * Forgets a snippet that has run and that nothing can refer to: an expression (its value is already
+     * taken) or a statement. JShell keeps every expression as a $N variable that no cell can see (the kernel
+     * shows values, not $N names), and each one it keeps slows every later snippet: 300 cells of `1` went
+     * from 13 to 24 ms each. Dropping is not enough: see {@link SnippetPurge}.
+     */
+    private void retire(Snippet snippet) {
+        boolean temporary = snippet.subKind() == Snippet.SubKind.TEMP_VAR_EXPRESSION_SUBKIND;
+        if (!temporary && snippet.kind() != Snippet.Kind.EXPRESSION && snippet.kind() != Snippet.Kind.STATEMENT) {
+            return;
+        }
+        if (temporary) {
+            shell.drop(snippet);
+        }
+        if (purge != null) {
+            loader.forget(purge.forget(snippet));
+            origins.remove(snippet.id());
+        }
     }
 
     /** The length of the whitespace and comments before the first token. */
@@ -321,6 +349,18 @@ public final class JShellEngine implements JavaEngine {
     /** How many snippets JShell holds: declarations, imports, and nothing for expressions already shown. */
     long activeSnippets() {
         return shell.snippets().filter(snippet -> shell.status(snippet).isActive()).count();
+    }
+
+    /** How many compiled classes JShell keeps for javac; -1 when {@link SnippetPurge} cannot reach them. */
+    int compiledClasses() {
+        return purge == null ? -1 : purge.compiledClasses();
+    }
+
+    /** The wrapped source JShell keeps for a cell's variable, or {@code null} when there is none. */
+    String keptWrap(String variable) {
+        return shell.variables().filter(v -> v.name().equals(variable) && shell.status(v).isActive())
+                .map(v -> analysis.wrapper(v).wrapped())
+                .findFirst().orElse(null);
     }
 
     @Override

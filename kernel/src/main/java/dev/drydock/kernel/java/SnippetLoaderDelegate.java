@@ -84,6 +84,11 @@ final class SnippetLoaderDelegate implements LoaderDelegate {
         return null;
     }
 
+    /** Forgets classes of snippets that JShell forgot; the loader keeps them until it is collected itself. */
+    void forget(java.util.List<String> names) {
+        names.forEach(classes::remove);
+    }
+
     @Override
     public void classesRedefined(ClassBytecodes[] cbcs) {
         for (ClassBytecodes cbc : cbcs) {

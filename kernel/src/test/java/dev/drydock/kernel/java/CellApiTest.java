@@ -43,7 +43,7 @@ class CellApiTest {
     @Test
     void aCellDisplaysUpdatesAndClearsThroughTheBoundNotebook() throws Exception {
         engine.eval("""
-                String id = display("text/html", "<b>hi</b>");
+                var id = display("text/html", "<b>hi</b>");
                 updateDisplay(id, "text/html", "<b>bye</b>");
                 clearOutput(true);
                 clearOutput();""", 1);
@@ -92,9 +92,11 @@ class CellApiTest {
 
     @Test
     void everyDisplayGetsItsOwnId() {
-        String first = CellApi.display("a");
-        String second = CellApi.display("text/plain", "b");
+        DisplayHandle first = CellApi.display("a");
+        DisplayHandle second = CellApi.display("text/plain", "b");
         assertTrue(!first.equals(second));
+        assertEquals(notebook.calls.get(0).displayId(), first.toString());
+        assertEquals(notebook.calls.get(1).displayId(), second.id());
     }
 
     @Test

@@ -68,6 +68,34 @@ class JShellEngineTest {
     }
 
     @Test
+    void cellsThatRanLeaveNoCompiledClassesBehind() throws Exception {
+        assertNull(engine.eval("int base = 1;", 1));
+        eval("base + 1");
+        int before = engine.compiledClasses();
+        assertTrue(before > 0, "JShell's internals are reachable (--add-opens jdk.jshell/jdk.jshell)");
+        for (int i = 0; i < 30; i++) {
+            assertEquals(String.valueOf(i + 1), eval("base + " + i));
+            assertNull(engine.eval("System.out.print(\"\");", 1));
+            assertThrows(JavaException.class, () -> engine.eval("Integer.parseInt(\"x\")", 1));
+        }
+        assertEquals(before, engine.compiledClasses());
+        assertEquals("1", eval("base"));
+    }
+
+    @Test
+    void aDeclarationDoesNotKeepAnImportOfEveryEarlierOne() throws Exception {
+        for (int i = 0; i < 40; i++) {
+            assertNull(engine.eval("int many" + i + " = " + i + ";", 1));
+        }
+        assertNull(engine.eval("int sum() { return many0 + many39; }\nint last = sum();", 1));
+        String kept = engine.keptWrap("last");
+        assertNotNull(kept);
+        assertFalse(kept.contains("many38"), kept);
+        assertEquals("39", eval("last"));
+        assertEquals("40", eval("sum() + 1"));
+    }
+
+    @Test
     void definitionsPersistAcrossEvals() throws Exception {
         assertNull(engine.eval("int persisted = 40;\nint twice(int n) { return 2 * n; }", 1));
         assertEquals("42", eval("persisted + 2"));
@@ -425,7 +453,13 @@ class JShellEngineTest {
         CellApi.bind(new TestNotebook());
         try {
             assertNull(engine.eval("display(\"text/plain\", \"shown once\")", 1));
-            assertEquals("2", eval("String id = display(\"text/plain\", \"x\");\nupdateDisplay(id, \"text/plain\", \"y\");\n1 + 1"));
+            assertNull(engine.eval("display(List.of(1))", 1));
+            assertEquals("2", eval("var id = display(\"text/plain\", \"x\");\nupdateDisplay(id, \"text/plain\", \"y\");\n1 + 1"));
+            assertEquals("2", eval("DisplayHandle typed = display(\"text/plain\", \"x\");\ntyped.update(\"z\");\n"
+                    + "updateDisplay(typed.toString(), \"text/plain\", \"w\");\n1 + 1"));
+            String id = eval("typed");
+            assertEquals(id, eval("typed.id()"));
+            assertEquals(36, id.length(), id);
         } finally {
             CellApi.bind(null);
         }

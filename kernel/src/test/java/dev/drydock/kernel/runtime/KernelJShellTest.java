@@ -79,7 +79,7 @@ class KernelJShellTest {
 
     @Test
     void displayCallsBecomeDisplayAndUpdateMessages() {
-        String id = client.execute("String id = display(\"text/html\", \"<b>dry</b>\");\n"
+        String id = client.execute("var id = display(\"text/html\", \"<b>dry</b>\");\n"
                 + "updateDisplay(id, \"text/plain\", \"dock\");\nclearOutput();");
         Message reply = client.reply(Channel.SHELL, id, WAIT);
         List<Message> iopub = client.iopubUntilIdle(id, WAIT);
