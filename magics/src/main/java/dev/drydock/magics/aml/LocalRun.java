@@ -504,7 +504,9 @@ public final class LocalRun {
         long offset = 0;
         boolean cancelRequested = false;
         while (true) {
-            JobRecord record = folder.record();
+            // Read whole even when the cell is interrupted: on an interrupted thread the file read would fail
+            // (ClosedByInterruptException), and the cell would end "Interrupted." instead of with the job's end.
+            JobRecord record = Cancellation.uninterruptibly(folder::record);
             offset = printNew(folder.log(), offset, decoder, notebook);
             if (record.status().terminal()) {
                 // The watcher closes the log before it writes the final record: one last read has it all.
