@@ -79,6 +79,9 @@ public final class JShellEngine implements JavaEngine {
     private final JShell shell;
     private final SourceCodeAnalysis analysis;
     private final SnippetPurge purge;
+    private final PackageNames packageNames = new PackageNames();
+    /** What cells compile against, for completing package names: the kernel's classpath and what cells added. */
+    private final List<Path> classpath = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final ReentrantLock turn = new ReentrantLock();
     private final Map<String, Origin> origins = new ConcurrentHashMap<>();
     private final java.util.Queue<String> pendingClasspath = new java.util.concurrent.ConcurrentLinkedQueue<>();
@@ -96,8 +99,14 @@ public final class JShellEngine implements JavaEngine {
         // JShell compiles against java.class.path already; this adds the kernel's jars when a host loaded
         // them some other way, so `import dev.drydock...` compiles wherever the kernel runs.
         shell = JShell.builder().executionEngine(new Provider(control), Map.of()).build();
-        kernelJarsMissingFromClasspath().forEach(shell::addToClasspath);
-        analysis = shell.sourceCodeAnalysis();
+        Arrays.stream(System.getProperty("java.class.path", "").split(File.pathSeparator))
+                .filter(entry -> !entry.isBlank())
+                .forEach(entry -> classpath.add(Path.of(entry)));
+        for (String jar : kernelJarsMissingFromClasspath()) {
+            shell.addToClasspath(jar);
+            classpath.add(Path.of(jar));
+        }
+        analysis = PackageNames.openAnalysis(shell);
         purge = SnippetPurge.of(shell);
         for (String line : STARTUP) {
             for (SnippetEvent event : shell.eval(line)) {
@@ -376,7 +385,14 @@ public final class JShellEngine implements JavaEngine {
         }
         try {
             int[] anchor = new int[1];
-            List<Suggestion> suggestions = analysis.completionSuggestions(code, at, anchor);
+            List<Suggestion> suggestions = new ArrayList<>(analysis.completionSuggestions(code, at, anchor));
+            PackageNames.Prefix prefix = PackageNames.Prefix.before(code, at);
+            // JShell's own suggestions replace the same word, or there are none: one anchor serves both.
+            if (prefix != null && (suggestions.isEmpty() || anchor[0] == prefix.start())) {
+                packageNames.nextParts(prefix.parent(), prefix.partial(), classpath)
+                        .forEach(part -> suggestions.add(new PackagePart(part)));
+                anchor[0] = prefix.start();
+            }
             // Suggestions that fit the expected type first; overloads of one method collapse into one.
             Set<String> matches = suggestions.stream()
                     .sorted(Comparator.comparing((Suggestion s) -> !s.matchesType())
@@ -499,6 +515,7 @@ public final class JShellEngine implements JavaEngine {
     private void applyClasspath() {
         for (String entry; (entry = pendingClasspath.poll()) != null; ) {
             shell.addToClasspath(entry);
+            classpath.add(Path.of(entry));
         }
     }
 
@@ -550,6 +567,15 @@ public final class JShellEngine implements JavaEngine {
             }
         }
         return missing;
+    }
+
+    /** A package name's next part, which JShell would suggest from the class index it is kept from building. */
+    private record PackagePart(String continuation) implements Suggestion {
+
+        @Override
+        public boolean matchesType() {
+            return false;
+        }
     }
 
     /** Hands JShell the one control instance, so the engine can read values and stop it directly. */

@@ -13,6 +13,9 @@ import dev.drydock.kernel.java.JavaEngine.IsComplete;
 import dev.drydock.kernel.java.JavaEngine.JavaException;
 import dev.drydock.magics.Completion;
 import java.io.ByteArrayOutputStream;
+import java.lang.reflect.Field;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -23,9 +26,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import javax.tools.ToolProvider;
+import jdk.jshell.JShell;
+import jdk.jshell.SourceCodeAnalysis;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class JShellEngineTest {
 
@@ -353,6 +360,45 @@ class JShellEngineTest {
         assertEquals(List.of("valueOf("), valueOf.matches(), "overloads collapse into one match");
 
         assertEquals(Completion.none(13), engine.complete("zzzNoSuchName", 13));
+    }
+
+    @Test
+    void completionCompletesPackageNamesWithoutJShellsClassIndex() {
+        Completion imported = engine.complete("import java.ut", 14);
+        assertEquals(12, imported.start());
+        assertEquals(List.of("util."), imported.matches());
+
+        assertEquals(List.of("concurrent."), engine.complete("var q = new java.util.conc", 26).matches());
+        assertTrue(engine.complete("jav", 3).matches().containsAll(List.of("java.", "javax.")));
+        List<String> members = engine.complete("java.util.", 10).matches();
+        assertTrue(members.containsAll(List.of("ArrayList", "concurrent.", "function.")), members.toString());
+        assertEquals(List.of("magics."), engine.complete("import dev.drydock.mag", 22).matches(), "the kernel's own jar");
+        assertFalse(engine.complete("var s = \"java.", 14).matches().contains("util."), "inside a string");
+    }
+
+    @Test
+    void completionFindsPackagesAddedToTheClasspath(@TempDir Path dir) throws Exception {
+        Path source = Files.writeString(Files.createDirectories(dir.resolve("src/zzcompletion/inner")).resolve("Probe.java"),
+                "package zzcompletion.inner; public class Probe {}");
+        assertEquals(0, ToolProvider.getSystemJavaCompiler().run(null, null, null, "-d", dir.resolve("classes").toString(), source.toString()));
+        assertEquals(Completion.none(10), engine.complete("zzcompleti", 10));
+
+        engine.addToClasspath(dir.resolve("classes"));
+
+        assertEquals(List.of("zzcompletion."), engine.complete("zzcompleti", 10).matches());
+        assertEquals(List.of("inner."), engine.complete("import zzcompletion.in", 22).matches());
+    }
+
+    @Test
+    void jshellsClassIndexIsNeverBuilt() throws Exception {
+        try (JShell shell = JShell.create()) {
+            SourceCodeAnalysis analysis = PackageNames.openAnalysis(shell);
+            Field suspended = analysis.getClass().getDeclaredField("suspend");
+            suspended.setAccessible(true);
+            assertEquals(1, suspended.getInt(analysis), "indexing is suspended, not left to run");
+            shell.eval("int afterIndexing = 1;");
+            assertEquals(List.of(), analysis.listQualifiedNames("ArrayList", 9).getNames());
+        }
     }
 
     @Test
