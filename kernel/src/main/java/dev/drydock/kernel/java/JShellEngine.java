@@ -128,7 +128,7 @@ public final class JShellEngine implements JavaEngine {
             control.beginCell();
             applyClasspath();
             long eval = ++evals;
-            Map<String, Object> shown = showVariable(source.strip(), firstLine);
+            Map<String, Object> shown = showWithoutCompiling(source.strip(), firstLine);
             if (shown != null) {
                 return shown;
             }
@@ -171,10 +171,14 @@ public final class JShellEngine implements JavaEngine {
     }
 
     /**
-     * A cell that is only the name of a variable shows its value without compiling anything (javac is
-     * most of a trivial cell's time); {@code null} when the cell is anything else.
+     * A cell that is only a literal or the name of a variable shows its value without compiling anything
+     * (javac is most of a trivial cell's time); {@code null} when the cell is anything else.
      */
-    private Map<String, Object> showVariable(String code, int line) throws JavaException {
+    private Map<String, Object> showWithoutCompiling(String code, int line) throws JavaException {
+        Literal literal = Literal.of(code);
+        if (literal != null) {
+            return render(literal.value(), line);
+        }
         if (code.isEmpty() || !Character.isJavaIdentifierStart(code.charAt(0))
                 || !code.chars().allMatch(Character::isJavaIdentifierPart)
                 || shell.variables().noneMatch(v -> v.name().equals(code) && shell.status(v) == Status.VALID)) {

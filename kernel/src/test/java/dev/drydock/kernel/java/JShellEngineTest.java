@@ -62,6 +62,17 @@ class JShellEngineTest {
     }
 
     @Test
+    void literalsShowWhatJavaWouldAndTheRestStillCompiles() throws Exception {
+        assertEquals("1", eval("1"));
+        assertEquals("-9223372036854775808", eval("-9223372036854775808L"));
+        assertEquals("no quotes", eval("\"no quotes\""));
+        assertEquals("a\tb", eval("\"a\\tb\""), "escapes go to javac");
+        assertNull(engine.eval("1;", 1), "a semicolon still silences it");
+        JavaException tooLarge = assertThrows(JavaException.class, () -> engine.eval("2147483648", 1));
+        assertEquals(CellErrors.COMPILATION, tooLarge.ename());
+    }
+
+    @Test
     void expressionsShownLeaveNothingBehindThatWouldSlowLaterCells() throws Exception {
         eval("1 + 1");
         long before = engine.activeSnippets();
