@@ -518,7 +518,7 @@ public final class JShellEngine implements JavaEngine {
 
     private void applyClasspath() {
         for (String entry; (entry = pendingClasspath.poll()) != null; ) {
-            shell.addToClasspath(entry);
+            PackageNames.addToClasspath(shell, entry);
             classpath.add(Path.of(entry));
         }
     }

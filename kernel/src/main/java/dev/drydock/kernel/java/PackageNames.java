@@ -6,7 +6,6 @@ import java.lang.module.ModuleDescriptor;
 import java.lang.module.ModuleFinder;
 import java.lang.reflect.Field;
 import java.lang.reflect.InaccessibleObjectException;
-import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -18,7 +17,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
@@ -42,44 +42,49 @@ final class PackageNames {
 
     private record Listing(FileTime modified, Set<String> packages) {}
 
-    /**
-     * JShell's source analysis with its class index kept from being built where JShell's internals can be
-     * reached (they are the same on JDK 17 and 25; the kernel jar's manifest opens them); elsewhere the index is
-     * built as before, which costs memory and nothing else.
-     */
+    /** JShell's source analysis, created without the class index it would build (see the class comment). */
     static SourceCodeAnalysis openAnalysis(JShell shell) {
-        ExecutorService indexer;
-        Method suspend;
+        return withoutIndexing(shell::sourceCodeAnalysis);
+    }
+
+    /** {@link JShell#addToClasspath}, without the index refresh that JShell queues for it once analysis exists. */
+    static void addToClasspath(JShell shell, String entry) {
+        withoutIndexing(() -> {
+            shell.addToClasspath(entry);
+            return null;
+        });
+    }
+
+    /**
+     * Runs {@code action} while a gate holds JShell's one indexer thread (shared by all instances in the JVM),
+     * then drops what the action queued behind it: JShell's index refresh, which never runs. Where JShell's
+     * internals cannot be reached (they are the same on JDK 17 and 25; the kernel jar's manifest opens them), the
+     * action runs as it is and JShell builds its index: more memory, nothing wrong.
+     */
+    private static <T> T withoutIndexing(Supplier<T> action) {
+        ThreadPoolExecutor indexer;
         try {
-            Class<?> analysisClass = Class.forName("jdk.jshell.SourceCodeAnalysisImpl");
-            Field indexerField = analysisClass.getDeclaredField("INDEXER");
-            indexerField.setAccessible(true);
-            indexer = (ExecutorService) indexerField.get(null);
-            suspend = analysisClass.getMethod("suspendIndexing");
-            suspend.setAccessible(true);
+            Field field = Class.forName("jdk.jshell.SourceCodeAnalysisImpl").getDeclaredField("INDEXER");
+            field.setAccessible(true);
+            indexer = (ThreadPoolExecutor) field.get(null);
         } catch (ReflectiveOperationException | InaccessibleObjectException | ClassCastException ex) {
-            return shell.sourceCodeAnalysis();
+            return action.get();
         }
-        // JShell queues the indexing on its one indexer thread as the analysis is created; a gate queued first
-        // holds that thread until the indexing is suspended, so it never starts. Suspended indexing waits for
-        // ever on that daemon thread, which JShell shares between its instances.
         CountDownLatch gate = new CountDownLatch(1);
-        indexer.execute(() -> {
+        Runnable holder = () -> {
             try {
                 gate.await();
             } catch (InterruptedException ex) {
                 Thread.currentThread().interrupt();
             }
-        });
-        SourceCodeAnalysis analysis = shell.sourceCodeAnalysis();
+        };
+        indexer.execute(holder);
         try {
-            suspend.invoke(analysis);
-        } catch (ReflectiveOperationException ex) {
-            // The index gets built after all: slower to start and heavier, never wrong.
+            return action.get();
         } finally {
+            indexer.getQueue().removeIf(task -> task != holder);
             gate.countDown();
         }
-        return analysis;
     }
 
     /**
