@@ -22,7 +22,6 @@ import dev.drydock.magics.Session;
 import dev.drydock.magics.engine.Docker;
 import dev.drydock.magics.engine.DockerEngine;
 import dev.drydock.magics.registry.RegistryCredentials;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.Reader;
@@ -34,7 +33,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -42,8 +40,6 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -406,28 +402,7 @@ class EnvBuildIT {
 
     /** A minimal pure-Python wheel of {@code drydock-dummy}, with the RECORD pip checks. */
     static void writeWheel(Path folder, String version) throws Exception {
-        String info = "drydock_dummy-" + version + ".dist-info/";
-        Map<String, String> files = new java.util.LinkedHashMap<>();
-        files.put("drydock_dummy/__init__.py", "VERSION = \"" + version + "\"\n");
-        files.put(info + "METADATA", "Metadata-Version: 2.1\nName: drydock-dummy\nVersion: " + version + "\n");
-        files.put(info + "WHEEL", "Wheel-Version: 1.0\nGenerator: drydock-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n");
-        StringBuilder record = new StringBuilder();
-        ByteArrayOutputStream zip = new ByteArrayOutputStream();
-        try (ZipOutputStream out = new ZipOutputStream(zip)) {
-            for (var file : files.entrySet()) {
-                byte[] bytes = file.getValue().getBytes(StandardCharsets.UTF_8);
-                String hash = Base64.getUrlEncoder().withoutPadding()
-                        .encodeToString(MessageDigest.getInstance("SHA-256").digest(bytes));
-                record.append(file.getKey()).append(",sha256=").append(hash).append(',').append(bytes.length).append('\n');
-                out.putNextEntry(new ZipEntry(file.getKey()));
-                out.write(bytes);
-                out.closeEntry();
-            }
-            out.putNextEntry(new ZipEntry(info + "RECORD"));
-            out.write(record.append(info).append("RECORD,,\n").toString().getBytes(StandardCharsets.UTF_8));
-            out.closeEntry();
-        }
-        Files.write(folder.resolve("drydock_dummy-" + version + "-py3-none-any.whl"), zip.toByteArray());
+        Files.write(folder.resolve(TestWheels.fileName("drydock-dummy", version)), TestWheels.wheel("drydock-dummy", version, List.of()));
     }
 
     @Test

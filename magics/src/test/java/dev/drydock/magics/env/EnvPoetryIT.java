@@ -12,21 +12,14 @@ import dev.drydock.magics.RecordingNotebook;
 import dev.drydock.magics.Session;
 import dev.drydock.magics.engine.Docker;
 import dev.drydock.magics.registry.RegistryCredentials;
-import java.io.ByteArrayOutputStream;
 import java.net.HttpURLConnection;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.util.Base64;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
@@ -229,36 +222,12 @@ class EnvPoetryIT {
      * {@code simple/NAME/index.html} linking to it. Returns the wheel's SHA-256 for the lock file.
      */
     static String wheel(Path index, String name, String version, List<String> requires) throws Exception {
-        String module = name.replace('-', '_');
-        String info = module + "-" + version + ".dist-info/";
-        Map<String, String> files = new LinkedHashMap<>();
-        files.put(module + "/__init__.py", "VERSION = \"" + version + "\"\n");
-        StringBuilder metadata = new StringBuilder("Metadata-Version: 2.1\nName: " + name + "\nVersion: " + version + "\n");
-        requires.forEach(r -> metadata.append("Requires-Dist: ").append(r).append('\n'));
-        files.put(info + "METADATA", metadata.toString());
-        files.put(info + "WHEEL", "Wheel-Version: 1.0\nGenerator: drydock-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n");
-        StringBuilder record = new StringBuilder();
-        ByteArrayOutputStream zip = new ByteArrayOutputStream();
-        try (ZipOutputStream out = new ZipOutputStream(zip)) {
-            for (var file : files.entrySet()) {
-                byte[] bytes = file.getValue().getBytes(StandardCharsets.UTF_8);
-                String hash = Base64.getUrlEncoder().withoutPadding()
-                        .encodeToString(MessageDigest.getInstance("SHA-256").digest(bytes));
-                record.append(file.getKey()).append(",sha256=").append(hash).append(',').append(bytes.length).append('\n');
-                out.putNextEntry(new ZipEntry(file.getKey()));
-                out.write(bytes);
-                out.closeEntry();
-            }
-            out.putNextEntry(new ZipEntry(info + "RECORD"));
-            out.write(record.append(info).append("RECORD,,\n").toString().getBytes(StandardCharsets.UTF_8));
-            out.closeEntry();
-        }
-        byte[] bytes = zip.toByteArray();
-        String fileName = module + "-" + version + "-py3-none-any.whl";
+        byte[] bytes = TestWheels.wheel(name, version, requires);
+        String fileName = TestWheels.fileName(name, version);
         Files.write(Files.createDirectories(index.resolve("files")).resolve(fileName), bytes);
         Path page = Files.createDirectories(index.resolve("simple").resolve(name)).resolve("index.html");
         String links = Files.exists(page) ? Files.readString(page).replace("</body></html>\n", "") : "<html><body>\n";
         Files.writeString(page, links + "<a href=\"../../files/" + fileName + "\">" + fileName + "</a>\n</body></html>\n");
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        return HexFormat.of().formatHex(TestWheels.sha256(bytes));
     }
 }
