@@ -3,40 +3,16 @@ com.example:greeter:1.0 (which depends on com.example:words:1.0) and a settings.
 repository there, named by DRYDOCK_MAVEN_SETTINGS in the environment the kernel inherits: no network.
 """
 import os
-import tempfile
 import unittest
 
-from jupyter_client.manager import start_new_kernel
+import kernel_case
 
 TIMEOUT = 120
 
 
-class MavenProbe(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.workdir = tempfile.mkdtemp(prefix="drydock-maven-")
-        cls.km, cls.kc = start_new_kernel(kernel_name="drydock", cwd=cls.workdir)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.kc.stop_channels()
-        cls.km.shutdown_kernel(now=True)
-
-    def run_cell(self, code):
-        """Executes code; returns (reply content, [iopub messages of this request])."""
-        msg_id = self.kc.execute(code)
-        while True:
-            reply = self.kc.get_shell_msg(timeout=TIMEOUT)
-            if reply["parent_header"].get("msg_id") == msg_id:
-                break
-        outputs = []
-        while True:
-            msg = self.kc.get_iopub_msg(timeout=TIMEOUT)
-            if msg["parent_header"].get("msg_id") != msg_id:
-                continue
-            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-                return reply["content"], outputs
-            outputs.append(msg)
+class MavenProbe(kernel_case.KernelCase):
+    TIMEOUT = TIMEOUT
+    PREFIX = "drydock-maven-"
 
     @staticmethod
     def of_type(outputs, *types):

@@ -4,47 +4,21 @@ signatures, interrupts, bad input and secrets. Run like conformance.py.
 import os
 import signal
 import subprocess
-import tempfile
 import time
 import unittest
 import uuid
 
 import zmq
-from jupyter_client.manager import start_new_kernel
 from jupyter_client.session import Session
+
+import kernel_case
 
 TIMEOUT = 30
 
 
-class DrydockProbes(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.workdir = tempfile.mkdtemp(prefix="drydock-probes-")
-        cls.km, cls.kc = start_new_kernel(kernel_name="drydock", cwd=cls.workdir)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.kc.stop_channels()
-        cls.km.shutdown_kernel(now=True)
-
-    def run_cell(self, code, timeout=TIMEOUT):
-        """Executes code; returns (reply content, [iopub messages of this request])."""
-        msg_id = self.kc.execute(code)
-        reply = self.reply_to(msg_id, timeout)
-        outputs = []
-        while True:
-            msg = self.kc.get_iopub_msg(timeout=timeout)
-            if msg["parent_header"].get("msg_id") != msg_id:
-                continue
-            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-                return reply["content"], outputs
-            outputs.append(msg)
-
-    def reply_to(self, msg_id, timeout=TIMEOUT):
-        while True:
-            reply = self.kc.get_shell_msg(timeout=timeout)
-            if reply["parent_header"].get("msg_id") == msg_id:
-                return reply
+class DrydockProbes(kernel_case.KernelCase):
+    TIMEOUT = TIMEOUT
+    PREFIX = "drydock-probes-"
 
     @staticmethod
     def text_of(outputs):
