@@ -15,10 +15,8 @@ import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import reactor.core.publisher.Mono;
 
@@ -32,27 +30,11 @@ class AcrLoginTest {
     private static final String IMAGE = "myregistry.azurecr.io/team/train:v1";
     private static final RegistryCredentials.Configured NOTHING_CONFIGURED = image -> Optional.empty();
 
-    @TempDir
-    static Path scratch;
-    static AmlRestTestServer server;
+    @RegisterExtension
+    static final AmlRestTestServer server = AmlRestTestServer.perTestClass();
 
     @TempDir
     Path folder;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = new AmlRestTestServer(scratch);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
-
-    @AfterEach
-    void noViolations() {
-        server.assertNoViolations();
-    }
 
     private AcrLogin acr(Session session, com.azure.core.credential.TokenCredential credential) {
         return new AcrLogin(session, () -> credential, server::httpClient, registry -> server.endpoint());

@@ -24,10 +24,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import reactor.core.publisher.Mono;
 
@@ -38,28 +36,12 @@ import reactor.core.publisher.Mono;
  */
 class AmlCloudTest {
 
-    @TempDir
-    static Path scratch;
-    static AmlRestTestServer server;
+    @RegisterExtension
+    static final AmlRestTestServer server = AmlRestTestServer.perTestClass();
 
     @TempDir
     Path folder;
     private final List<String> scopes = new CopyOnWriteArrayList<>();
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = new AmlRestTestServer(scratch);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
-
-    @AfterEach
-    void noViolations() {
-        server.assertNoViolations();
-    }
 
     /** The kernel's client over the session's variables, with a credential that records the scopes asked for. */
     private AmlRestClient client(Session session) {

@@ -23,11 +23,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -70,25 +68,14 @@ class AmlMagicRemoteTest {
               team: ml
             """;
 
-    @TempDir
-    static Path scratch;
-    static AmlRestTestServer server;
+    @RegisterExtension
+    static final AmlRestTestServer server = AmlRestTestServer.perTestClass();
 
     @TempDir
     Path folder;
     private Session session;
     private AmlRestClient client;
     private Magics magics;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = new AmlRestTestServer(scratch);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     @BeforeEach
     void notebook() throws Exception {
@@ -102,11 +89,6 @@ class AmlMagicRemoteTest {
         write("data/train.csv", "x,y\n1,2\n");
         write("conda.yml", "name: train\ndependencies:\n  - python=3.11\n");
         write("job.yaml", JOB);
-    }
-
-    @AfterEach
-    void noViolations() {
-        server.assertNoViolations();
     }
 
     private void write(String path, String text) throws Exception {

@@ -13,10 +13,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Long-running operations against {@link AmlRestTestServer}: what counts as done, and what never does. */
@@ -27,23 +25,8 @@ class AmlOperationsTest {
 
     @TempDir
     static Path scratch;
-    static AmlRestTestServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = new AmlRestTestServer(scratch);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
-
-    @AfterEach
-    void noViolations() {
-        server.stateless(false);
-        server.assertNoViolations();
-    }
+    @RegisterExtension
+    static final AmlRestTestServer server = AmlRestTestServer.perTestClass();
 
     private AmlHttp http() {
         return new AmlHttp(new Session(scratch, Map.of()), Optional.of(server.endpoint()),

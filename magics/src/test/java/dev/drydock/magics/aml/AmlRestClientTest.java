@@ -17,10 +17,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import reactor.core.publisher.Mono;
 
@@ -32,27 +30,11 @@ class AmlRestClientTest {
 
     private static final String SUBSCRIPTION = "00000000-1111-2222-3333-444444444444";
 
-    @TempDir
-    static Path scratch;
-    static AmlRestTestServer server;
+    @RegisterExtension
+    static final AmlRestTestServer server = AmlRestTestServer.perTestClass();
 
     @TempDir
     Path notebookFolder;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = new AmlRestTestServer(scratch);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
-
-    @AfterEach
-    void noViolations() {
-        server.assertNoViolations();
-    }
 
     private AmlRestClient client(TokenCredential credential) {
         Session session = new Session(notebookFolder, Map.of());

@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,9 +31,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import reactor.core.publisher.Mono;
 
 /**
@@ -51,7 +56,7 @@ import reactor.core.publisher.Mono;
  * {@code drydock-test-outcome: fail} ends Failed with an error in its run details, and a cancelled one
  * goes CancelRequested → Canceled.
  */
-final class AmlRestTestServer implements AutoCloseable {
+final class AmlRestTestServer implements AutoCloseable, AfterEachCallback, AfterAllCallback {
 
     static final String TOKEN = "drydock-test-token";
     /** The workspace's default datastore and its storage account, where local files are uploaded. */
@@ -155,6 +160,43 @@ final class AmlRestTestServer implements AutoCloseable {
 
     private final List<String> stalled = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
+
+    /** The folder {@link #perTestClass} made for the certificate, removed with the server; null otherwise. */
+    private Path ownScratch;
+
+    /**
+     * A server for a whole test class, registered as a JUnit extension ({@code @RegisterExtension static final}):
+     * after each test it resets {@link #stateless} and asserts no request or answer was outside the spec; after the
+     * class it stops and removes the folder it made for its certificate.
+     */
+    static AmlRestTestServer perTestClass() {
+        try {
+            Path scratch = Files.createTempDirectory("drydock-aml-server-");
+            AmlRestTestServer server = new AmlRestTestServer(scratch);
+            server.ownScratch = scratch;
+            return server;
+        } catch (Exception ex) {
+            throw new IllegalStateException("The Azure ML test server did not start", ex);
+        }
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        stateless(false);
+        assertNoViolations();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws IOException {
+        close();
+        if (ownScratch != null) {
+            try (Stream<Path> files = Files.walk(ownScratch)) {
+                for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(file);
+                }
+            }
+        }
+    }
 
     AmlRestTestServer(Path scratch) throws Exception {
         store = scratch.resolve("test-server.p12");
