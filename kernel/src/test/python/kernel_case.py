@@ -25,13 +25,17 @@ class KernelCase(unittest.TestCase):
         timeout = timeout or self.TIMEOUT
         msg_id = self.kc.execute(code)
         reply = self.reply_to(msg_id, timeout)
+        return reply["content"], self.outputs_until_idle(msg_id, timeout)
+
+    def outputs_until_idle(self, msg_id, timeout=None):
+        """The iopub messages of a request up to its idle status."""
         outputs = []
         while True:
-            msg = self.kc.get_iopub_msg(timeout=timeout)
+            msg = self.kc.get_iopub_msg(timeout=timeout or self.TIMEOUT)
             if msg["parent_header"].get("msg_id") != msg_id:
                 continue
             if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-                return reply["content"], outputs
+                return outputs
             outputs.append(msg)
 
     def reply_to(self, msg_id, timeout=None):

@@ -224,14 +224,7 @@ class DrydockProbes(kernel_case.KernelCase):
         self.km.interrupt_kernel()
         reply = self.reply_to(msg_id)
         self.assertEqual("KeyboardInterrupt", reply["content"]["ename"])
-        shown = []
-        while True:
-            msg = self.kc.get_iopub_msg(timeout=TIMEOUT)
-            if msg["parent_header"].get("msg_id") != msg_id:
-                continue
-            if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
-                break
-            shown.append(msg)
+        shown = self.outputs_until_idle(msg_id)
         self.assertIn("left running in the background", self.text_of(shown))
         self.assert_alive()
 
