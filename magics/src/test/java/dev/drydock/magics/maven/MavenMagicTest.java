@@ -236,9 +236,11 @@ class MavenMagicTest {
             dev.drydock.magics.Cancellation.interrupt(cell);
             // Well inside the resolver's one-minute read timeout: the interrupt ended the wait.
             cell.join(30_000);
-            connection.close();
             // The resolver's own thread ends once its read fails; it records the failure in the local repository,
-            // which must be done before the test's folder is deleted.
+            // which must be done before the test's folder is deleted. Its transport retries, and a retry would sit in
+            // the silent socket's backlog until its read timeout, so the socket closes too: the retry is refused.
+            connection.close();
+            silent.close();
             for (Thread thread : Thread.getAllStackTraces().keySet()) {
                 if (thread.getName().equals("drydock-maven-resolve")) {
                     thread.join(30_000);
