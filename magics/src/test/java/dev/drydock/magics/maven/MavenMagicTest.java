@@ -216,7 +216,8 @@ class MavenMagicTest {
 
     @Test
     void anInterruptEndsTheWaitForARepositoryThatNeverAnswers() throws Exception {
-        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+        java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+        try {
             Path settings = Files.writeString(temp.resolve("silent.xml"), "<settings><mirrors><mirror><id>silent</id>"
                     + "<mirrorOf>*</mirrorOf><url>http://127.0.0.1:" + silent.getLocalPort() + "/</url></mirror></mirrors></settings>");
             session = new Session(temp, Map.of(MavenSettings.REPO_LOCAL, local.toString(), MavenSettings.SETTINGS, settings.toString()));
@@ -250,6 +251,8 @@ class MavenMagicTest {
             assertEquals(false, cell.isAlive());
             assertEquals(MagicException.Kind.KeyboardInterrupt, thrown[0].kind());
             assertEquals(List.of(), classPath);
+        } finally {
+            silent.close();
         }
     }
 
