@@ -35,7 +35,7 @@ class DrydockProbes(kernel_case.KernelCase):
 
     def assert_alive(self):
         content, outputs = self.run_cell("40 + 2")
-        self.assertEqual("ok", content["status"])
+        self.assertEqual("ok", content["status"], content)
         self.assertIn("42", self.text_of(outputs))
 
     def test_message_signed_with_wrong_key_is_not_executed(self):
@@ -202,6 +202,10 @@ class DrydockProbes(kernel_case.KernelCase):
     def test_sigint_interrupts_the_cell_and_never_kills_the_kernel(self):
         pid = self.km.provisioner.process.pid
         os.kill(pid, signal.SIGINT)
+        # The JVM runs a signal's handler on a thread it starts for it, so a SIGINT sent while the kernel is idle can
+        # be handled a few milliseconds later, after the next request has started, and interrupt that cell instead
+        # (CI saw it once). That cell is not what this step checks: survival of the idle signal is.
+        time.sleep(0.5)
         self.assert_alive()
         msg_id = self.kc.execute("Thread.sleep(60_000);")
         while True:
